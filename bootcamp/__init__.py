@@ -1,0 +1,84 @@
+"""Bootcamp: training and qualification for data-annotation workforces.
+
+This package holds the app factory, configuration, extensions, accounts and auth, the event
+log, the platform API, the CLI and the static assets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from bootcamp import config as settings
+from bootcamp.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment provides."""
+    app = Flask(
+        __name__,
+        instance_path=_instance_path(),
+        template_folder=str(settings.resource_dir("templates")),
+    )
+    configure_app(app, config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_hooks(app)
+    return app
+
+
+def _instance_path() -> str | None:
+    path = os.environ.get("BOOTCAMP_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def configure_app(app: Flask, config: dict | None) -> None:
+    """Environment first, then explicit overrides (tests pass a dict)."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.load_config(app.instance_path))
+    app.config.update(config or {})
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind every extension to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    """Sessions carry the user's session token, so a password change ends them all."""
+    from bootcamp.users.models import User
+
+    return db.session.scalar(select(User).where(User.session_token == token))
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Mount each feature's blueprint."""
+    from bootcamp import admin, auth, home
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+
+
+def configure_hooks(app: Flask) -> None:
+    """Headers, error pages, template helpers and CLI commands."""
+    from bootcamp.cli import register_commands
+    from bootcamp.errors import init_errors
+    from bootcamp.security import init_security
+    from bootcamp.templating import init_templating
+
+    init_security(app)
+    init_errors(app)
+    init_templating(app)
+    register_commands(app)

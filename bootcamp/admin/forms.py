@@ -1,0 +1,10 @@
+"""Forms for the admin pages."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from bootcamp.users.models import Role
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(role.value, role.label) for role in Role])

@@ -1,0 +1,46 @@
+"""Admin pages: list users and change their roles."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from bootcamp.admin import bp
+from bootcamp.admin.forms import RoleForm
+from bootcamp.extensions import db
+from bootcamp.users.access import role_required
+from bootcamp.users.models import Role, User
+from bootcamp.users.services import AccountError, set_role
+
+PAGE_SIZE = 50
+
+
+@bp.route("/users")
+@role_required(Role.ADMIN)
+def users():
+    query = request.args.get("q", "").strip()
+    stmt = select(User).order_by(User.email)
+    if query:
+        pattern = f"%{query.lower()}%"
+        stmt = stmt.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    forms = {user.id: RoleForm(role=user.role.value, prefix=f"u{user.id}") for user in page.items}
+    return render_template("admin/users.html", page=page, forms=forms, query=query)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@role_required(Role.ADMIN)
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm(prefix=f"u{user.id}")
+    if form.validate_on_submit():
+        try:
+            set_role(user, Role(form.role.data), actor=current_user)
+        except AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{user.email} is now {user.role.label.lower()}.", "success")
+    else:
+        flash("Choose one of the listed roles.", "error")
+    return redirect(url_for("admin.users", q=request.args.get("q") or None))

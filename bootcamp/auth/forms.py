@@ -1,0 +1,58 @@
+"""Forms for the account pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from bootcamp.users.passwords import MAX_LENGTH, password_problems
+
+
+def _acceptable_password(email_field: str | None = None):
+    """Validator that explains every reason a new password is refused."""
+
+    def check(form: FlaskForm, field) -> None:
+        email = (form[email_field].data or "") if email_field else ""
+        problems = password_problems(field.data or "", email)
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+    return check
+
+
+class SignupForm(FlaskForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), _acceptable_password("email")]
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), _acceptable_password()]
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message="The passwords do not match."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons such as Log out."""

@@ -1,0 +1,89 @@
+"""The `bootcamp` command: Flask's CLI plus Bootcamp's own commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from bootcamp.users.models import Role
+from bootcamp.users.passwords import password_problems
+
+
+def _create_app() -> Flask:
+    from bootcamp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Bootcamp: training and qualification for data-annotation workforces."""
+
+
+users_cli = click.Group("users", help="Manage user accounts.")
+
+
+def _read_password(value: str | None) -> str:
+    """Take the password from the option, a prompt on a terminal, or one line of stdin."""
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Email address used to log in.")
+@click.option("--password", help="Password; omit it to type it or pipe it on stdin.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.TRAINEE.value,
+    show_default=True,
+)
+@click.option("--name", default="", help="Display name (defaults to the email's local part).")
+def create_user_command(email: str, password: str | None, role: str, name: str) -> None:
+    """Create an account, for example the first admin."""
+    from bootcamp.extensions import db
+    from bootcamp.users.services import AccountError, create_user
+
+    password = _read_password(password)
+    problems = password_problems(password, email)
+    if problems:
+        raise click.UsageError("password: " + " ".join(problems))
+    try:
+        user = create_user(email, password, name, Role(role))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and accounts, then exit.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Migrate the database, create demo accounts and serve the demo."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from bootcamp.demo import seed_demo
+
+    accounts = seed_demo()
+    click.echo("Demo accounts (passwords are new on every run):")
+    for account in accounts:
+        click.echo(f"  {account.role:<10} {account.email:<28} {account.password}")
+    if no_serve:
+        return
+    click.echo(f"Serving Bootcamp on http://{host}:{port}/  (Ctrl+C stops it)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach Bootcamp's commands to `flask --app bootcamp` and to `bootcamp`."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

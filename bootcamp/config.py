@@ -1,0 +1,80 @@
+"""Configuration read from the environment, with safe defaults for a single machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """Locate a top-level resource folder (templates, migrations) in a checkout or in a wheel.
+
+    In a source checkout the folders sit beside the package; the wheel carries them inside it.
+    """
+    bundled = PACKAGE_DIR / name
+    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / name
+
+
+def database_url(instance_path: str) -> str:
+    """Return DATABASE_URL (normalised to the psycopg 3 driver) or the instance SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "bootcamp.sqlite3")
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the common postgres:// spellings onto SQLAlchemy's psycopg 3 dialect."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, else one generated once and kept on disk."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        candidate = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker created it first: use theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(candidate)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration mapping for a new application."""
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
+    secure_cookies = os.environ.get("BOOTCAMP_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_LIMIT_PER_IP": os.environ.get("BOOTCAMP_LOGIN_LIMIT_PER_IP", "30 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
+        ),
+        "SIGNUP_LIMIT_PER_IP": os.environ.get("BOOTCAMP_SIGNUP_LIMIT_PER_IP", "10 per hour"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "HSTS_ENABLED": secure_cookies,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    }

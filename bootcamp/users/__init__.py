@@ -1,0 +1,1 @@
+"""User accounts, roles and the rules for who may do what."""

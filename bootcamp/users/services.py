@@ -1,0 +1,102 @@
+"""Account operations used by the auth and admin views and by the CLI."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bootcamp.audit import record_audit
+from bootcamp.events import record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from bootcamp.users.models import Role, User, new_session_token
+from bootcamp.users.passwords import hash_password, needs_rehash, verify_password
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done, with a message fit to show."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """The user with this email, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, name: str = "", role: Role = Role.TRAINEE) -> User:
+    """Create an account; raises AccountError when the email is taken."""
+    email = normalise_email(email)
+    user = User(
+        email=email,
+        name=name.strip() or email.split("@")[0],
+        password_hash=hash_password(password),
+        role=role,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise AccountError(f"an account for {email} already exists") from exc
+    return user
+
+
+def sign_up(email: str, password: str, name: str) -> User | None:
+    """Register a trainee and record the event; None when the email is already registered."""
+    if find_user(email) is not None:
+        hash_password(password)  # spend the same time as a real sign-up: no timing oracle
+        return None
+    try:
+        user = create_user(email, password, name)
+    except AccountError:
+        return None  # lost a race with a concurrent sign-up for the same address
+    record_event("signed_up", user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user when the credentials match; also upgrades outdated hashes."""
+    user = find_user(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record_event("logged_in", user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every existing session of this user."""
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    record_event("password_changed", user_id=user.id)
+    db.session.commit()
+
+
+def set_role(user: User, role: Role, actor: User) -> None:
+    """Change a user's role, keeping at least one admin, and write it to the audit log."""
+    if user.role == role:
+        return
+    if user.role == Role.ADMIN and admin_count() <= 1:
+        raise AccountError("Bootcamp needs at least one admin: promote someone else first.")
+    record_audit(
+        "role_changed",
+        actor_id=actor.id,
+        target=f"user:{user.id}",
+        data={"email": user.email, "from": user.role.value, "to": role.value},
+    )
+    user.role = role
+    db.session.commit()
+
+
+def admin_count() -> int:
+    """How many admins exist; locks their rows so two demotions cannot race to zero."""
+    admins = select(User.id).where(User.role == Role.ADMIN).with_for_update()
+    return len(db.session.scalars(admins).all())

@@ -1,0 +1,1 @@
+"""Courses, versioned manuals, practice modules, the gold item bank, cohorts, bundles."""

@@ -1,0 +1,1 @@
+"""Exams, attempts, sampling, timing, qualifications and their lifecycle, and disputes."""

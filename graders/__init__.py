@@ -1,0 +1,1 @@
+"""Scorers per item kind (pure functions) and progress, dropout and item statistics."""
