@@ -9,6 +9,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from bootcamp.users.passwords import MAX_LENGTH, password_problems
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _acceptable_password(email_field: str | None = None):
     """Validator that explains every reason a new password is refused."""
 
@@ -23,7 +27,9 @@ def _acceptable_password(email_field: str | None = None):
 
 class SignupForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+    )
     password = PasswordField(
         "Password", validators=[DataRequired(), _acceptable_password("email")]
     )
@@ -34,7 +40,7 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], filters=[_strip])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 

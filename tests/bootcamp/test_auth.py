@@ -1,0 +1,168 @@
+"""Sign-up, log-in, log-out and password changes through the real forms."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bootcamp.events import Event
+from bootcamp.extensions import db
+from bootcamp.users.models import Role, User
+from tests.helpers import PASSWORD, csrf_token, log_in
+
+
+def sign_up(client, email="new@example.com", password=PASSWORD, name="New Person"):
+    token = csrf_token(client, "/auth/signup")
+    return client.post(
+        "/auth/signup",
+        data={"name": name, "email": email, "password": password, "confirm": password,
+              "csrf_token": token},
+    )
+
+
+def events_of(app, kind: str) -> list[Event]:
+    with app.app_context():
+        return list(db.session.scalars(select(Event).where(Event.kind == kind)))
+
+
+def user_by_email(app, email: str) -> User | None:
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_sign_up_creates_a_trainee_and_records_an_event(app, client):
+    response = sign_up(client, email="  New@Example.com ")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    user = user_by_email(app, "new@example.com")
+    assert user.role is Role.TRAINEE and user.name == "New Person"
+    assert user.password_hash.startswith("$argon2id$")
+    assert [e.user_id for e in events_of(app, "signed_up")] == [user.id]
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    assert 'value="new@example.com"' in login_page  # email carried over to the log-in form
+
+
+def test_sign_up_answers_the_same_for_a_taken_email(client, make_user):
+    fresh = sign_up(client, email="fresh@example.com")
+    fresh_page = client.get("/auth/login").get_data(as_text=True)
+    make_user(email="taken@example.com")
+    other = client.application.test_client()
+    taken = sign_up(other, email="taken@example.com", password="another good password")
+    taken_page = other.get("/auth/login").get_data(as_text=True)
+    assert (fresh.status_code, fresh.headers["Location"]) == (
+        taken.status_code, taken.headers["Location"])
+    assert fresh_page.replace("fresh@", "X@") .split("csrf_token")[0] == taken_page.replace(
+        "taken@", "X@").split("csrf_token")[0]
+    assert log_in(other, "taken@example.com", "another good password").status_code == 200
+
+
+def test_sign_up_explains_weak_passwords_and_mismatches(app, client):
+    token = csrf_token(client, "/auth/signup")
+    page = client.post(
+        "/auth/signup",
+        data={"name": "A", "email": "a@example.com", "password": "short", "confirm": "other",
+              "csrf_token": token},
+    ).get_data(as_text=True)
+    assert "Use at least 10 characters." in page
+    assert "The passwords do not match." in page
+    assert 'aria-invalid="true"' in page
+    assert user_by_email(app, "a@example.com") is None
+
+
+def test_log_in_and_out(app, client, make_user):
+    user = make_user()
+    response = log_in(client, user.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+    assert "Welcome" in client.get("/dashboard").get_data(as_text=True)
+    assert [e.user_id for e in events_of(app, "logged_in")] == [user.id]
+    token = csrf_token(client, "/dashboard")
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_log_in_failure_does_not_say_whether_the_account_exists(client, make_user):
+    user = make_user()
+    wrong_password = log_in(client, user.email, "not the password")
+    unknown_email = log_in(client, "nobody@example.com", "not the password")
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    for response in (wrong_password, unknown_email):
+        assert "do not match an account" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_next_parameter_only_redirects_within_the_site(client, make_user):
+    user = make_user()
+    token = csrf_token(client)
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": token}
+    response = client.post("/auth/login?next=//evil.example/x", data=data)
+    assert response.headers["Location"] == "/dashboard"
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    data["csrf_token"] = csrf_token(client)
+    response = client.post("/auth/login?next=/auth/password", data=data)
+    assert response.headers["Location"] == "/auth/password"
+
+
+def test_login_required_pages_send_anonymous_users_to_log_in(client):
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_changing_the_password_ends_other_sessions(app, make_user):
+    user = make_user()
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop, user.email)
+    log_in(phone, user.email)
+    token = csrf_token(laptop, "/auth/password")
+    new_password = "a brand new passphrase"
+    response = laptop.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": new_password,
+              "confirm": new_password, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert laptop.get("/dashboard").status_code == 200  # this session stays
+    assert phone.get("/dashboard").status_code == 302  # the other one is gone
+    assert log_in(phone, user.email, PASSWORD).status_code == 200
+    assert log_in(phone, user.email, new_password).status_code == 302
+    assert len(events_of(app, "password_changed")) == 1
+
+
+def test_changing_the_password_needs_the_current_one(client, login_as):
+    login_as()
+    token = csrf_token(client, "/auth/password")
+    page = client.post(
+        "/auth/password",
+        data={"current_password": "wrong wrong wrong", "new_password": "another passphrase",
+              "confirm": "another passphrase", "csrf_token": token},
+    ).get_data(as_text=True)
+    assert "This is not your current password." in page
+
+
+def test_failed_log_ins_are_limited_per_account(app, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    user = make_user()
+    attacker = app.test_client()
+    for _ in range(3):
+        assert log_in(attacker, user.email, "guess guess guess").status_code == 200
+    assert log_in(attacker, user.email, "guess guess guess").status_code == 429
+    # Other accounts from the same address are unaffected...
+    other = make_user()
+    assert log_in(attacker, other.email).status_code == 302
+
+
+def test_successful_log_ins_do_not_count_against_the_account(app, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
+    user = make_user()
+    for _ in range(4):
+        client = app.test_client()
+        assert log_in(client, user.email).status_code == 302
+
+
+def test_log_ins_are_limited_per_address(app, make_user):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per minute"
+    client = app.test_client()
+    for number in range(3):
+        assert log_in(client, f"x{number}@example.com", "guess guess guess").status_code == 200
+    response = log_in(client, "y@example.com", "guess guess guess")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)

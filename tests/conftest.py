@@ -1,0 +1,155 @@
+"""Shared fixtures: a migrated database per test session, an app and users per test.
+
+Every database test runs on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set. The schema
+is built once per session by the Alembic migrations (never by create_all) and emptied after each
+test, so tests see committed data exactly as production code does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+# Keep generated secrets and default databases out of the checkout.
+os.environ.setdefault("BOOTCAMP_INSTANCE_PATH", tempfile.mkdtemp(prefix="bootcamp-instance-"))
+
+from bootcamp import create_app  # noqa: E402
+from bootcamp.config import normalise_database_url  # noqa: E402
+from bootcamp.extensions import db, limiter  # noqa: E402
+from bootcamp.users.models import Role, User  # noqa: E402
+from bootcamp.users.services import create_user  # noqa: E402
+from tests.helpers import PASSWORD, log_in  # noqa: E402
+
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to an empty database that only this test session uses."""
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not base:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        return
+    import psycopg
+
+    base = normalise_database_url(base)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _postgres_schema_url(base, schema)
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def make_app(database_url: str, **overrides) -> Flask:
+    """An app configured for tests against `database_url`."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> str:
+    """Bring the session's database to the newest migration, once."""
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replace pytest-flask's shared request context with none.
+
+    While a context is active, every request reuses its app context and so shares `flask.g`,
+    leaking the logged-in user and CSRF tokens between clients. Tests open `app.app_context()`
+    where they touch the database.
+    """
+
+
+@pytest.fixture
+def app(migrated_database: str) -> Iterator[Flask]:
+    """A fresh app per test; the tables are emptied afterwards."""
+    app = make_app(migrated_database)
+    with app.app_context():
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client that, unlike pytest-flask's, keeps no request context open between calls."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Create and commit a user; returns it."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.TRAINEE, email: str | None = None, password: str = PASSWORD) -> User:
+        with app.app_context():
+            email = email or f"{role.value}{next(counter)}@example.com"
+            user = create_user(email, password, "", role)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user):
+    """Log the test client in as a new user with `role`; returns the user."""
+
+    def login(role: Role = Role.TRAINEE) -> User:
+        user = make_user(role)
+        response = log_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
