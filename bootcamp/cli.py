@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from bootcamp.users.models import Role
 from bootcamp.users.passwords import password_problems
@@ -23,7 +23,7 @@ def main() -> None:
     """Bootcamp: training and qualification for data-annotation workforces."""
 
 
-users_cli = click.Group("users", help="Manage user accounts.")
+users_cli = AppGroup("users", help="Manage user accounts.")
 
 
 def _read_password(value: str | None) -> str:
@@ -63,6 +63,7 @@ def create_user_command(email: str, password: str | None, role: str, name: str) 
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and accounts, then exit.")

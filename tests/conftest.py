@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -26,6 +27,7 @@ os.environ.setdefault("BOOTCAMP_INSTANCE_PATH", tempfile.mkdtemp(prefix="bootcam
 from bootcamp import create_app  # noqa: E402
 from bootcamp.config import normalise_database_url  # noqa: E402
 from bootcamp.extensions import db, limiter  # noqa: E402
+from bootcamp.users import passwords  # noqa: E402
 from bootcamp.users.models import Role, User  # noqa: E402
 from bootcamp.users.services import create_user  # noqa: E402
 from tests.helpers import PASSWORD, log_in  # noqa: E402
@@ -89,6 +91,19 @@ def _empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Production Argon2 costs 64 MiB and tens of milliseconds per log-in; tests need speed.
+
+    Subprocess tests (the CLI, the demo) still use the production parameters.
+    """
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        yield
 
 
 @pytest.fixture(autouse=True)

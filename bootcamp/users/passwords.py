@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256  # long enough for passphrases, short enough to bound hashing cost
 
-_hasher = PasswordHasher()
+# RFC 9106's second recommended setting: Argon2id, 64 MiB, 3 passes (above OWASP's minimum).
+HASH_PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(HASH_PARAMETERS)
 # Verifying against this when an account does not exist keeps login timing uniform.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

@@ -1,0 +1,85 @@
+"""Every registered route, walked as anonymous, trainee, instructor and admin.
+
+Adding a route without adding it here fails `test_matrix_covers_every_route`, so the matrix
+grows with the application.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from bootcamp.users.models import Role
+from tests.helpers import csrf_token
+
+ROLES = ["anonymous", "trainee", "instructor", "admin"]
+LOGIN = "login"  # a 302 to the log-in page
+
+# (method, endpoint) -> expected status per role, in ROLES order.
+PUBLIC = (200, 200, 200, 200)
+GUESTS = (200, 302, 302, 302)  # logged-in users are sent to their dashboard
+MEMBERS = (LOGIN, 200, 200, 200)
+ADMINS = (LOGIN, 403, 403, 200)
+
+MATRIX: dict[tuple[str, str], tuple] = {
+    ("GET", "static"): PUBLIC,
+    ("GET", "home.index"): (200, 302, 302, 302),
+    ("GET", "home.dashboard"): MEMBERS,
+    ("GET", "auth.signup"): GUESTS,
+    ("POST", "auth.signup"): GUESTS,  # an empty form re-renders with errors
+    ("GET", "auth.login"): GUESTS,
+    ("POST", "auth.login"): GUESTS,
+    ("POST", "auth.logout"): (302, 302, 302, 302),
+    ("GET", "auth.change_password"): MEMBERS,
+    ("POST", "auth.change_password"): MEMBERS,
+    ("GET", "admin.users"): ADMINS,
+    ("POST", "admin.change_role"): (LOGIN, 403, 403, 302),
+}
+
+
+def sample_arguments(endpoint: str, user_id: int) -> dict:
+    """Real values for the URL parameters of each endpoint."""
+    return {
+        "static": {"filename": "css/bootcamp.css"},
+        "admin.change_role": {"user_id": user_id},
+    }.get(endpoint, {})
+
+
+def registered_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_matrix_covers_every_route(app):
+    assert registered_routes(app) == set(MATRIX)
+
+
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
+def test_each_role_gets_the_expected_status_everywhere(app, client, make_user, login_as,
+                                                        role_index):
+    target = make_user(Role.TRAINEE)
+    if ROLES[role_index] != "anonymous":
+        login_as(Role(ROLES[role_index]))
+    mismatches = []
+    for (method, endpoint), statuses in sorted(MATRIX.items()):
+        expected = statuses[role_index]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **sample_arguments(endpoint, target.id))
+        data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        response.close()  # static files are streamed from an open file
+        got = response.status_code
+        if expected == LOGIN:
+            ok = got == 302 and response.headers["Location"].startswith("/auth/login")
+        else:
+            ok = got == expected
+        if not ok:
+            mismatches.append(f"{method} {url}: expected {expected}, got {got}")
+        if endpoint == "auth.logout" and ROLES[role_index] != "anonymous":
+            login_as(Role(ROLES[role_index]))  # logging out was the point; log back in
+    assert mismatches == []

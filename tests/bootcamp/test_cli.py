@@ -1,0 +1,119 @@
+"""The `bootcamp` command: users create, demo, and db upgrade through the real script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bootcamp.extensions import db
+from bootcamp.users.models import Role, User
+from tests.conftest import _postgres_schema_url
+from tests.helpers import log_in
+
+BOOTCAMP = str(Path(sys.executable).with_name("bootcamp"))
+
+
+def find(app, email: str) -> User | None:
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_users_create_makes_the_first_admin(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "Boss@Example.com", "--password",
+              "a long admin passphrase", "--role", "admin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.com" in result.output
+    assert find(app, "boss@example.com").role is Role.ADMIN
+    assert log_in(app.test_client(), "boss@example.com", "a long admin passphrase").status_code \
+        == 302
+
+
+def test_users_create_reads_the_password_from_stdin(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "t@example.com"], input="piped passphrase 1\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert find(app, "t@example.com").role is Role.TRAINEE
+    assert log_in(app.test_client(), "t@example.com", "piped passphrase 1").status_code == 302
+
+
+def test_users_create_refuses_weak_passwords_and_duplicates(app, make_user):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["users", "create", "--email", "w@example.com", "--password", "x"])
+    assert weak.exit_code == 2 and "Use at least 10 characters." in weak.output
+    assert find(app, "w@example.com") is None
+    make_user(email="dup@example.com")
+    dup = runner.invoke(
+        args=["users", "create", "--email", "dup@example.com", "--password", "long enough pw"]
+    )
+    assert dup.exit_code == 1 and "already exists" in dup.output
+
+
+def test_demo_creates_one_account_per_role_and_prints_passwords(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    for email, role in [("trainee@example.com", Role.TRAINEE),
+                        ("instructor@example.com", Role.INSTRUCTOR),
+                        ("admin@example.com", Role.ADMIN)]:
+        line = next(line for line in result.output.splitlines() if email in line)
+        password = line.split()[-1]
+        assert find(app, email).role is role
+        assert log_in(app.test_client(), email, password).status_code == 302
+    again = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert again.exit_code == 0  # running the demo twice is fine
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A URL to a database with no tables at all."""
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not base:
+        yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
+        return
+    import psycopg
+
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"cli_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield _postgres_schema_url(plain, schema)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def run_bootcamp(*args: str, database_url: str, tmp_path: Path, stdin: str = ""):
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "BOOTCAMP_INSTANCE_PATH": str(tmp_path / "instance")}
+    return subprocess.run(
+        [BOOTCAMP, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+    )
+
+
+def test_bootcamp_script_migrates_an_empty_database_and_creates_an_admin(
+    empty_database_url, tmp_path
+):
+    upgrade = run_bootcamp("db", "upgrade", database_url=empty_database_url, tmp_path=tmp_path)
+    assert upgrade.returncode == 0, upgrade.stderr
+    current = run_bootcamp("db", "current", database_url=empty_database_url, tmp_path=tmp_path)
+    assert "(head)" in current.stdout
+    created = run_bootcamp(
+        "users", "create", "--email", "root@example.com", "--role", "admin",
+        database_url=empty_database_url, tmp_path=tmp_path, stdin="secret passphrase\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created admin root@example.com" in created.stdout
+    secret = (tmp_path / "instance" / "secret_key")
+    assert secret.exists() and oct(secret.stat().st_mode & 0o777) == "0o600"
+    downgrade = run_bootcamp(
+        "db", "downgrade", "base", database_url=empty_database_url, tmp_path=tmp_path
+    )
+    assert downgrade.returncode == 0, downgrade.stderr
