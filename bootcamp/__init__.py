@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bootcamp import config as settings
 from bootcamp.extensions import csrf, db, limiter, login_manager, migrate
@@ -40,6 +41,10 @@ def configure_app(app: Flask, config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.load_config(app.instance_path))
     app.config.update(config or {})
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Trust that many proxies' X-Forwarded-* headers, so rate limits see real addresses.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_extensions(app: Flask) -> None:

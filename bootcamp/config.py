@@ -75,6 +75,7 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
         "HSTS_ENABLED": secure_cookies,
+        "PROXY_HOPS": int(os.environ.get("BOOTCAMP_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }

@@ -130,6 +130,21 @@ def app(migrated_database: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_extra_app(app: Flask):
+    """More apps on the same database (say, two workers), closed and cleaned up afterwards."""
+    extra: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        extra.append(make_app(app.config["SQLALCHEMY_DATABASE_URI"], **overrides))
+        return extra[-1]
+
+    yield make
+    for other in extra:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client that, unlike pytest-flask's, keeps no request context open between calls."""
     return app.test_client()

@@ -129,10 +129,8 @@ def test_friendly_error_pages(app, client, login_as):
     assert "You cannot open this page" in forbidden.get_data(as_text=True)
 
 
-def test_an_unexpected_error_shows_a_friendly_page_and_rolls_back(migrated_database):
-    from tests.conftest import make_app
-
-    app = make_app(migrated_database, PROPAGATE_EXCEPTIONS=False)
+def test_an_unexpected_error_shows_a_friendly_page(make_extra_app):
+    app = make_extra_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():
