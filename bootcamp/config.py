@@ -64,11 +64,14 @@ def load_config(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_LIMIT_PER_IP": os.environ.get("BOOTCAMP_LOGIN_LIMIT_PER_IP", "30 per minute"),
+        # If Redis goes away, keep limiting per process rather than failing every log-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(redis_url),
+        # Per-address limits stay generous: a whole cohort often shares one office address.
+        "LOGIN_LIMIT_PER_IP": os.environ.get("BOOTCAMP_LOGIN_LIMIT_PER_IP", "60 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
         ),
-        "SIGNUP_LIMIT_PER_IP": os.environ.get("BOOTCAMP_SIGNUP_LIMIT_PER_IP", "10 per hour"),
+        "SIGNUP_LIMIT_PER_IP": os.environ.get("BOOTCAMP_SIGNUP_LIMIT_PER_IP", "100 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
