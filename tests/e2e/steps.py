@@ -1,0 +1,42 @@
+"""Steps through the real pages, shared by the e2e test modules.
+
+Elements are found by role and accessible name only, as assistive technology finds them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+def sign_up(page: Page, name: str, email: str, password: str) -> None:
+    """Create an account through the sign-up form; ends on the log-in page, logged out."""
+    page.goto("/auth/signup")
+    page.get_by_label("Your name", exact=True).fill(name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Repeat password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign up", exact=True).click()
+    # A neutral answer that does not say whether the address was new, and no session yet.
+    expect(page.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Thanks for signing up")
+    expect(page.get_by_label("Email", exact=True)).to_have_value(email.strip().lower())
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Fill in and submit the log-in form (opening it first unless it is already shown)."""
+    if not re.search(r"/auth/login(\?|$)", page.url):
+        page.goto("/auth/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+
+def expect_dashboard(page: Page, name: str) -> None:
+    """The logged-in dashboard greets `name`."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
