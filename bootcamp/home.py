@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from courses.services import progress
+from courses.views.access import media_prefix
+
 bp = Blueprint("home", __name__)
 
 
@@ -18,4 +21,7 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("home/dashboard.html")
+    """The trainee's training centre: their courses, progress and next steps."""
+    cards = [progress.course_progress(current_user, course, media_prefix(course))
+             for course in progress.training_centre_courses(current_user)]
+    return render_template("home/dashboard.html", cards=cards)

@@ -79,7 +79,7 @@ def change_password():
             form.current_password.errors.append("This is not your current password.")
         else:
             services.change_password(current_user, form.new_password.data)
-            login_user(current_user)  # keep this session; every other one is now invalid
+            login_user(current_user._get_current_object())  # this session stays; others end
             flash("Password changed. Your other sessions have been logged out.", "success")
             return redirect(url_for("home.dashboard"))
     return render_template("auth/password.html", form=form)

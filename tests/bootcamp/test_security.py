@@ -17,21 +17,22 @@ POST_ENDPOINTS = sorted(endpoint for method, endpoint in MATRIX if method == "PO
 GET_PAGES = ["/", "/auth/login", "/auth/signup", "/dashboard", "/auth/password", "/admin/users"]
 
 
-def url(app, endpoint: str, user_id: int) -> str:
+def url(app, endpoint: str, world: dict) -> str:
     with app.test_request_context():
-        return url_for(endpoint, **sample_arguments(endpoint, user_id))
+        return url_for(endpoint, **sample_arguments(endpoint, world))
 
 
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
-def test_every_form_refuses_a_post_without_its_csrf_token(app, client, login_as, endpoint):
-    admin = login_as(Role.ADMIN)
-    response = client.post(url(app, endpoint, admin.id), data={"email": "x@example.com"})
+def test_every_form_refuses_a_post_without_its_csrf_token(app, client, login_as, world,
+                                                          endpoint):
+    login_as(Role.ADMIN)
+    response = client.post(url(app, endpoint, world), data={"email": "x@example.com"})
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)
     # ...and with a token from another session.
     other = app.test_client()
     foreign = csrf_token(other)
-    response = client.post(url(app, endpoint, admin.id), data={"csrf_token": foreign})
+    response = client.post(url(app, endpoint, world), data={"csrf_token": foreign})
     assert response.status_code == 400
 
 

@@ -1,0 +1,81 @@
+"""Forms for course authoring, publishing, reading and cohorts."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from courses.models import CourseStatus
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CourseForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=200)], filters=[_strip],
+        description="The plain name trainees see, e.g. “Tagging clothing in photos”.")
+    slug = StringField(
+        "Short name for links", filters=[_strip],
+        validators=[DataRequired(), Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$",
+                    message="Use 2-64 lowercase letters, digits and hyphens.")],
+        description="Appears in addresses and bundle folders; it cannot change later.")
+    code_name = StringField("Code name (optional)", validators=[Length(max=100)],
+                            filters=[_strip], description="The client's internal project name.")
+    description = TextAreaField("Description (Markdown)", validators=[Length(max=20_000)])
+    qualifies_for = StringField("Qualifies for", validators=[Length(max=300)], filters=[_strip],
+                                description="The paid work that passing this course opens.")
+    estimated_minutes = IntegerField("Estimated time (minutes)",
+                                     validators=[Optional(), NumberRange(min=1, max=10_000)])
+    status = SelectField("Status", choices=[
+        SelectChoice(CourseStatus.DRAFT.value, "Draft — only staff can see it"),
+        SelectChoice(CourseStatus.OPEN.value, "Open — trainees can enrol"),
+        SelectChoice(CourseStatus.ARCHIVED.value, "Archived — closed to new trainees"),
+    ])
+
+
+class DraftForm(FlaskForm):
+    markdown = TextAreaField("Manual (Markdown)", validators=[Length(max=2_000_000)])
+
+
+class PublishForm(FlaskForm):
+    changelog = TextAreaField("Changelog (Markdown)", validators=[Length(max=20_000)],
+                              description="What changed and why, for trainees to read.")
+    material = SelectMultipleField(
+        "Material changes", choices=[], validate_choice=True,
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+
+class CohortForm(FlaskForm):
+    name = StringField("Cohort name", validators=[DataRequired(), Length(max=120)],
+                       filters=[_strip])
+    starts_on = DateField("Start date", validators=[DataRequired()])
+    capacity = IntegerField("Capacity (optional)",
+                            validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
+class InviteLinkForm(FlaskForm):
+    days = IntegerField("Link valid for (days)", default=14,
+                        validators=[DataRequired(), NumberRange(min=1, max=90)])
+
+
+class EmailListForm(FlaskForm):
+    emails = FileField("CSV of email addresses", validators=[
+        FileRequired(), FileAllowed(["csv", "txt"], "Upload a .csv or .txt file.")])
+
+
+class BundleUploadForm(FlaskForm):
+    bundle = FileField("Course bundle (.zip)", validators=[
+        FileRequired(), FileAllowed(["zip"], "Upload a .zip file.")])

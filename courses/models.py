@@ -1,0 +1,171 @@
+"""Courses, their manual versions and media, cohorts and enrolments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
+
+from bootcamp.extensions import db
+from bootcamp.types import JSONData, UTCDateTime, utcnow
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+class CourseStatus(enum.StrEnum):
+    """Draft courses are visible to staff only; open ones to everyone; archived ones are closed."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    ARCHIVED = "archived"
+
+
+class Course(db.Model):
+    """A course: a plain title, what it qualifies for, and its manual."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    code_name: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    qualifies_for: Mapped[str] = mapped_column(String(300), default="")
+    estimated_minutes: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[CourseStatus] = mapped_column(
+        _enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[ManualVersion]] = relationship(
+        back_populates="course", order_by="ManualVersion.id", cascade="all, delete-orphan"
+    )
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class ManualVersion(db.Model):
+    """One version of a course's manual; immutable once published."""
+
+    __tablename__ = "manual_versions"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    number: Mapped[int | None] = mapped_column(Integer)  # set when published: 1, 2, 3...
+    status: Mapped[VersionStatus] = mapped_column(
+        _enum(VersionStatus, "manual_version_status"), default=VersionStatus.DRAFT
+    )
+    markdown: Mapped[str] = mapped_column(Text, default="")
+    changelog: Mapped[str] = mapped_column(Text, default="")
+    material_sections: Mapped[list[str]] = mapped_column(JSONData, default=list)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    course: Mapped[Course] = relationship(back_populates="versions")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+
+class PublishedVersionImmutable(RuntimeError):
+    """Raised when code tries to change or delete a published manual version."""
+
+
+@event.listens_for(ManualVersion, "before_update")
+def _refuse_published_update(mapper, connection, target: ManualVersion) -> None:
+    history = get_history(target, "status")
+    if VersionStatus.PUBLISHED in [*history.unchanged, *history.deleted]:
+        raise PublishedVersionImmutable(f"manual version {target.number} is published")
+
+
+@event.listens_for(ManualVersion, "before_delete")
+def _refuse_published_delete(mapper, connection, target: ManualVersion) -> None:
+    if target.status == VersionStatus.PUBLISHED:
+        raise PublishedVersionImmutable(f"manual version {target.number} is published")
+
+
+class MediaFile(db.Model):
+    """A file a manual refers to as media/<path>, kept in the database so workers stay stateless."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255))  # "media/mannequin.png"
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Cohort(db.Model):
+    """A group of trainees who start a course together."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    instructor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    course: Mapped[Course] = relationship()
+
+
+class EnrollmentSource(enum.StrEnum):
+    SELF = "self"
+    INVITE_LINK = "invite_link"
+    EMAIL_LIST = "email_list"
+
+
+class Enrollment(db.Model):
+    """A trainee taking a course, optionally as part of a cohort."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    source: Mapped[EnrollmentSource] = mapped_column(_enum(EnrollmentSource, "enrollment_source"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Invitation(db.Model):
+    """An email address invited to a cohort; it becomes an enrolment when that person logs in."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("cohort_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

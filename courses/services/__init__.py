@@ -1,0 +1,1 @@
+"""Operations that change courses, manuals and enrolments; views call these, never the models."""

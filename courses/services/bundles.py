@@ -1,0 +1,138 @@
+"""Importing and exporting course bundles (course-as-code) against the database.
+
+Reading and writing the folder format is pure logic in courses.bundle_format; this module
+checks a bundle against what is already stored, then writes it in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bootcamp.audit import record_audit
+from bootcamp.extensions import db
+from bootcamp.users.models import User
+from courses.bundle_format import (
+    Bundle,
+    BundleError,
+    BundleInvalid,
+    CourseSpec,
+    ManualVersionSpec,
+    read_bundle,
+    write_bundle,
+)
+from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
+from courses.services import catalog, manuals
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course: Course
+    created: bool
+    new_versions: list[int]
+    new_media: list[str]
+
+
+def _version_file(number: int) -> str:
+    return f"manual/{number:03d}.md"
+
+
+def _conflicts(course: Course, bundle: Bundle) -> list[BundleError]:
+    """Published versions and imported media are immutable: a bundle must agree with them."""
+    errors = []
+    published = manuals.published_versions(course)
+    if len(bundle.versions) < len(published):
+        errors.append(BundleError("manual", 1, (
+            f"the course already has {len(published)} published versions but the bundle has "
+            f"{len(bundle.versions)}; a bundle must contain every published version")))
+    for stored, spec in zip(published, bundle.versions, strict=False):
+        if _spec_of(stored) != spec:
+            errors.append(BundleError(_version_file(spec.number), 1, (
+                f"version {spec.number} differs from the published version {stored.number}; "
+                "published versions never change: add a new version file instead")))
+    stored_media = {m.path: m.sha256 for m in db.session.scalars(
+        select(MediaFile).where(MediaFile.course_id == course.id))}
+    for path, content in bundle.media.items():
+        if path in stored_media and stored_media[path] != _sha256(content):
+            errors.append(BundleError(path, 1, (
+                "differs from the file of that name already imported, which published versions "
+                "use; give the new file a new name")))
+    return errors
+
+
+def _spec_of(version: ManualVersion) -> ManualVersionSpec:
+    return ManualVersionSpec(
+        number=version.number, published_at=version.published_at,
+        changelog=version.changelog, material=tuple(version.material_sections),
+        markdown=version.markdown,
+    )
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _fields(spec: CourseSpec) -> catalog.CourseFields:
+    return catalog.CourseFields(
+        slug=spec.slug, title=spec.title, code_name=spec.code_name,
+        description=spec.description, qualifies_for=spec.qualifies_for,
+        estimated_minutes=spec.estimated_minutes, status=CourseStatus(spec.status),
+    )
+
+
+def import_bundle(root: Path, actor: User | None) -> ImportResult:
+    """Validate the whole bundle, then import it atomically; raises BundleInvalid otherwise."""
+    bundle = read_bundle(root)
+    if bundle.items_jsonl.strip():
+        raise BundleInvalid([BundleError("items.jsonl", 1, (
+            "gold items are not supported yet by this version of Bootcamp; leave it empty"))])
+    course = catalog.find_course(bundle.course.slug)
+    created = course is None
+    if course is not None:
+        errors = _conflicts(course, bundle)
+        if errors:
+            raise BundleInvalid(errors)
+        catalog.update_course(course, _fields(bundle.course), actor)
+        known = len(manuals.published_versions(course))
+    else:
+        course = catalog.create_course(_fields(bundle.course), actor)
+        known = 0
+    new_versions = [spec for spec in bundle.versions if spec.number > known]
+    for spec in new_versions:
+        db.session.add(ManualVersion(
+            course_id=course.id, number=spec.number, status=VersionStatus.PUBLISHED,
+            markdown=spec.markdown, changelog=spec.changelog,
+            material_sections=list(spec.material), published_at=spec.published_at,
+            author_id=actor.id if actor else None,
+        ))
+    stored = set(db.session.scalars(select(MediaFile.path).where(MediaFile.course_id == course.id)))
+    new_media = [path for path in bundle.media if path not in stored]
+    for path in new_media:
+        content = bundle.media[path]
+        db.session.add(MediaFile(course_id=course.id, path=path, content=content,
+                                 sha256=_sha256(content)))
+    db.session.flush()
+    record_audit("bundle_imported", actor_id=actor.id if actor else None,
+                 target=f"course:{course.id}",
+                 data={"versions": [s.number for s in new_versions], "media": new_media})
+    return ImportResult(course, created, [s.number for s in new_versions], new_media)
+
+
+def export_bundle(course: Course, root: Path) -> None:
+    """Write the course's published state as a bundle folder."""
+    media = db.session.scalars(
+        select(MediaFile).where(MediaFile.course_id == course.id).order_by(MediaFile.path))
+    bundle = Bundle(
+        course=CourseSpec(
+            slug=course.slug, title=course.title, code_name=course.code_name,
+            description=course.description, qualifies_for=course.qualifies_for,
+            estimated_minutes=course.estimated_minutes, status=course.status.value,
+        ),
+        versions=tuple(_spec_of(v) for v in manuals.published_versions(course)),
+        media={m.path: m.content for m in media},
+        items_jsonl="",
+    )
+    write_bundle(bundle, root)

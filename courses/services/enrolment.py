@@ -1,0 +1,215 @@
+"""Cohorts, invitations and enrolment."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from bootcamp.audit import record_audit
+from bootcamp.events import record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from bootcamp.users.models import User
+from bootcamp.users.services import normalise_email
+from courses.models import (
+    Cohort,
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentSource,
+    Invitation,
+)
+
+INVITE_SALT = "cohort-invite"
+MAX_EMAILS = 5000
+
+
+class EnrolmentError(ValueError):
+    """Enrolment that cannot happen; `problems` lists every reason (with lines for lists)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def enrollment_of(user_id: int, course_id: int) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+    )
+
+
+def _places_taken(cohort_id: int) -> int:
+    """Members plus invitations not yet taken up: an invitation reserves a place."""
+    members = db.session.scalar(
+        select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
+    )
+    pending = db.session.scalar(
+        select(func.count()).select_from(Invitation)
+        .where(Invitation.cohort_id == cohort_id, Invitation.accepted_at.is_(None))
+    )
+    return members + pending
+
+
+def _lock_cohort(cohort: Cohort) -> None:
+    """Capacity checks must not race: lock the cohort row (PostgreSQL) while counting."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def enrol(user: User, course: Course, source: EnrollmentSource,
+          cohort: Cohort | None = None) -> Enrollment:
+    """Enrol a trainee (idempotent); a cohort's capacity is respected."""
+    existing = enrollment_of(user.id, course.id)
+    if existing is not None:
+        return existing
+    if course.status != CourseStatus.OPEN:
+        raise EnrolmentError(["This course is not open for enrolment."])
+    if cohort is not None:
+        _lock_cohort(cohort)
+        if cohort.capacity is not None and _places_taken(cohort.id) >= cohort.capacity:
+            raise EnrolmentError([f"The cohort {cohort.name} is full."])
+    enrollment = Enrollment(user_id=user.id, course_id=course.id,
+                            cohort_id=cohort.id if cohort else None, source=source)
+    db.session.add(enrollment)
+    db.session.flush()
+    record_event("enrolled", user_id=user.id, course_id=course.id,
+                 data={"source": source.value, "cohort": cohort.id if cohort else None})
+    return enrollment
+
+
+def create_cohort(course: Course, name: str, starts_on: date, capacity: int | None,
+                  instructor: User) -> Cohort:
+    cohort = Cohort(course_id=course.id, name=name.strip(), starts_on=starts_on,
+                    capacity=capacity, instructor_id=instructor.id)
+    db.session.add(cohort)
+    db.session.flush()
+    record_audit("cohort_created", actor_id=instructor.id, target=f"cohort:{cohort.id}",
+                 data={"course": course.slug, "name": cohort.name})
+    return cohort
+
+
+def cohort_member_counts(course: Course) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Enrollment.cohort_id, func.count())
+        .where(Enrollment.course_id == course.id, Enrollment.cohort_id.is_not(None))
+        .group_by(Enrollment.cohort_id)
+    )
+    return dict(rows.all())
+
+
+# Invite links: signed with the app's secret, carrying their own expiry.
+
+
+def make_invite_token(secret: str, cohort: Cohort, days: int) -> str:
+    expires = int(time.time()) + days * 86400
+    return URLSafeSerializer(secret, salt=INVITE_SALT).dumps({"c": cohort.id, "e": expires})
+
+
+def cohort_from_token(secret: str, token: str) -> Cohort:
+    """The cohort an invite link is for; raises EnrolmentError when forged or expired."""
+    try:
+        payload = URLSafeSerializer(secret, salt=INVITE_SALT).loads(token)
+    except BadSignature as exc:
+        raise EnrolmentError(
+            ["This invite link is not valid. Ask your instructor for a new one."]) from exc
+    if payload.get("e", 0) < time.time():
+        raise EnrolmentError(["This invite link has expired. Ask your instructor for a new one."])
+    cohort = db.session.get(Cohort, payload.get("c"))
+    if cohort is None:
+        raise EnrolmentError(["This invite link is for a cohort that no longer exists."])
+    return cohort
+
+
+# Invitations by a list of email addresses.
+
+
+@dataclass
+class InviteReport:
+    enrolled: list[str] = field(default_factory=list)  # had an account: enrolled now
+    invited: list[str] = field(default_factory=list)  # no account yet: enrolled when they join
+    already: list[str] = field(default_factory=list)  # already enrolled or invited
+
+
+def parse_email_list(text: str) -> list[str]:
+    """Emails from a CSV (first column, or the column headed "email"); all or nothing."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    column, start = 0, 0
+    if rows and any(cell.strip().lower() == "email" for cell in rows[0]):
+        column = [cell.strip().lower() for cell in rows[0]].index("email")
+        start = 1
+    emails, problems = [], []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        value = row[column].strip() if len(row) > column else ""
+        if not value:
+            continue
+        try:
+            emails.append(normalise_email(
+                validate_email(value, check_deliverability=False).normalized))
+        except EmailNotValidError as exc:
+            problems.append(f"line {number}: {value!r} is not an email address ({exc})")
+    if not emails and not problems:
+        problems.append("line 1: the list has no email addresses")
+    if len(emails) > MAX_EMAILS:
+        problems.append(f"the list has {len(emails)} addresses; the limit is {MAX_EMAILS}")
+    if problems:
+        raise EnrolmentError(problems)
+    return list(dict.fromkeys(emails))
+
+
+def invite_emails(cohort: Cohort, text: str, actor: User) -> InviteReport:
+    """Enrol listed people who have accounts and invite the rest, or change nothing."""
+    emails = parse_email_list(text)
+    _lock_cohort(cohort)
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    pending = set(db.session.scalars(
+        select(Invitation.email).where(Invitation.cohort_id == cohort.id,
+                                       Invitation.accepted_at.is_(None))))
+    report = InviteReport()
+    for email in emails:
+        user = users.get(email)
+        if (user and enrollment_of(user.id, cohort.course_id)) or email in pending:
+            report.already.append(email)
+        elif user:
+            report.enrolled.append(email)
+        else:
+            report.invited.append(email)
+    taken = _places_taken(cohort.id)
+    wanted = len(report.enrolled) + len(report.invited)
+    if cohort.capacity is not None and taken + wanted > cohort.capacity:
+        raise EnrolmentError([f"The cohort has {cohort.capacity - taken} free places; "
+                              f"the list would add {wanted} people."])
+    for email in report.enrolled:
+        enrol(users[email], cohort.course, EnrollmentSource.EMAIL_LIST, cohort)
+    for email in report.invited:
+        db.session.add(Invitation(cohort_id=cohort.id, email=email, invited_by_id=actor.id))
+    record_audit("cohort_invited", actor_id=actor.id, target=f"cohort:{cohort.id}",
+                 data={"enrolled": len(report.enrolled), "invited": len(report.invited)})
+    return report
+
+
+def accept_pending_invitations(user: User) -> list[Course]:
+    """Turn invitations to this user's email into enrolments (called at every log-in)."""
+    invitations = db.session.scalars(
+        select(Invitation).where(Invitation.email == user.email,
+                                 Invitation.accepted_at.is_(None))
+    ).all()
+    courses = []
+    for invitation in invitations:
+        cohort = db.session.get(Cohort, invitation.cohort_id)
+        invitation.accepted_at = utcnow()
+        if cohort.course.status == CourseStatus.OPEN:
+            # Their place was reserved when they were invited, so capacity is not checked again.
+            enrollment = enrollment_of(user.id, cohort.course_id)
+            if enrollment is None:
+                db.session.add(Enrollment(user_id=user.id, course_id=cohort.course_id,
+                                          cohort_id=cohort.id, source=EnrollmentSource.EMAIL_LIST))
+                record_event("enrolled", user_id=user.id, course_id=cohort.course_id,
+                             data={"source": "email_list", "cohort": cohort.id})
+                courses.append(cohort.course)
+    return courses

@@ -1,0 +1,213 @@
+"""Manual versions: drafts, publishing, rendering, reading and what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import func, select
+
+from bootcamp.audit import record_audit
+from bootcamp.events import Event, record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from bootcamp.users.models import User
+from courses.manual_diff import ManualDiff, diff_manuals
+from courses.models import Course, ManualVersion, VersionStatus
+from courses.rendering import RenderedManual, find_unsafe_html, render_manual
+
+
+class ManualError(ValueError):
+    """A manual operation that cannot be done; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def published_versions(course: Course) -> list[ManualVersion]:
+    """Published versions, oldest first."""
+    return list(db.session.scalars(
+        select(ManualVersion)
+        .where(ManualVersion.course_id == course.id,
+               ManualVersion.status == VersionStatus.PUBLISHED)
+        .order_by(ManualVersion.number)
+    ))
+
+
+def latest_version(course: Course) -> ManualVersion | None:
+    return db.session.scalar(
+        select(ManualVersion)
+        .where(ManualVersion.course_id == course.id,
+               ManualVersion.status == VersionStatus.PUBLISHED)
+        .order_by(ManualVersion.number.desc())
+        .limit(1)
+    )
+
+
+def version_by_number(course: Course, number: int) -> ManualVersion | None:
+    return db.session.scalar(
+        select(ManualVersion).where(ManualVersion.course_id == course.id,
+                                    ManualVersion.number == number)
+    )
+
+
+def draft_of(course: Course) -> ManualVersion | None:
+    return db.session.scalar(
+        select(ManualVersion).where(ManualVersion.course_id == course.id,
+                                    ManualVersion.status == VersionStatus.DRAFT)
+    )
+
+
+def _lock(course: Course) -> None:
+    """Serialise drafting and publishing per course (a row lock on PostgreSQL)."""
+    db.session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+
+
+def save_draft(course: Course, markdown: str, author: User) -> ManualVersion:
+    """Create or update the course's single draft."""
+    _lock(course)
+    draft = draft_of(course)
+    if draft is None:
+        draft = ManualVersion(course_id=course.id, status=VersionStatus.DRAFT)
+        db.session.add(draft)
+    draft.markdown = markdown.replace("\r\n", "\n")
+    draft.author_id = author.id
+    db.session.flush()
+    return draft
+
+
+def start_draft(course: Course, author: User) -> ManualVersion:
+    """The draft, begun from the latest published text when there is none yet."""
+    draft = draft_of(course)
+    if draft is not None:
+        return draft
+    latest = latest_version(course)
+    return save_draft(course, latest.markdown if latest else "", author)
+
+
+def discard_draft(course: Course) -> None:
+    draft = draft_of(course)
+    if draft is not None:
+        db.session.delete(draft)
+
+
+def publish_problems(markdown: str, changelog: str, material: list[str],
+                     first: bool) -> list[str]:
+    """Everything that stops a draft from being published, in words an author can act on."""
+    problems = []
+    if not markdown.strip():
+        problems.append("The manual is empty.")
+    if not first and not changelog.strip():
+        problems.append("Describe what changed in the changelog.")
+    problems += [f"Line {u.line}: {u.message}" for u in find_unsafe_html(markdown)]
+    problems += [f"Changelog line {u.line}: {u.message}" for u in find_unsafe_html(changelog)]
+    known = {section.id for section in render_manual(markdown).sections}
+    problems += [f"There is no section {sid!r} to mark as a material change."
+                 for sid in material if sid not in known]
+    if first and material:
+        problems.append("The first version has nothing to change: mark no material sections.")
+    return problems
+
+
+def publish_draft(course: Course, changelog: str, material: list[str], actor: User,
+                  published_at=None) -> ManualVersion:
+    """Number the draft as the next version and freeze it."""
+    _lock(course)
+    draft = draft_of(course)
+    if draft is None:
+        raise ManualError(["There is no draft to publish."])
+    latest = latest_version(course)
+    problems = publish_problems(draft.markdown, changelog, material, latest is None)
+    if problems:
+        raise ManualError(problems)
+    draft.number = (latest.number if latest else 0) + 1
+    draft.changelog = changelog.replace("\r\n", "\n").strip()
+    draft.material_sections = list(material)
+    draft.published_at = published_at or utcnow()
+    draft.status = VersionStatus.PUBLISHED
+    db.session.flush()
+    record_audit("manual_published", actor_id=actor.id, target=f"course:{course.id}",
+                 data={"version": draft.number, "material": list(material)})
+    return draft
+
+
+def media_url_for(prefix: str) -> Callable[[str], str]:
+    """Map a bundle-relative "media/x.png" to the URL that serves it."""
+    return lambda path: prefix + path[len("media/"):] if path.startswith("media/") else path
+
+
+def render_version(version: ManualVersion, media_prefix: str) -> RenderedManual:
+    """Rendered manual; published versions never change, so their rendering is cached."""
+    if version.is_published:
+        return _render_published(version.id, media_prefix, version.markdown)
+    return render_manual(version.markdown, media_url_for(media_prefix))
+
+
+@lru_cache(maxsize=32)
+def _render_published(version_id: int, media_prefix: str, markdown: str) -> RenderedManual:
+    return render_manual(markdown, media_url_for(media_prefix))
+
+
+def diff_versions(old: ManualVersion, new: ManualVersion, media_prefix: str) -> ManualDiff:
+    return diff_manuals(render_version(old, media_prefix), render_version(new, media_prefix))
+
+
+# Reading: every view of the manual and every section marked read is an event.
+
+
+def record_opened(user: User, course: Course, version: ManualVersion) -> None:
+    record_event("manual_opened", user_id=user.id, course_id=course.id,
+                 data={"version": version.number})
+
+
+def mark_section_read(user: User, course: Course, version: ManualVersion, section_id: str,
+                      media_prefix: str) -> None:
+    """Record that the trainee read one section of one version."""
+    ids = {section.id for section in render_version(version, media_prefix).sections}
+    if section_id not in ids:
+        raise ManualError([f"Version {version.number} has no section {section_id!r}."])
+    record_event("section_read", user_id=user.id, course_id=course.id,
+                 data={"version": version.number, "section": section_id})
+
+
+def last_read_version(user_id: int, course_id: int) -> int | None:
+    """The newest manual version this trainee has opened."""
+    return db.session.scalar(
+        select(func.max(Event.data["version"].as_integer()))
+        .where(Event.user_id == user_id, Event.course_id == course_id,
+               Event.kind == "manual_opened")
+    )
+
+
+def read_sections(user_id: int, course_id: int) -> set[str]:
+    """Ids of the sections this trainee has marked read, in any version."""
+    rows = db.session.scalars(
+        select(Event.data["section"].as_string()).distinct()
+        .where(Event.user_id == user_id, Event.course_id == course_id,
+               Event.kind == "section_read")
+    )
+    return set(rows)
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """What a trainee who last read version `since` needs to know about the latest one."""
+
+    since: ManualVersion
+    latest: ManualVersion
+    versions: list[ManualVersion]  # the versions published after `since`, oldest first
+    diff: ManualDiff
+
+
+def changes_since(course: Course, since_number: int, media_prefix: str) -> ChangesSince | None:
+    """None when `since_number` is the latest version (or unknown)."""
+    versions = published_versions(course)
+    by_number = {v.number: v for v in versions}
+    since = by_number.get(since_number)
+    if since is None or since is versions[-1]:
+        return None
+    newer = [v for v in versions if v.number > since_number]
+    return ChangesSince(since, versions[-1], newer,
+                        diff_versions(since, versions[-1], media_prefix))

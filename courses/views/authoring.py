@@ -1,0 +1,165 @@
+"""Instructor pages: create and edit courses, write, preview and publish manual versions."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from bootcamp.auth.forms import ActionForm
+from bootcamp.extensions import db
+from bootcamp.users.access import role_required
+from bootcamp.users.models import Role
+from courses.bundle_format import BundleInvalid
+from courses.bundle_zip import extract_zip
+from courses.forms import BundleUploadForm, CourseForm, DraftForm, PublishForm
+from courses.manual_diff import diff_manuals
+from courses.models import CourseStatus
+from courses.rendering import render_manual
+from courses.services import bundles, catalog, manuals
+from courses.views import bp
+from courses.views.access import editable_course, media_prefix
+
+staff_only = role_required(Role.INSTRUCTOR)
+
+
+def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
+    return catalog.CourseFields(
+        slug=slug, title=form.title.data, code_name=form.code_name.data or None,
+        description=(form.description.data or "").replace("\r\n", "\n").strip(),
+        qualifies_for=form.qualifies_for.data or "",
+        estimated_minutes=form.estimated_minutes.data, status=CourseStatus(form.status.data),
+    )
+
+
+@bp.route("/manage")
+@staff_only
+def manage():
+    courses = catalog.staff_courses()
+    counts = catalog.published_counts([c.id for c in courses])
+    return render_template("courses/manage.html", courses=courses, counts=counts)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_only
+def new():
+    form = CourseForm()
+    if form.validate_on_submit():
+        try:
+            course = catalog.create_course(_fields(form, form.slug.data), current_user)
+        except catalog.CourseError as exc:
+            form.slug.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Course created. Now write the first version of its manual.", "success")
+            return redirect(url_for("courses.draft", slug=course.slug))
+    return render_template("courses/edit.html", form=form, course=None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@staff_only
+def edit(slug: str):
+    course = editable_course(slug)
+    form = CourseForm(obj=course)
+    form.slug.data = course.slug  # shown, never changed
+    if form.validate_on_submit():
+        catalog.update_course(course, _fields(form, course.slug), current_user)
+        db.session.commit()
+        flash("Course saved.", "success")
+        return redirect(url_for("courses.home", slug=slug))
+    return render_template("courses/edit.html", form=form, course=course)
+
+
+@bp.route("/<slug>/manual/draft", methods=["GET", "POST"])
+@staff_only
+def draft(slug: str):
+    course = editable_course(slug)
+    form = DraftForm()
+    if request.method == "GET":
+        form.markdown.data = manuals.start_draft(course, current_user).markdown
+        db.session.commit()
+    elif form.validate_on_submit():
+        manuals.save_draft(course, form.markdown.data or "", current_user)
+        db.session.commit()
+        if request.form.get("action") == "publish":
+            return redirect(url_for("courses.publish", slug=slug))
+        flash("Draft saved.", "success")
+        return redirect(url_for("courses.draft", slug=slug))
+    preview = render_manual(form.markdown.data or "", manuals.media_url_for(media_prefix(course)))
+    return render_template("courses/draft.html", course=course, form=form, preview=preview,
+                           latest=manuals.latest_version(course), discard_form=ActionForm())
+
+
+@bp.route("/<slug>/manual/preview", methods=["POST"])
+@staff_only
+def preview(slug: str):
+    """The draft rendered by the same sanitiser trainees get; the editor fetches it live."""
+    course = editable_course(slug)
+    markdown = request.form.get("markdown", "")
+    rendered = render_manual(markdown, manuals.media_url_for(media_prefix(course)))
+    return render_template("courses/_preview.html", preview=rendered)
+
+
+@bp.route("/<slug>/manual/draft/discard", methods=["POST"])
+@staff_only
+def discard(slug: str):
+    course = editable_course(slug)
+    manuals.discard_draft(course)
+    db.session.commit()
+    flash("Draft discarded.", "info")
+    return redirect(url_for("courses.history", slug=slug))
+
+
+@bp.route("/<slug>/manual/publish", methods=["GET", "POST"])
+@staff_only
+def publish(slug: str):
+    course = editable_course(slug)
+    pending = manuals.draft_of(course)
+    if pending is None:
+        flash("Write a draft first.", "info")
+        return redirect(url_for("courses.draft", slug=slug))
+    latest = manuals.latest_version(course)
+    prefix = media_prefix(course)
+    rendered = manuals.render_version(pending, prefix)
+    diff = diff_manuals(manuals.render_version(latest, prefix), rendered) if latest else None
+    form = PublishForm()
+    form.material.choices = [SelectChoice(s.id, s.title) for s in rendered.sections]
+    if form.validate_on_submit():
+        try:
+            version = manuals.publish_draft(course, form.changelog.data or "",
+                                            form.material.data or [], current_user)
+        except manuals.ManualError as exc:
+            form.form_errors.extend(exc.problems)
+        else:
+            db.session.commit()
+            flash(f"Version {version.number} is published.", "success")
+            return redirect(url_for("courses.history", slug=slug))
+    return render_template("courses/publish.html", course=course, form=form, diff=diff,
+                           latest=latest, sections=rendered.sections)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_only
+def import_bundle():
+    """Upload a zipped course bundle; it is imported whole or not at all."""
+    form = BundleUploadForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
+            try:
+                root = extract_zip(form.bundle.data.stream, Path(tmp))
+                result = bundles.import_bundle(root, current_user)
+            except ValueError as exc:  # not a zip, unsafe paths, too large
+                errors = [str(exc)]
+            except BundleInvalid as exc:
+                db.session.rollback()
+                errors = [str(error) for error in exc.errors]
+            else:
+                db.session.commit()
+                versions = ", ".join(map(str, result.new_versions)) or "no new versions"
+                flash(f"Imported {result.course.title}: manual {versions}.", "success")
+                return redirect(url_for("courses.home", slug=result.course.slug))
+    return render_template("courses/import.html", form=form, errors=errors)

@@ -1,0 +1,171 @@
+"""Trainee pages: the training centre, a course's home, the manual and what changed."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from bootcamp.auth.forms import ActionForm
+from bootcamp.extensions import db
+from courses.models import MediaFile
+from courses.rendering import render_markdown
+from courses.services import catalog, enrolment, manuals, progress
+from courses.views import bp
+from courses.views.access import media_prefix, viewable_course
+
+INLINE_TYPES = {"application/pdf", "text/plain"}
+
+
+@bp.route("/")
+@login_required
+def index():
+    cards = [progress.course_progress(current_user, course, media_prefix(course))
+             for course in progress.training_centre_courses(current_user)]
+    return render_template("courses/index.html", cards=cards)
+
+
+@bp.route("/<slug>")
+@login_required
+def home(slug: str):
+    course = viewable_course(slug)
+    standing = progress.course_progress(current_user, course, media_prefix(course))
+    return render_template(
+        "courses/home.html", course=course, standing=standing,
+        description_html=render_markdown(course.description), form=ActionForm(),
+        versions=manuals.published_versions(course),
+    )
+
+
+@bp.route("/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    course = viewable_course(slug)
+    try:
+        enrolment.enrol(current_user, course, enrolment.EnrollmentSource.SELF)
+    except enrolment.EnrolmentError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"You are enrolled in {course.title}.", "success")
+    return redirect(url_for("courses.home", slug=slug))
+
+
+def _show_version(course, version, current: bool):
+    prefix = media_prefix(course)
+    last_read = manuals.last_read_version(current_user.id, course.id)
+    changes = (manuals.changes_since(course, last_read, prefix)
+               if current and last_read else None)
+    manuals.record_opened(current_user, course, version)
+    db.session.commit()
+    return render_template(
+        "courses/manual.html", course=course, version=version,
+        manual=manuals.render_version(version, prefix), changes=changes, current=current,
+        read=manuals.read_sections(current_user.id, course.id), form=ActionForm(),
+    )
+
+
+@bp.route("/<slug>/manual")
+@login_required
+def manual(slug: str):
+    course = viewable_course(slug)
+    version = manuals.latest_version(course)
+    if version is None:
+        flash("This course has no published manual yet.", "info")
+        return redirect(url_for("courses.home", slug=slug))
+    return _show_version(course, version, current=True)
+
+
+@bp.route("/<slug>/manual/v<int:number>")
+@login_required
+def manual_version(slug: str, number: int):
+    course = viewable_course(slug)
+    version = manuals.version_by_number(course, number)
+    if version is None or not version.is_published:
+        abort(404)
+    latest = manuals.latest_version(course)
+    return _show_version(course, version, current=version.number == latest.number)
+
+
+@bp.route("/<slug>/manual/read", methods=["POST"])
+@login_required
+def mark_read(slug: str):
+    course = viewable_course(slug)
+    version = manuals.version_by_number(course, request.form.get("version", type=int) or 0)
+    section = request.form.get("section", "")
+    if version is None or not version.is_published:
+        abort(400)
+    try:
+        manuals.mark_section_read(current_user, course, version, section, media_prefix(course))
+    except manuals.ManualError:
+        abort(400)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"section": section, "read": True}
+    return redirect(url_for("courses.manual_version", slug=slug, number=version.number,
+                            _anchor=section))
+
+
+@bp.route("/<slug>/manual/changes")
+@login_required
+def changes(slug: str):
+    course = viewable_course(slug)
+    since = request.args.get("since", type=int) or manuals.last_read_version(
+        current_user.id, course.id)
+    summary = manuals.changes_since(course, since, media_prefix(course)) if since else None
+    return render_template("courses/changes.html", course=course, summary=summary, since=since,
+                           render_markdown=render_markdown)
+
+
+@bp.route("/<slug>/manual/history")
+@login_required
+def history(slug: str):
+    course = viewable_course(slug)
+    return render_template(
+        "courses/history.html", course=course, versions=manuals.published_versions(course),
+        draft=manuals.draft_of(course) if catalog.is_staff(current_user) else None,
+        render_markdown=render_markdown,
+    )
+
+
+@bp.route("/<slug>/manual/diff")
+@login_required
+def diff(slug: str):
+    course = viewable_course(slug)
+    versions = manuals.published_versions(course)
+    if len(versions) < 2:
+        flash("There is only one version so far: nothing to compare.", "info")
+        return redirect(url_for("courses.history", slug=slug))
+    old_number = request.args.get("from", type=int) or versions[-2].number
+    new_number = request.args.get("to", type=int) or versions[-1].number
+    old, new = (manuals.version_by_number(course, n) for n in (old_number, new_number))
+    if old is None or new is None or not (old.is_published and new.is_published):
+        abort(404)
+    return render_template(
+        "courses/diff.html", course=course, old=old, new=new, versions=versions,
+        diff=manuals.diff_versions(old, new, media_prefix(course)),
+    )
+
+
+@bp.route("/<slug>/media/<path:name>")
+@login_required
+def media(slug: str, name: str):
+    course = viewable_course(slug)
+    item = db.session.scalar(select(MediaFile).where(MediaFile.course_id == course.id,
+                                                     MediaFile.path == f"media/{name}"))
+    if item is None:
+        abort(404)
+    if request.if_none_match.contains(item.sha256):
+        return "", 304
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    inline = kind.startswith(("image/", "audio/", "video/")) or kind in INLINE_TYPES
+    return item.content, 200, {
+        "Content-Type": kind,
+        "ETag": f'"{item.sha256}"',
+        "Cache-Control": "private, max-age=86400",
+        "Content-Disposition": "inline" if inline else "attachment",
+        # A media file is never a page: even if a browser were tricked into rendering one.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
