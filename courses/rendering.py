@@ -1,0 +1,453 @@
+"""Render instruction manuals from Markdown into sanitised HTML, sections and plain text.
+
+Pure logic: no Flask, no database. Manuals are written by instructors and imported from
+bundles, so everything they write is treated as untrusted: Markdown is rendered with raw HTML
+enabled (for harmless tags such as <kbd> or <details>) and the result is always sanitised with
+an explicit allowlist. Attributes the renderer itself emits (heading ids, call-out classes and
+labels) are tagged with a per-render secret nonce so that authors cannot forge them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+MediaUrl = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One top-level section of a manual, from its heading to the next heading."""
+
+    id: str
+    title: str
+    level: int
+    line: int
+    markdown: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class RenderedManual:
+    """A whole manual: its HTML and its sections in document order."""
+
+    html: str
+    sections: list[Section]
+
+
+@dataclass(frozen=True)
+class UnsafeContent:
+    """A dangerous payload found in Markdown source, with its 1-based line."""
+
+    line: int
+    message: str
+
+
+ALLOWED_TAGS = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "a", "img"}
+    | {"table", "thead", "tbody", "tr", "th", "td", "code", "pre", "blockquote"}
+    | {"em", "strong", "del", "s", "ins", "kbd", "sup", "sub", "br", "hr"}
+    | {"details", "summary", "figure", "figcaption", "aside", "div", "span"}
+)
+# Tags whose content is dropped too: their text is code or markup, never prose.
+CLEAN_CONTENT_TAGS = frozenset(
+    {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript"}
+    | {"textarea", "select", "title", "xmp", "noembed", "noframes", "frameset"}
+)
+# Only the renderer may set these; their values must carry the per-render nonce.
+RENDERER_ATTRIBUTES = frozenset({"id", "class", "aria-label"})
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+    "ol": {"start"},
+    "details": {"open"},
+    "aside": {"class", "aria-label"},
+    "p": {"class"},
+    "div": {"class"},
+    "span": {"class"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
+DANGEROUS_ELEMENTS = frozenset(
+    {"script", "style", "iframe", "object", "embed", "form", "input", "button", "link"}
+    | {"meta", "base", "svg", "math", "template", "frame", "frameset", "applet"}
+    # Raw-text elements: browsers and parsers disagree on where they end, hiding markup.
+    | {"noscript", "noembed", "noframes", "xmp", "plaintext", "textarea", "title"}
+)
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "xlink:href", "poster", "background", "cite"}
+    | {"data", "srcset", "lowsrc", "dynsrc", "longdesc", "codebase", "manifest", "ping"}
+)
+CALLOUTS = {"do": ("rule-do", "Do"), "note": ("rule-note", "Note")}
+CALLOUTS |= dict.fromkeys(("dont", "don't"), ("rule-dont", "Don't"))
+_CALLOUT = "callout"
+_EXPLICIT_ID = re.compile(r"\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_HIDDEN_HTML = re.compile(r"<!--.*?-->|<(script|style|template|svg|math)\b.*?</\1\s*>", re.I | re.S)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def slugify(title: str) -> str:
+    """Turn a heading into a stable ascii anchor id; "section" when nothing is left."""
+    folded = unicodedata.normalize("NFKD", title.replace("ß", "ss"))
+    ascii_title = folded.encode("ascii", "ignore").decode().lower()
+    ascii_title = re.sub(r"['’]", "", ascii_title)
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
+    return slug[:80].rstrip("-") or "section"
+
+
+def _callout_name(params: str) -> str:
+    words = params.strip().split()
+    return words[0].lower() if words else ""
+
+
+def _render_callout(self: Any, tokens: Sequence[Token], idx: int, _opts: Any, env: Any) -> str:
+    """Known call-outs become labelled <aside>s; unknown names render their content plainly."""
+    token = tokens[idx]
+    callout = CALLOUTS.get(_callout_name(token.info))
+    if callout is None:
+        return ""
+    if token.nesting != 1:
+        return "</aside>\n"
+    css, label = callout
+    nonce = env["nonce"]
+    return (
+        f'<aside class="{nonce}:rule {css}" aria-label="{nonce}:{label}">\n'
+        f'<p class="{nonce}:rule-label">{label}</p>\n'
+    )
+
+
+def _tidy_tokens(state: Any) -> None:
+    """Close call-outs with their own name; use align= not inline styles; scope header cells."""
+    open_callouts: list[Token] = []
+    for token in state.tokens:
+        if token.type == f"container_{_CALLOUT}_open":
+            open_callouts.append(token)
+        elif token.type == f"container_{_CALLOUT}_close":
+            token.info = open_callouts.pop().info
+        elif token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("align", style.removeprefix("text-align:"))
+            if token.type == "th_open":
+                token.attrSet("scope", "col")
+
+
+def _build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
+    """The manual dialect: CommonMark + tables + strikethrough + call-outs, raw HTML on."""
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    container_plugin(
+        md,
+        _CALLOUT,
+        validate=lambda params, *_: bool(_callout_name(params)),
+        render=_render_callout,
+    )
+    md.core.ruler.push("tidy_tokens", _tidy_tokens)
+    if accept_all_links:
+        # The scanner must see javascript: links that the renderer would refuse to link.
+        md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+_MD = _build_parser()
+_MD_SCAN = _build_parser(accept_all_links=True)
+
+
+def _clean_url(value: str) -> str:
+    """A URL as a browser reads its scheme: without whitespace or control characters."""
+    return _URL_NOISE.sub("", value).lower()
+
+
+def _is_relative(url: str) -> bool:
+    cleaned = _clean_url(url)
+    return bool(cleaned) and cleaned[0] not in "/#?" and not _SCHEME.match(cleaned)
+
+
+def _attribute_filter(nonce: str, media_url: MediaUrl | None) -> Callable[[str, str, str], Any]:
+    """Keep renderer attributes only when they carry the nonce; route media through media_url."""
+    prefix = nonce + ":"
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in RENDERER_ATTRIBUTES:
+            return value.removeprefix(prefix) if value.startswith(prefix) else None
+        if attribute in ("href", "src") and _clean_url(value).startswith(DANGEROUS_SCHEMES):
+            return None
+        if media_url and (tag, attribute) in (("a", "href"), ("img", "src")):
+            return media_url(value) if _is_relative(value) else value
+        return value
+
+    return keep
+
+
+def _sanitiser(nonce: str, media_url: MediaUrl | None) -> Callable[[str], str]:
+    cleaner = nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(CLEAN_CONTENT_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter(nonce, media_url),
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+    )
+    return cleaner.clean
+
+
+def _inline_text(children: Sequence[Token] | None) -> str:
+    """Readable text of inline tokens: markup and raw HTML tags removed."""
+    parts: list[str] = []
+    for child in children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(_inline_text(child.children))
+    return "".join(parts)
+
+
+def _html_text(html: str) -> str:
+    """Prose of a raw HTML block, for diffs and search; never used as HTML, so a regex will do."""
+    html = _HIDDEN_HTML.sub(" ", html)
+    return " ".join(unescape(_HTML_TAG.sub(" ", html)).split())
+
+
+def _plain_text(tokens: Sequence[Token]) -> str:
+    """Section body as plain text: one paragraph per block, table rows as "a | b" lines."""
+    chunks: list[str] = []
+    prefix = ""
+    row: list[str] | None = None
+    for token in tokens:
+        text = ""
+        if token.type == f"container_{_CALLOUT}_open":
+            callout = CALLOUTS.get(_callout_name(token.info))
+            prefix = f"{callout[1]}: " if callout else ""
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            text, row = " | ".join(row), None
+        elif token.type == "inline" and row is not None:
+            row.append(_inline_text(token.children).strip())
+        elif token.type == "inline":
+            text = _inline_text(token.children)
+        elif token.type in ("fence", "code_block"):
+            text = token.content.rstrip("\n")
+        elif token.type == "html_block":
+            text = _html_text(token.content)
+        if text.strip():
+            chunks.append(prefix + text.strip())
+            prefix = ""
+    return "\n\n".join(chunks)
+
+
+def _take_heading(inline: Token) -> tuple[str, str | None]:
+    """Title of a heading and its explicit {#id}, removed from the tokens so it is not shown."""
+    children = inline.children or []
+    explicit = None
+    if children and children[-1].type == "text":
+        match = _EXPLICIT_ID.search(children[-1].content)
+        if match:
+            explicit = match.group(1)
+            children[-1].content = children[-1].content[: match.start()]
+    return " ".join(_inline_text(children).split()), explicit
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _source_of(lines: list[str], start: int, end: int) -> str:
+    chunk = lines[start:end]
+    while chunk and not chunk[-1].strip():
+        chunk.pop()
+    return "\n".join(chunk)
+
+
+@dataclass
+class _Document:
+    """What a single parse gives: tokens, source lines and the sanitiser for this render."""
+
+    tokens: list[Token]
+    lines: list[str]
+    env: dict[str, Any]
+    clean: Callable[[str], str]
+
+    def html(self, start: int, end: int) -> str:
+        return self.clean(_MD.renderer.render(self.tokens[start:end], _MD.options, self.env))
+
+
+def _parse(markdown: str, media_url: MediaUrl | None) -> _Document:
+    source = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    nonce = secrets.token_hex(12)
+    env: dict[str, Any] = {"nonce": nonce}
+    tokens = _MD.parse(source, env)
+    return _Document(tokens, source.split("\n"), env, _sanitiser(nonce, media_url))
+
+
+def _introduction(doc: _Document, end: int, end_line: int, used: set[str]) -> Section | None:
+    """Text before the first heading, as a section of its own when there is any."""
+    body = [n for n, line in enumerate(doc.lines[:end_line]) if line.strip()]
+    if not body:
+        return None
+    tokens = doc.tokens[:end]
+    markdown = _source_of(doc.lines, body[0], end_line)
+    sid = _unique("introduction", used)
+    html, text = doc.html(0, end), _plain_text(tokens)
+    return Section(sid, "Introduction", 1, body[0] + 1, markdown, text, html)
+
+
+def _heading_section(doc: _Document, start: int, end: int, used: set[str]) -> Section:
+    """The section from the heading at tokens[start] up to tokens[end]; sets its anchor id."""
+    heading = doc.tokens[start]
+    title, explicit = _take_heading(doc.tokens[start + 1])
+    sid = _unique(explicit or slugify(title), used)
+    heading.attrSet("id", f"{doc.env['nonce']}:{sid}")
+    line = _line_of(doc, start)
+    return Section(
+        id=sid,
+        title=title,
+        level=int(heading.tag[1]),
+        line=line + 1,
+        markdown=_source_of(doc.lines, line, _line_of(doc, end)),
+        text=_plain_text(doc.tokens[start + 3 : end]),
+        html=doc.html(start, end),
+    )
+
+
+def _line_of(doc: _Document, index: int) -> int:
+    """0-based source line where the block token at index starts (end of document past it)."""
+    token_map = doc.tokens[index].map if index < len(doc.tokens) else None
+    return token_map[0] if token_map else len(doc.lines)
+
+
+def render_manual(markdown: str, media_url: MediaUrl | None = None) -> RenderedManual:
+    """Render a manual once, splitting it into sections at top-level headings."""
+    doc = _parse(markdown, media_url)
+    starts = [i for i, t in enumerate(doc.tokens) if t.type == "heading_open" and t.level == 0]
+    first = starts[0] if starts else len(doc.tokens)
+    used: set[str] = set()
+    intro = _introduction(doc, first, _line_of(doc, first), used)
+    sections = [intro] if intro else []
+    for start, end in zip(starts, [*starts[1:], len(doc.tokens)], strict=False):
+        sections.append(_heading_section(doc, start, end, used))
+    return RenderedManual("".join(s.html for s in sections), sections)
+
+
+def render_markdown(markdown: str, media_url: MediaUrl | None = None) -> str:
+    """Sanitised HTML for short texts (changelogs, descriptions, explanations)."""
+    doc = _parse(markdown, media_url)
+    return doc.html(0, len(doc.tokens))
+
+
+def _url_problem(url: str) -> str | None:
+    if not _clean_url(url).startswith(DANGEROUS_SCHEMES):
+        return None
+    url = url.strip()
+    shown = url if len(url) <= 80 else url[:77] + "..."
+    return f'unsafe URL "{shown}": only http, https, mailto and relative links are allowed'
+
+
+class _UnsafeHtmlScanner(HTMLParser):
+    """Finds dangerous elements, attributes and URLs in a fragment of raw HTML."""
+
+    def __init__(self, first_line: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.first_line = first_line
+        self.found: list[UnsafeContent] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.first_line + self.getpos()[0] - 1
+        if tag in DANGEROUS_ELEMENTS:
+            self.found.append(UnsafeContent(line, f"unsafe HTML: <{tag}> element is not allowed"))
+        raw = (self.get_starttag_text() or "").lower()
+        for name, value in attrs:
+            message = None
+            if name.startswith("on"):
+                message = f'unsafe HTML: event handler attribute "{name}" is not allowed'
+            elif name == "style":
+                message = 'unsafe HTML: "style" attribute is not allowed'
+            elif name in URL_ATTRIBUTES and value:
+                message = _url_problem(value)
+            if message:  # a tag may span lines: point at the attribute's own line
+                at = max(0, raw.find(name, len(tag) + 1))
+                self.found.append(UnsafeContent(line + raw.count("\n", 0, at), message))
+
+    def handle_comment(self, data: str) -> None:
+        """Browsers end "<!-->", "<!--->" and "--!>" comments early: scan what follows."""
+        if data.startswith((">", "->")):
+            self._scan_rest(data, data.find(">") + 1)
+        elif "--!>" in data:
+            self._scan_rest(data, data.find("--!>") + 4)
+
+    def unknown_decl(self, data: str) -> None:
+        """Outside SVG/MathML a browser ends "<![CDATA[" at the first ">": scan what follows."""
+        self._scan_rest(data, data.find(">") + 1 if ">" in data else -1)
+
+    def _scan_rest(self, data: str, start: int) -> None:
+        if start > 0:
+            line = self.first_line + self.getpos()[0] - 1 + data.count("\n", 0, start)
+            self.found.extend(_scan_html(data[start:], line))
+
+
+def _scan_html(html: str, first_line: int) -> list[UnsafeContent]:
+    scanner = _UnsafeHtmlScanner(first_line)
+    scanner.feed(html)
+    scanner.close()
+    return scanner.found
+
+
+def _scan_inline(inline: Token) -> list[UnsafeContent]:
+    """Scan raw HTML and link targets of a paragraph, tracking lines through its source."""
+    source, cursor, found = inline.content, 0, []
+    first_line = inline.map[0] + 1 if inline.map else 1
+    for child in inline.children or ():
+        start = cursor
+        if child.type == "html_inline":
+            at = source.find(child.content, cursor)
+            start, cursor = (at, at + len(child.content)) if at >= 0 else (cursor, cursor)
+        elif child.type == "code_inline":  # its content is normalised, so skip past its fences
+            opening = source.find(child.markup, cursor)
+            closing = source.find(child.markup, opening + len(child.markup))
+            cursor = closing + len(child.markup) if min(opening, closing) >= 0 else cursor
+        elif child.type in ("softbreak", "hardbreak"):
+            cursor = source.find("\n", cursor) + 1 or cursor
+        line = first_line + source.count("\n", 0, start)
+        if child.type == "html_inline":
+            found.extend(_scan_html(child.content, line))
+        elif child.type in ("link_open", "image"):
+            problem = _url_problem(str(child.attrGet("href") or child.attrGet("src") or ""))
+            if problem:
+                found.append(UnsafeContent(line, problem))
+    return found
+
+
+def find_unsafe_html(markdown: str) -> list[UnsafeContent]:
+    """List dangerous raw HTML and URLs with their source lines, to refuse imported bundles."""
+    source = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    found: list[UnsafeContent] = []
+    for token in _MD_SCAN.parse(source):
+        if token.type == "html_block" and token.map:
+            found.extend(_scan_html(token.content, token.map[0] + 1))
+        elif token.type == "inline":
+            found.extend(_scan_inline(token))
+    return list(dict.fromkeys(found))
