@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -47,14 +46,6 @@ class RenderedManual:
     sections: list[Section]
 
 
-@dataclass(frozen=True)
-class UnsafeContent:
-    """A dangerous payload found in Markdown source, with its 1-based line."""
-
-    line: int
-    message: str
-
-
 ALLOWED_TAGS = frozenset(
     {"h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "a", "img"}
     | {"table", "thead", "tbody", "tr", "th", "td", "code", "pre", "blockquote"}
@@ -83,16 +74,6 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:")
-DANGEROUS_ELEMENTS = frozenset(
-    {"script", "style", "iframe", "object", "embed", "form", "input", "button", "link"}
-    | {"meta", "base", "svg", "math", "template", "frame", "frameset", "applet"}
-    # Raw-text elements: browsers and parsers disagree on where they end, hiding markup.
-    | {"noscript", "noembed", "noframes", "xmp", "plaintext", "textarea", "title"}
-)
-URL_ATTRIBUTES = frozenset(
-    {"href", "src", "action", "formaction", "xlink:href", "poster", "background", "cite"}
-    | {"data", "srcset", "lowsrc", "dynsrc", "longdesc", "codebase", "manifest", "ping"}
-)
 CALLOUTS = {"do": ("rule-do", "Do"), "note": ("rule-note", "Note")}
 CALLOUTS |= dict.fromkeys(("dont", "don't"), ("rule-dont", "Don't"))
 _CALLOUT = "callout"
@@ -149,7 +130,7 @@ def _tidy_tokens(state: Any) -> None:
                 token.attrSet("scope", "col")
 
 
-def _build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
+def build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
     """The manual dialect: CommonMark + tables + strikethrough + call-outs, raw HTML on."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     container_plugin(
@@ -165,17 +146,16 @@ def _build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
     return md
 
 
-_MD = _build_parser()
-_MD_SCAN = _build_parser(accept_all_links=True)
+_MD = build_parser()
 
 
-def _clean_url(value: str) -> str:
+def clean_url(value: str) -> str:
     """A URL as a browser reads its scheme: without whitespace or control characters."""
     return _URL_NOISE.sub("", value).lower()
 
 
 def _is_relative(url: str) -> bool:
-    cleaned = _clean_url(url)
+    cleaned = clean_url(url)
     return bool(cleaned) and cleaned[0] not in "/#?" and not _SCHEME.match(cleaned)
 
 
@@ -186,7 +166,7 @@ def _attribute_filter(nonce: str, media_url: MediaUrl | None) -> Callable[[str, 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute in RENDERER_ATTRIBUTES:
             return value.removeprefix(prefix) if value.startswith(prefix) else None
-        if attribute in ("href", "src") and _clean_url(value).startswith(DANGEROUS_SCHEMES):
+        if attribute in ("href", "src") and clean_url(value).startswith(DANGEROUS_SCHEMES):
             return None
         if media_url and (tag, attribute) in (("a", "href"), ("img", "src")):
             return media_url(value) if _is_relative(value) else value
@@ -357,97 +337,3 @@ def render_markdown(markdown: str, media_url: MediaUrl | None = None) -> str:
     """Sanitised HTML for short texts (changelogs, descriptions, explanations)."""
     doc = _parse(markdown, media_url)
     return doc.html(0, len(doc.tokens))
-
-
-def _url_problem(url: str) -> str | None:
-    if not _clean_url(url).startswith(DANGEROUS_SCHEMES):
-        return None
-    url = url.strip()
-    shown = url if len(url) <= 80 else url[:77] + "..."
-    return f'unsafe URL "{shown}": only http, https, mailto and relative links are allowed'
-
-
-class _UnsafeHtmlScanner(HTMLParser):
-    """Finds dangerous elements, attributes and URLs in a fragment of raw HTML."""
-
-    def __init__(self, first_line: int) -> None:
-        super().__init__(convert_charrefs=True)
-        self.first_line = first_line
-        self.found: list[UnsafeContent] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line = self.first_line + self.getpos()[0] - 1
-        if tag in DANGEROUS_ELEMENTS:
-            self.found.append(UnsafeContent(line, f"unsafe HTML: <{tag}> element is not allowed"))
-        raw = (self.get_starttag_text() or "").lower()
-        for name, value in attrs:
-            message = None
-            if name.startswith("on"):
-                message = f'unsafe HTML: event handler attribute "{name}" is not allowed'
-            elif name == "style":
-                message = 'unsafe HTML: "style" attribute is not allowed'
-            elif name in URL_ATTRIBUTES and value:
-                message = _url_problem(value)
-            if message:  # a tag may span lines: point at the attribute's own line
-                at = max(0, raw.find(name, len(tag) + 1))
-                self.found.append(UnsafeContent(line + raw.count("\n", 0, at), message))
-
-    def handle_comment(self, data: str) -> None:
-        """Browsers end "<!-->", "<!--->" and "--!>" comments early: scan what follows."""
-        if data.startswith((">", "->")):
-            self._scan_rest(data, data.find(">") + 1)
-        elif "--!>" in data:
-            self._scan_rest(data, data.find("--!>") + 4)
-
-    def unknown_decl(self, data: str) -> None:
-        """Outside SVG/MathML a browser ends "<![CDATA[" at the first ">": scan what follows."""
-        self._scan_rest(data, data.find(">") + 1 if ">" in data else -1)
-
-    def _scan_rest(self, data: str, start: int) -> None:
-        if start > 0:
-            line = self.first_line + self.getpos()[0] - 1 + data.count("\n", 0, start)
-            self.found.extend(_scan_html(data[start:], line))
-
-
-def _scan_html(html: str, first_line: int) -> list[UnsafeContent]:
-    scanner = _UnsafeHtmlScanner(first_line)
-    scanner.feed(html)
-    scanner.close()
-    return scanner.found
-
-
-def _scan_inline(inline: Token) -> list[UnsafeContent]:
-    """Scan raw HTML and link targets of a paragraph, tracking lines through its source."""
-    source, cursor, found = inline.content, 0, []
-    first_line = inline.map[0] + 1 if inline.map else 1
-    for child in inline.children or ():
-        start = cursor
-        if child.type == "html_inline":
-            at = source.find(child.content, cursor)
-            start, cursor = (at, at + len(child.content)) if at >= 0 else (cursor, cursor)
-        elif child.type == "code_inline":  # its content is normalised, so skip past its fences
-            opening = source.find(child.markup, cursor)
-            closing = source.find(child.markup, opening + len(child.markup))
-            cursor = closing + len(child.markup) if min(opening, closing) >= 0 else cursor
-        elif child.type in ("softbreak", "hardbreak"):
-            cursor = source.find("\n", cursor) + 1 or cursor
-        line = first_line + source.count("\n", 0, start)
-        if child.type == "html_inline":
-            found.extend(_scan_html(child.content, line))
-        elif child.type in ("link_open", "image"):
-            problem = _url_problem(str(child.attrGet("href") or child.attrGet("src") or ""))
-            if problem:
-                found.append(UnsafeContent(line, problem))
-    return found
-
-
-def find_unsafe_html(markdown: str) -> list[UnsafeContent]:
-    """List dangerous raw HTML and URLs with their source lines, to refuse imported bundles."""
-    source = markdown.replace("\r\n", "\n").replace("\r", "\n")
-    found: list[UnsafeContent] = []
-    for token in _MD_SCAN.parse(source):
-        if token.type == "html_block" and token.map:
-            found.extend(_scan_html(token.content, token.map[0] + 1))
-        elif token.type == "inline":
-            found.extend(_scan_inline(token))
-    return list(dict.fromkeys(found))

@@ -45,7 +45,7 @@ def _conflicts(course: Course, bundle: Bundle) -> list[BundleError]:
     errors = []
     published = manuals.published_versions(course)
     if len(bundle.versions) < len(published):
-        errors.append(BundleError("manual", 1, (
+        errors.append(BundleError("manual/", 1, (
             f"the course already has {len(published)} published versions but the bundle has "
             f"{len(bundle.versions)}; a bundle must contain every published version")))
     for stored, spec in zip(published, bundle.versions, strict=False):
@@ -115,9 +115,10 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         db.session.add(MediaFile(course_id=course.id, path=path, content=content,
                                  sha256=_sha256(content)))
     db.session.flush()
-    record_audit("bundle_imported", actor_id=actor.id if actor else None,
-                 target=f"course:{course.id}",
-                 data={"versions": [s.number for s in new_versions], "media": new_media})
+    if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing
+        record_audit("bundle_imported", actor_id=actor.id if actor else None,
+                     target=f"course:{course.id}",
+                     data={"versions": [s.number for s in new_versions], "media": new_media})
     return ImportResult(course, created, [s.number for s in new_versions], new_media)
 
 

@@ -13,9 +13,11 @@ from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
+from courses.bundle_format import normalise_markdown
+from courses.html_safety import find_unsafe_html
 from courses.manual_diff import ManualDiff, diff_manuals
 from courses.models import Course, ManualVersion, VersionStatus
-from courses.rendering import RenderedManual, find_unsafe_html, render_manual
+from courses.rendering import RenderedManual, render_manual
 
 
 class ManualError(ValueError):
@@ -72,7 +74,7 @@ def save_draft(course: Course, markdown: str, author: User) -> ManualVersion:
     if draft is None:
         draft = ManualVersion(course_id=course.id, status=VersionStatus.DRAFT)
         db.session.add(draft)
-    draft.markdown = markdown.replace("\r\n", "\n")
+    draft.markdown = normalise_markdown(markdown)  # stored as bundles store it: exports agree
     draft.author_id = author.id
     db.session.flush()
     return draft
@@ -123,7 +125,7 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     if problems:
         raise ManualError(problems)
     draft.number = (latest.number if latest else 0) + 1
-    draft.changelog = changelog.replace("\r\n", "\n").strip()
+    draft.changelog = normalise_markdown(changelog)
     draft.material_sections = list(material)
     draft.published_at = published_at or utcnow()
     draft.status = VersionStatus.PUBLISHED

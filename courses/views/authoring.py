@@ -13,7 +13,7 @@ from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
 from bootcamp.users.access import role_required
 from bootcamp.users.models import Role
-from courses.bundle_format import BundleInvalid
+from courses.bundle_format import BundleInvalid, normalise_markdown
 from courses.bundle_zip import extract_zip
 from courses.forms import BundleUploadForm, CourseForm, DraftForm, PublishForm
 from courses.manual_diff import diff_manuals
@@ -29,7 +29,7 @@ staff_only = role_required(Role.INSTRUCTOR)
 def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
     return catalog.CourseFields(
         slug=slug, title=form.title.data, code_name=form.code_name.data or None,
-        description=(form.description.data or "").replace("\r\n", "\n").strip(),
+        description=normalise_markdown(form.description.data or ""),
         qualifies_for=form.qualifies_for.data or "",
         estimated_minutes=form.estimated_minutes.data, status=CourseStatus(form.status.data),
     )
