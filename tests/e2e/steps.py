@@ -40,3 +40,16 @@ def expect_dashboard(page: Page, name: str) -> None:
     """The logged-in dashboard greets `name`."""
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
     expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+
+
+def main_nav(page: Page):
+    """The site's main navigation in the header."""
+    return page.get_by_role("navigation", name="Main")
+
+
+def expect_fits_the_screen(page: Page, viewport: dict) -> None:
+    """The page does not scroll sideways at this viewport's width."""
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= viewport["width"], (
+        f"{page.url} scrolls sideways: {scroll_width}px wide at a {viewport['width']}px viewport"
+    )
