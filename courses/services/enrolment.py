@@ -11,6 +11,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bootcamp.audit import record_audit
 from bootcamp.events import record_event
@@ -62,9 +63,27 @@ def _lock_cohort(cohort: Cohort) -> None:
     db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
 
 
+def _insert_enrollment(user_id: int, course_id: int, cohort_id: int | None,
+                       source: EnrollmentSource) -> Enrollment | None:
+    """Insert an enrolment unless this user already has one in this course (None then).
+
+    ON CONFLICT DO NOTHING turns a concurrent duplicate (two tabs, a double click) into a
+    no-op, where a plain INSERT would raise IntegrityError and abort the whole transaction.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = db.session.scalar(
+        insert(Enrollment)
+        .values(user_id=user_id, course_id=course_id, cohort_id=cohort_id, source=source)
+        .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
+        .returning(Enrollment.id)
+    )
+    return db.session.get(Enrollment, inserted) if inserted is not None else None
+
+
 def enrol(user: User, course: Course, source: EnrollmentSource,
           cohort: Cohort | None = None) -> Enrollment:
-    """Enrol a trainee (idempotent); a cohort's capacity is respected."""
+    """Enrol a trainee (idempotent, also under concurrency); a cohort's capacity is respected."""
     existing = enrollment_of(user.id, course.id)
     if existing is not None:
         return existing
@@ -72,12 +91,15 @@ def enrol(user: User, course: Course, source: EnrollmentSource,
         raise EnrolmentError(["This course is not open for enrolment."])
     if cohort is not None:
         _lock_cohort(cohort)
+        # The lock may have waited for this user's own concurrent request: not "full" then.
+        existing = enrollment_of(user.id, course.id)
+        if existing is not None:
+            return existing
         if cohort.capacity is not None and _places_taken(cohort.id) >= cohort.capacity:
             raise EnrolmentError([f"The cohort {cohort.name} is full."])
-    enrollment = Enrollment(user_id=user.id, course_id=course.id,
-                            cohort_id=cohort.id if cohort else None, source=source)
-    db.session.add(enrollment)
-    db.session.flush()
+    enrollment = _insert_enrollment(user.id, course.id, cohort.id if cohort else None, source)
+    if enrollment is None:  # a concurrent request enrolled them first
+        return enrollment_of(user.id, course.id)
     record_event("enrolled", user_id=user.id, course_id=course.id,
                  data={"source": source.value, "cohort": cohort.id if cohort else None})
     return enrollment
@@ -194,7 +216,11 @@ def invite_emails(cohort: Cohort, text: str, actor: User) -> InviteReport:
 
 
 def accept_pending_invitations(user: User) -> list[Course]:
-    """Turn invitations to this user's email into enrolments (called at every log-in)."""
+    """Turn invitations to this user's email into enrolments (called at every log-in).
+
+    An invitation to a course that is not open stays pending (and keeps its place) until a
+    log-in after the course opens.
+    """
     invitations = db.session.scalars(
         select(Invitation).where(Invitation.email == user.email,
                                  Invitation.accepted_at.is_(None))
@@ -202,13 +228,11 @@ def accept_pending_invitations(user: User) -> list[Course]:
     courses = []
     for invitation in invitations:
         cohort = db.session.get(Cohort, invitation.cohort_id)
-        invitation.accepted_at = utcnow()
         if cohort.course.status == CourseStatus.OPEN:
+            invitation.accepted_at = utcnow()
             # Their place was reserved when they were invited, so capacity is not checked again.
-            enrollment = enrollment_of(user.id, cohort.course_id)
-            if enrollment is None:
-                db.session.add(Enrollment(user_id=user.id, course_id=cohort.course_id,
-                                          cohort_id=cohort.id, source=EnrollmentSource.EMAIL_LIST))
+            if _insert_enrollment(user.id, cohort.course_id, cohort.id,
+                                  EnrollmentSource.EMAIL_LIST) is not None:
                 record_event("enrolled", user_id=user.id, course_id=cohort.course_id,
                              data={"source": "email_list", "cohort": cohort.id})
                 courses.append(cohort.course)

@@ -123,6 +123,6 @@ def invite(token: str):
 def _accept_invitations(app, user) -> None:
     """Someone invited by email becomes enrolled the first time they log in."""
     courses = enrolment.accept_pending_invitations(user)
+    db.session.commit()  # also invitations taken up by an enrolment that already existed
     if courses:
-        db.session.commit()
         flash("You have been enrolled in " + ", ".join(c.title for c in courses) + ".", "success")

@@ -7,15 +7,18 @@ from sqlalchemy import select
 
 from bootcamp.events import AppendOnlyError, Event, record_event
 from bootcamp.extensions import db
+from courses.services.catalog import CourseFields, create_course
 
 
 def test_record_event_keeps_user_course_kind_time_and_data(app, make_user):
     user = make_user()
     with app.app_context():
-        record_event("section_read", user_id=user.id, course_id=7, data={"section": "4.2"})
+        course = create_course(CourseFields(slug="tagging", title="Tagging"), actor=None)
+        record_event("section_read", user_id=user.id, course_id=course.id,
+                     data={"section": "4.2"})
         db.session.commit()
         event = db.session.scalar(select(Event))
-    assert (event.user_id, event.course_id, event.kind) == (user.id, 7, "section_read")
+    assert (event.user_id, event.course_id, event.kind) == (user.id, course.id, "section_read")
     assert event.data == {"section": "4.2"}
     assert event.created_at.tzinfo is not None
 

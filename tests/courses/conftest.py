@@ -1,0 +1,222 @@
+"""Fixtures and helpers for the courses integration tests (services, pages, bundles).
+
+The unit tests beside them (bundle format, diff, rendering) need none of these; everything here
+is an explicit fixture or a plain function, nothing is autouse.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from bootcamp.audit import AuditEntry
+from bootcamp.events import Event
+from bootcamp.extensions import db
+from bootcamp.users.models import Role, User
+from courses.models import (
+    Cohort,
+    Course,
+    CourseStatus,
+    Enrollment,
+    Invitation,
+    ManualVersion,
+    MediaFile,
+)
+from tests.helpers import csrf_token, log_in
+
+COUNTED = {
+    "courses": Course,
+    "manual_versions": ManualVersion,
+    "media_files": MediaFile,
+    "events": Event,
+    "audit_entries": AuditEntry,
+    "cohorts": Cohort,
+    "enrollments": Enrollment,
+    "invitations": Invitation,
+}
+
+MANUAL_V1 = """# Tagging clothing {#introduction}
+
+Tag every piece of clothing.
+
+## What counts {#what-counts}
+
+Real wearable items: shirts, dresses and coats.
+
+## Shoes {#shoes}
+
+Shoes yes, flippers no.
+
+## Towels {#towels}
+
+A towel is not clothing.
+"""
+
+MANUAL_V2 = """# Tagging clothing {#introduction}
+
+Tag every piece of clothing.
+
+## What counts {#what-counts}
+
+Real wearable items: shirts, dresses, coats and hats.
+
+## Towels {#towels}
+
+A towel is not clothing.
+
+## Armour {#armour}
+
+Clothing yes, armour no.
+"""
+
+# Two versions whose diff has every kind of change: gloves moved, what-counts changed,
+# shoes removed, hats added; intro and towels unchanged.
+DIFF_OLD = """# Intro {#intro}
+
+Welcome.
+
+## What counts {#what-counts}
+
+Shirts and dresses.
+
+## Shoes {#shoes}
+
+Shoes yes, flippers no.
+
+## Towels {#towels}
+
+A towel is not clothing.
+
+## Gloves {#gloves}
+
+Gloves are clothing.
+"""
+
+DIFF_NEW = """# Intro {#intro}
+
+Welcome.
+
+## Gloves {#gloves}
+
+Gloves are clothing.
+
+## What counts {#what-counts}
+
+Shirts, dresses and hats.
+
+## Towels {#towels}
+
+A towel is not clothing.
+
+## Hats {#hats}
+
+Hats are clothing.
+"""
+
+INVITE_LINK = re.compile(r'id="invite-link" type="text" readonly value="http://localhost'
+                         r'(/courses/invite/[^"]+)"')
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """How many rows each courses-related table (and the two logs) holds."""
+    with app.app_context():
+        return {name: db.session.scalar(select(func.count()).select_from(model))
+                for name, model in COUNTED.items()}
+
+
+def signed_in(app: Flask, user: User) -> FlaskClient:
+    """A new client of `app`, logged in as `user` through the real form."""
+    client = app.test_client()
+    response = log_in(client, user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None,
+              page: str = "/courses/", **kwargs):
+    """POST `data` to `path` with a real CSRF token read from `page`."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, page)
+    return client.post(path, data=payload, **kwargs)
+
+
+def make_course(app: Flask, author: User, slug: str = "tagging", *,
+                status: CourseStatus = CourseStatus.OPEN, versions: tuple[str, ...] = (),
+                title: str | None = None, **fields) -> int:
+    """Create a course with published manual versions (changelog "Changed." after the first)."""
+    from courses.services import catalog, manuals
+
+    with app.app_context():
+        actor = db.session.get(User, author.id)
+        course = catalog.create_course(catalog.CourseFields(
+            slug=slug, title=title or slug.replace("-", " ").capitalize(), status=status,
+            **fields), actor)
+        for number, markdown in enumerate(versions, start=1):
+            manuals.save_draft(course, markdown, actor)
+            manuals.publish_draft(course, "" if number == 1 else f"Changed in {number}.", [],
+                                  actor)
+        db.session.commit()
+        return course.id
+
+
+def make_cohort(app: Flask, course_id: int, author: User, capacity: int | None = None,
+                name: str = "March intake") -> int:
+    from courses.services import enrolment
+
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        cohort = enrolment.create_cohort(course, name, date(2026, 3, 2), capacity,
+                                         db.session.get(User, author.id))
+        db.session.commit()
+        return cohort.id
+
+
+def invite_link(app: Flask, instructor: User, cohort_id: int, days: int = 14,
+                slug: str = "tagging") -> str:
+    """The path of a new invite link to a cohort, made through the cohort page."""
+    client = signed_in(app, instructor)
+    page = post_form(client, f"/courses/{slug}/cohorts/{cohort_id}/link", {"days": str(days)})
+    assert page.status_code == 200
+    match = INVITE_LINK.search(page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)
+    return match.group(1)
+
+
+def events_of(app: Flask, kind: str, user_id: int | None = None) -> list[dict]:
+    """The data of every event of this kind (of this user), oldest first."""
+    with app.app_context():
+        query = select(Event).where(Event.kind == kind).order_by(Event.id)
+        if user_id is not None:
+            query = query.where(Event.user_id == user_id)
+        return [{"course_id": e.course_id, "user_id": e.user_id, **e.data}
+                for e in db.session.scalars(query)]
+
+
+@pytest.fixture
+def instructor(make_user) -> User:
+    return make_user(Role.INSTRUCTOR)
+
+
+@pytest.fixture
+def trainee(make_user) -> User:
+    return make_user(Role.TRAINEE)
+
+
+@pytest.fixture
+def example_bundle(repo_root: Path) -> Path:
+    return repo_root / "examples" / "clothing-tagging"
+
+
+@pytest.fixture
+def bundle_copy(example_bundle: Path, tmp_path: Path) -> Path:
+    """A private copy of the example bundle, free to edit."""
+    target = tmp_path / "clothing-tagging"
+    shutil.copytree(example_bundle, target)
+    return target

@@ -1,0 +1,110 @@
+"""Concurrent enrolment on PostgreSQL: many requests at once, exact outcomes, no errors.
+
+SQLite serialises every writer on one file lock, so these races can only happen (and only be
+tested) on PostgreSQL, the production database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from bootcamp.events import Event
+from bootcamp.extensions import db
+from bootcamp.users.models import Role
+from courses.models import Enrollment
+from tests.courses.conftest import invite_link, make_cohort, make_course, signed_in
+from tests.helpers import csrf_token
+
+THREADS = 20
+
+
+@pytest.fixture
+def racing_app(app, make_extra_app):
+    """A second app (one worker's worth of connections) on the test's PostgreSQL database."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serialises them")
+    # Not RATELIMIT_ENABLED=False: the limiter is shared by every app and would stay off.
+    return make_extra_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": THREADS,
+                                   "max_overflow": 5},
+        LOGIN_LIMIT_PER_IP="1000 per minute")
+
+
+def race(requests: list) -> list:
+    """Run each zero-argument callable in its own thread, all released at the same moment."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            results[n] = requests[n]().status_code
+        except Exception as exc:  # noqa: BLE001 - an exception is what the test looks for
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def counts(app) -> tuple[int, int]:
+    with app.app_context():
+        enrolments = db.session.scalar(select(func.count()).select_from(Enrollment))
+        events = db.session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "enrolled"))
+        return enrolments, events
+
+
+def test_one_trainee_enrolling_twenty_times_at_once_is_enrolled_once(racing_app, app,
+                                                                     instructor, trainee):
+    make_course(racing_app, instructor)
+    first = signed_in(racing_app, trainee)
+    token = csrf_token(first, "/courses/tagging")
+    clients = [racing_app.test_client() for _ in range(THREADS)]
+    for client in clients:  # the same session in twenty tabs
+        client.set_cookie("session", first.get_cookie("session").value)
+    results = race([lambda c=c: c.post("/courses/tagging/enrol", data={"csrf_token": token})
+                    for c in clients])
+    assert Counter(results) == {302: THREADS}, results
+    assert counts(app) == (1, 1)
+
+
+def test_twenty_trainees_racing_for_five_places_fill_exactly_five(racing_app, app, instructor,
+                                                                  make_user):
+    course_id = make_course(racing_app, instructor)
+    cohort_id = make_cohort(racing_app, course_id, instructor, capacity=5)
+    link = invite_link(racing_app, instructor, cohort_id)
+    clients, tokens = [], []
+    for _ in range(THREADS):
+        client = signed_in(racing_app, make_user(Role.TRAINEE))
+        clients.append(client)
+        tokens.append(csrf_token(client, link))
+    results = race([lambda c=c, t=t: c.post(link, data={"csrf_token": t})
+                    for c, t in zip(clients, tokens, strict=True)])
+    assert Counter(results) == {302: 5, 409: THREADS - 5}, results
+    assert counts(app) == (5, 5)
+    with app.app_context():
+        cohorts = db.session.scalars(select(Enrollment.cohort_id)).all()
+        assert cohorts == [cohort_id] * 5
+
+
+def test_one_trainee_racing_through_an_invite_link_is_enrolled_once(racing_app, app, instructor,
+                                                                    trainee):
+    course_id = make_course(racing_app, instructor)
+    cohort_id = make_cohort(racing_app, course_id, instructor, capacity=1)
+    link = invite_link(racing_app, instructor, cohort_id)
+    first = signed_in(racing_app, trainee)
+    token = csrf_token(first, link)
+    clients = [racing_app.test_client() for _ in range(THREADS)]
+    for client in clients:
+        client.set_cookie("session", first.get_cookie("session").value)
+    results = race([lambda c=c: c.post(link, data={"csrf_token": token}) for c in clients])
+    assert Counter(results) == {302: THREADS}, results
+    assert counts(app) == (1, 1)
