@@ -58,7 +58,7 @@ CLEAN_CONTENT_TAGS = frozenset(
     | {"textarea", "select", "title", "xmp", "noembed", "noframes", "frameset"}
 )
 # Only the renderer may set these; their values must carry the per-render nonce.
-RENDERER_ATTRIBUTES = frozenset({"id", "class", "aria-label"})
+RENDERER_ATTRIBUTES = frozenset({"id", "class", "role"})
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     **{f"h{n}": {"id"} for n in range(1, 7)},
     "a": {"href", "title"},
@@ -67,9 +67,8 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "td": {"align"},
     "ol": {"start"},
     "details": {"open"},
-    "aside": {"class", "aria-label"},
     "p": {"class"},
-    "div": {"class"},
+    "div": {"class", "role"},
     "span": {"class"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -99,19 +98,30 @@ def _callout_name(params: str) -> str:
 
 
 def _render_callout(self: Any, tokens: Sequence[Token], idx: int, _opts: Any, env: Any) -> str:
-    """Known call-outs become labelled <aside>s; unknown names render their content plainly."""
+    """Known call-outs become notes with a visible label; unknown names render plainly."""
     token = tokens[idx]
     callout = CALLOUTS.get(_callout_name(token.info))
     if callout is None:
         return ""
     if token.nesting != 1:
-        return "</aside>\n"
+        return "</div>\n"
     css, label = callout
     nonce = env["nonce"]
     return (
-        f'<aside class="{nonce}:rule {css}" aria-label="{nonce}:{label}">\n'
+        f'<div class="{nonce}:rule {css}" role="{nonce}:note">\n'
         f'<p class="{nonce}:rule-label">{label}</p>\n'
     )
+
+
+def _render_heading(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Manual headings sit one level below the page's own <h1>: "#" renders as <h2>."""
+    token = tokens[idx]
+    source_tag = token.tag
+    token.tag = f"h{min(6, int(source_tag[1]) + 1)}"
+    try:
+        return self.renderToken(tokens, idx, options, env)
+    finally:
+        token.tag = source_tag
 
 
 def _tidy_tokens(state: Any) -> None:
@@ -140,6 +150,8 @@ def build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
         render=_render_callout,
     )
     md.core.ruler.push("tidy_tokens", _tidy_tokens)
+    md.add_render_rule("heading_open", _render_heading)
+    md.add_render_rule("heading_close", _render_heading)
     if accept_all_links:
         # The scanner must see javascript: links that the renderer would refuse to link.
         md.validateLink = lambda url: True  # type: ignore[method-assign]

@@ -91,8 +91,8 @@ def test_section_text_is_plain_and_excludes_the_heading():
 
 def test_section_html_includes_its_heading_and_the_document_is_their_concatenation():
     manual = render_manual(MANUAL)
-    assert manual.sections[1].html.startswith('<h1 id="clothing">Clothing</h1>')
-    assert manual.sections[3].html.startswith('<h2 id="armour">Armour</h2>')
+    assert manual.sections[1].html.startswith('<h2 id="clothing">Clothing</h2>')
+    assert manual.sections[3].html.startswith('<h3 id="armour">Armour</h3>')
     assert manual.html == "".join(section.html for section in manual.sections)
     headings = [a for tag, a in elements(manual.html) if re.fullmatch(r"h[1-6]", tag)]
     assert [a["id"] for a in headings] == ["clothing", "mannequins", "armour"]
@@ -111,7 +111,7 @@ def test_explicit_ids_slugs_and_duplicates():
         ("tights-tights-bad", "Tights {#Tights_Bad}"),  # invalid explicit id: ignored
         ("only-id", ""),
     ]
-    assert '<h2 id="no-flippers">Flippers</h2>' in manual.html
+    assert '<h3 id="no-flippers">Flippers</h3>' in manual.html
 
 
 def test_a_heading_called_introduction_does_not_collide_with_the_introduction():
@@ -149,7 +149,7 @@ def test_heading_titles_are_plain_text_and_setext_headings_count():
 def test_headings_inside_call_outs_do_not_start_sections():
     manual = render_manual("# Rules\n\n::: note\n## Inside\ntext\n:::\n")
     assert [s.id for s in manual.sections] == ["rules"]
-    assert "<h2>Inside</h2>" in manual.html
+    assert "<h3>Inside</h3>" in manual.html
 
 
 def test_crlf_sources_keep_their_line_numbers():
@@ -223,22 +223,22 @@ def test_do_and_dont_call_outs_render_distinctly():
         "::: note\nShoes yes.\n:::\n"
     )
     assert html == (
-        '<aside class="rule rule-do" aria-label="Do">\n<p class="rule-label">Do</p>\n'
-        "<p>Label a mannequin's dress.</p>\n</aside>\n"
-        '<aside class="rule rule-dont" aria-label="Don\'t">\n<p class="rule-label">Don\'t</p>\n'
-        "<p>Do not label armour.</p>\n</aside>\n"
-        '<aside class="rule rule-note" aria-label="Note">\n<p class="rule-label">Note</p>\n'
-        "<p>Shoes yes.</p>\n</aside>\n"
+        '<div class="rule rule-do" role="note">\n<p class="rule-label">Do</p>\n'
+        "<p>Label a mannequin's dress.</p>\n</div>\n"
+        '<div class="rule rule-dont" role="note">\n<p class="rule-label">Don\'t</p>\n'
+        "<p>Do not label armour.</p>\n</div>\n"
+        '<div class="rule rule-note" role="note">\n<p class="rule-label">Note</p>\n'
+        "<p>Shoes yes.</p>\n</div>\n"
     )
 
 
 def test_call_out_names_are_case_insensitive_and_may_nest():
     html = render_markdown(":::: NOTE\n::: Do\n**x**\n:::\n::::\n")
-    assert [(t, a.get("class")) for t, a in elements(html) if t == "aside"] == [
-        ("aside", "rule rule-note"),
-        ("aside", "rule rule-do"),
+    assert [(t, a.get("class")) for t, a in elements(html) if t == "div"] == [
+        ("div", "rule rule-note"),
+        ("div", "rule rule-do"),
     ]
-    assert html.count("</aside>") == 2
+    assert html.count("</div>") == 2
 
 
 def test_unknown_call_outs_render_their_content_plainly():
@@ -336,8 +336,8 @@ PAYLOADS = [
     "::: <img src=x onerror=alert(1)>\ntext\n:::",
     "<!--><script>alert(1)</script>-->",
     '<a href="#" id="x" class="rule rule-do" target="_blank">x</a>',
-    '<h2 id="clothing" class="rule">forged</h2>',
-    '<aside class="rule rule-do" aria-label="Do"><p class="rule-label">Do</p></aside>',
+    '<h3 id="clothing" class="rule">forged</h3>',
+    '<div class="rule rule-do" role="note"><p class="rule-label">Do</p></div>',
     '<span class="evil" id="evil">x</span>',
 ]
 FORBIDDEN_ELEMENTS = {
@@ -385,7 +385,7 @@ def test_nothing_executable_survives_render_manual(payload):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_author_html_cannot_forge_renderer_classes_or_ids(payload):
     html = render_markdown(payload)
-    assert [a for _, a in elements(html) if "class" in a or "id" in a or "aria-label" in a] == []
+    assert [a for _, a in elements(html) if {"class", "id", "role", "aria-label"} & a.keys()] == []
 
 
 def test_heading_ids_cannot_break_out_of_their_attribute():
@@ -393,10 +393,10 @@ def test_heading_ids_cannot_break_out_of_their_attribute():
     (section,) = manual.sections
     assert section.id == "title-x-onmouseover-alert-1"
     assert section.title == 'Title {#x" onmouseover="alert(1)}'
-    assert elements(manual.html) == [("h1", {"id": section.id})]
+    assert elements(manual.html) == [("h2", {"id": section.id})]
 
 
 def test_render_markdown_sets_no_heading_ids():
     assert render_markdown("# Changes\n\n## Shoes {#shoes}\n") == (
-        "<h1>Changes</h1>\n<h2>Shoes {#shoes}</h2>\n"
+        "<h2>Changes</h2>\n<h3>Shoes {#shoes}</h3>\n"
     )

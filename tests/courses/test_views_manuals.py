@@ -146,7 +146,7 @@ def test_the_preview_endpoint_returns_sanitised_html(app, instructor):
     response = post_form(client, "/courses/tagging/manual/preview", {"markdown": markdown})
     assert response.status_code == 200
     html = text_of(response)
-    assert '<h1 id="rules">Rules</h1>' in html
+    assert '<h2 id="rules">Rules</h2>' in html
     assert '<a href="#rules">Rules</a>' in html
     assert 'class="rule rule-do"' in html
     assert 'src="/courses/tagging/media/a.png"' in html
@@ -172,11 +172,11 @@ def test_the_draft_editor_renders_its_preview(app, instructor):
     client = signed_in(app, instructor)
     page = text_of(client.get("/courses/tagging/manual/draft"))
     assert "Based on version 1. Publishing makes it version 2." in page
-    assert '<h2 id="what-counts">What counts</h2>' in page
+    assert '<h3 id="what-counts">What counts</h3>' in page
     preview = post_form(client, "/courses/tagging/manual/draft",
                         {"markdown": "# New {#new}\n\nText.", "action": "preview"})
     assert preview.status_code == 302  # saved, then shown again
-    assert '<h1 id="new">New</h1>' in text_of(client.get("/courses/tagging/manual/draft"))
+    assert '<h2 id="new">New</h2>' in text_of(client.get("/courses/tagging/manual/draft"))
 
 
 # Reading.
