@@ -193,6 +193,30 @@ def read_sections(user_id: int, course_id: int) -> set[str]:
     return set(rows)
 
 
+def sections_still_read(user_id: int, course: Course, version: ManualVersion,
+                        media_prefix: str) -> set[str]:
+    """Sections of `version` the trainee read in a version where they said the same.
+
+    A section marked read in version 2 and rewritten in version 3 needs reading again.
+    """
+    reads = db.session.execute(
+        select(Event.data["section"].as_string(), Event.data["version"].as_integer()).distinct()
+        .where(Event.user_id == user_id, Event.course_id == course.id,
+               Event.kind == "section_read")
+    ).all()
+    current = {s.id: (s.title, s.text) for s in render_version(version, media_prefix).sections}
+    still_read = set()
+    for number in {read_version for _, read_version in reads}:
+        then = version_by_number(course, number)
+        if then is None:
+            continue
+        sections = {s.id: (s.title, s.text) for s in render_version(then, media_prefix).sections}
+        still_read |= {section for section, read_version in reads
+                       if read_version == number and section in current
+                       and sections.get(section) == current[section]}
+    return still_read
+
+
 @dataclass(frozen=True)
 class ChangesSince:
     """What a trainee who last read version `since` needs to know about the latest one."""

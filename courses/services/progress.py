@@ -52,7 +52,7 @@ def course_progress(user: User, course: Course, media_prefix: str) -> CourseProg
     section_ids = (
         {s.id for s in manuals.render_version(latest, media_prefix).sections} if latest else set()
     )
-    read = manuals.read_sections(user.id, course.id) & section_ids
+    read = manuals.sections_still_read(user.id, course, latest, media_prefix) if latest else set()
     enrolled = db.session.scalar(
         select(Enrollment.id).where(Enrollment.user_id == user.id,
                                     Enrollment.course_id == course.id)) is not None

@@ -63,7 +63,8 @@ def _show_version(course, version, current: bool):
     return render_template(
         "courses/manual.html", course=course, version=version,
         manual=manuals.render_version(version, prefix), changes=changes, current=current,
-        read=manuals.read_sections(current_user.id, course.id), form=ActionForm(),
+        read=manuals.sections_still_read(current_user.id, course, version, prefix),
+        form=ActionForm(),
     )
 
 
@@ -123,8 +124,12 @@ def changes(slug: str):
 @login_required
 def history(slug: str):
     course = viewable_course(slug)
+    versions = manuals.published_versions(course)
+    prefix = media_prefix(course)
+    titles = {v.number: {s.id: s.title for s in manuals.render_version(v, prefix).sections}
+              for v in versions if v.material_sections}
     return render_template(
-        "courses/history.html", course=course, versions=manuals.published_versions(course),
+        "courses/history.html", course=course, versions=versions, titles=titles,
         draft=manuals.draft_of(course) if catalog.is_staff(current_user) else None,
         render_markdown=render_markdown,
     )

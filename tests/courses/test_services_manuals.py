@@ -264,6 +264,25 @@ def test_reading_records_events_with_version_and_section(app, instructor, traine
         (1, "shoes"), (1, "shoes"), (1, "towels"), (2, "armour")]
 
 
+def test_a_rewritten_section_needs_reading_again(app, instructor, trainee, published):
+    with app.app_context():
+        course = db.session.get(Course, published)
+        user = db.session.get(User, trainee.id)
+        v1 = manuals.version_by_number(course, 1)
+        for section in ("what-counts", "towels", "shoes"):
+            manuals.mark_section_read(user, course, v1, section, PREFIX)
+        assert manuals.sections_still_read(user.id, course, v1, PREFIX) == {
+            "what-counts", "towels", "shoes"}
+        manuals.publish_draft(course, "Hats.", ["what-counts"],
+                              db.session.get(User, instructor.id))
+        v2 = manuals.version_by_number(course, 2)
+        # "What counts" was rewritten and "Shoes" is gone; "Towels" reads the same as before.
+        assert manuals.sections_still_read(user.id, course, v2, PREFIX) == {"towels"}
+        manuals.mark_section_read(user, course, v2, "what-counts", PREFIX)
+        assert manuals.sections_still_read(user.id, course, v2, PREFIX) == {
+            "towels", "what-counts"}
+
+
 def test_changes_since_lists_the_newer_versions_and_their_diff(app, instructor, course_id):
     with app.app_context():
         course, author = _load(course_id, instructor)
