@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from bootcamp.extensions import db
-from courses.bundle_format import BundleInvalid
+from courses.bundles import BundleInvalid
 from courses.services import bundles, catalog
 
 courses_cli = AppGroup("courses", help="Import and export course bundles.")

@@ -140,9 +140,20 @@ def _tidy_tokens(state: Any) -> None:
                 token.attrSet("scope", "col")
 
 
+class _Parser(MarkdownIt):
+    """MarkdownIt that always parses a source ending in a newline.
+
+    mdit-py-plugins' container rule reads past the end of a source whose last line is an empty
+    quoted line ("> :::do x\n> "); a final newline avoids that without changing the document.
+    """
+
+    def parse(self, src: str, env: Any = None) -> list[Token]:
+        return super().parse(src if src.endswith("\n") else src + "\n", env)
+
+
 def build_parser(*, accept_all_links: bool = False) -> MarkdownIt:
     """The manual dialect: CommonMark + tables + strikethrough + call-outs, raw HTML on."""
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = _Parser("commonmark", {"html": True}).enable(["table", "strikethrough"])
     container_plugin(
         md,
         _CALLOUT,

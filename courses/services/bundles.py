@@ -1,6 +1,6 @@
 """Importing and exporting course bundles (course-as-code) against the database.
 
-Reading and writing the folder format is pure logic in courses.bundle_format; this module
+Reading and writing the folder format is pure logic in the courses.bundles package; this module
 checks a bundle against what is already stored, then writes it in one transaction or not at all.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
-from courses.bundle_format import (
+from courses.bundles import (
     Bundle,
     BundleError,
     BundleInvalid,

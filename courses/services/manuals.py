@@ -13,7 +13,7 @@ from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.bundle_format import normalise_markdown
+from courses.bundles import normalise_markdown
 from courses.html_safety import find_unsafe_html
 from courses.manual_diff import ManualDiff, diff_manuals
 from courses.models import Course, ManualVersion, VersionStatus

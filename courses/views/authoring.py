@@ -13,8 +13,7 @@ from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
 from bootcamp.users.access import role_required
 from bootcamp.users.models import Role
-from courses.bundle_format import BundleInvalid, normalise_markdown
-from courses.bundle_zip import extract_zip
+from courses.bundles import BundleInvalid, extract_zip, normalise_markdown
 from courses.forms import BundleUploadForm, CourseForm, DraftForm, PublishForm
 from courses.manual_diff import diff_manuals
 from courses.models import CourseStatus

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.bundle_format import (
+from courses.bundles import (
     MAX_MEDIA_BYTES,
     Bundle,
     BundleError,

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.bundle_format import read_bundle
-from courses.bundle_zip import extract_zip
+from courses.bundles import extract_zip, read_bundle
 from tests.courses.test_bundle_format import EXPECTED, FILES
 
 

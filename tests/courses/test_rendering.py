@@ -400,3 +400,22 @@ def test_render_markdown_sets_no_heading_ids():
     assert render_markdown("# Changes\n\n## Shoes {#shoes}\n") == (
         "<h2>Changes</h2>\n<h3>Shoes {#shoes}</h3>\n"
     )
+
+
+def test_no_markdown_makes_the_renderer_or_the_scanners_fail():
+    """Seeded random documents built from the syntax that nests: nothing may raise."""
+    import random
+
+    from courses.bundles.references import media_references
+    from courses.html_safety import find_unsafe_html
+
+    pieces = ["> ", ">", ":::", "::: do", "::: dont x", "- ", "  ", "1. ", "# ", "| a |", "|---|",
+              "`", "```", "<div>", "</div>", "![x](media/a.png)", "[y](javascript:z)", "\n", "\n",
+              "text", "{#id}", "<!--", "-->", "*", "\t"]
+    rng = random.Random(20261130)
+    for _ in range(1500):
+        source = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        render_manual(source)
+        render_markdown(source)
+        find_unsafe_html(source)
+        media_references(source)

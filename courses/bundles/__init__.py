@@ -1,0 +1,30 @@
+"""Course bundles: the folder format instructors keep in git, read, checked and written."""
+
+from courses.bundles.archive import extract_zip
+from courses.bundles.model import (
+    MAX_MEDIA_BYTES,
+    Bundle,
+    BundleError,
+    BundleInvalid,
+    CourseSpec,
+    ManualVersionSpec,
+    normalise_line,
+    normalise_markdown,
+)
+from courses.bundles.reading import read_bundle
+from courses.bundles.writing import bundle_files, write_bundle
+
+__all__ = [
+    "MAX_MEDIA_BYTES",
+    "Bundle",
+    "BundleError",
+    "BundleInvalid",
+    "CourseSpec",
+    "ManualVersionSpec",
+    "bundle_files",
+    "extract_zip",
+    "normalise_line",
+    "normalise_markdown",
+    "read_bundle",
+    "write_bundle",
+]

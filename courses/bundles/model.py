@@ -1,0 +1,159 @@
+"""What a bundle is once read: dataclasses, errors, text normalisation and media path rules.
+
+Pure logic: no Flask, no database, no files. Reading and writing both go through the
+normalisation here, so that write -> read -> write gives byte-identical files:
+- every text: a UTF-8 BOM is dropped, CRLF and lone CR become LF;
+- Markdown (manual bodies, description, changelog): leading blank lines and trailing
+  whitespace (spaces, tabs, newlines) are removed; inner lines are kept byte for byte;
+- one-line values (slug, title, code_name, qualifies_for, status, section ids): surrounding
+  spaces and tabs are removed; an empty code_name means none (None);
+- items.jsonl: trailing blank lines are dropped and a non-empty file ends with one newline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
+STATUSES = ("draft", "open", "archived")
+COURSE_KEYS = ("slug", "title", "code_name", "description", "qualifies_for",
+               "estimated_minutes", "status")
+VERSION_KEYS = ("version", "published_at", "changelog", "material")
+LIMITS = {"title": 200, "code_name": 100, "qualifies_for": 300}
+MAX_MINUTES = 10_000
+MEDIA_EXTENSIONS = frozenset(
+    {"png", "jpg", "jpeg", "gif", "webp", "mp3", "mp4", "webm", "pdf", "txt", "json"}
+)
+MAX_MEDIA_BYTES = 20 * 1024 * 1024
+MAX_MEDIA_PATH = 255
+
+
+@dataclass(frozen=True)
+class BundleError:
+    """One problem in a bundle, at a 1-based line of a file relative to the bundle root."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class BundleInvalid(Exception):
+    """A bundle that cannot be imported; `errors` lists every problem, sorted by file and line."""
+
+    def __init__(self, errors: list[BundleError]):
+        self.errors = sorted(dict.fromkeys(errors), key=lambda e: (e.file, e.line))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class ErrorList(list[BundleError]):
+    """Problems collected while reading, so that an instructor sees all of them at once."""
+
+    def add(self, file: str, line: int, message: str) -> None:
+        self.append(BundleError(file, max(line, 1), message))
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    """What course.yaml says about a course."""
+
+    slug: str
+    title: str
+    code_name: str | None
+    description: str
+    qualifies_for: str
+    estimated_minutes: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class ManualVersionSpec:
+    """One published manual version: manual/NNN.md."""
+
+    number: int
+    published_at: datetime  # aware, UTC
+    changelog: str
+    material: tuple[str, ...]
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A whole course bundle, as read from or written to a folder."""
+
+    course: CourseSpec
+    versions: tuple[ManualVersionSpec, ...]
+    media: dict[str, bytes]  # "media/mannequin.png" -> content, keys sorted
+    items_jsonl: str  # raw text, "" when empty
+
+
+# Text normalisation (shared by reading and writing; the database layer uses it too).
+
+
+def normalise_newlines(text: str) -> str:
+    """LF line endings only, without a leading BOM."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def leading_blank_lines(text: str) -> str:
+    """The blank lines normalise_markdown drops, so readers can still count file lines."""
+    match = re.match(r"(?:[ \t]*\n)*", text)
+    return match.group(0) if match else ""
+
+
+def normalise_markdown(text: str) -> str:
+    """Markdown as bundles store it: no leading blank lines and no trailing whitespace."""
+    text = normalise_newlines(text)
+    return text[len(leading_blank_lines(text)):].rstrip(" \t\n")
+
+
+def normalise_line(text: str) -> str:
+    """A one-line value as bundles store it: no surrounding spaces, tabs or newlines."""
+    return normalise_newlines(text).strip(" \t\n")
+
+
+def normalise_items(text: str) -> str:
+    """items.jsonl as bundles store it: "" when blank, else ending in exactly one newline."""
+    text = normalise_newlines(text)
+    return text.rstrip(" \t\n") + "\n" if text.strip(" \t\n") else ""
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC as 2026-11-02T09:00:00Z, with microseconds only when there are some."""
+    if moment.tzinfo is None:
+        raise ValueError(f"published_at {moment} has no timezone")
+    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds") + "Z"
+
+
+# Media paths: checked on read and on write, so no bundle can point outside media/.
+
+
+def media_path_problem(path: str) -> str | None:
+    """Why a media/<path> cannot be used, or None when it is a safe path inside media/."""
+    parts = path.split("/")
+    if "\\" in path or path.startswith("/") or parts[0] != "media" or len(parts) < 2:
+        return f'media path "{path}" must be a relative path inside media/ using "/"'
+    if any(part in ("", ".", "..") for part in parts[1:]):
+        return f'media path "{path}" must stay inside media/ (no "..", "." or empty parts)'
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+        return f"media path {path!r} contains a control character"
+    if len(path) > MAX_MEDIA_PATH:
+        return f'media path "{path[:60]}..." is longer than {MAX_MEDIA_PATH} characters'
+    return None
+
+
+def media_type_problem(path: str) -> str | None:
+    """Why a media file's type is refused (SVG can carry scripts), or None when it is allowed."""
+    extension = path.rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+    if extension in MEDIA_EXTENSIONS:
+        return None
+    allowed = ", ".join(sorted(MEDIA_EXTENSIONS))
+    if extension == "svg":
+        return f"SVG files are not allowed (they can contain scripts); allowed types: {allowed}"
+    kind = f".{extension} files" if extension else "files without an extension"
+    return f"{kind} are not allowed in media/; allowed types: {allowed}"

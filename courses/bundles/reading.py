@@ -1,0 +1,370 @@
+"""Read a bundle folder and check it, reporting every problem as `file:line: message`.
+
+Pure logic: no Flask, no database. docs/course-bundles.md describes the folder for
+instructors: course.yaml, manual/NNN.md (one file per published manual version), media/ and
+items.jsonl. Nothing is imported unless the whole bundle is valid, so reading collects all the
+problems it can find instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from yaml.nodes import ScalarNode, SequenceNode
+
+from courses.bundles.model import (
+    COURSE_KEYS,
+    MAX_MEDIA_BYTES,
+    MAX_MINUTES,
+    SLUG,
+    STATUSES,
+    VERSION_KEYS,
+    Bundle,
+    BundleError,
+    BundleInvalid,
+    CourseSpec,
+    ErrorList,
+    ManualVersionSpec,
+    format_timestamp,
+    leading_blank_lines,
+    media_path_problem,
+    media_type_problem,
+    normalise_items,
+    normalise_line,
+    normalise_markdown,
+    normalise_newlines,
+)
+from courses.bundles.references import media_references
+from courses.bundles.yaml_doc import (
+    YamlMapping,
+    is_null,
+    line_value,
+    markdown_value,
+    parse_mapping,
+    report_unsafe_html,
+    whole_number,
+)
+from courses.rendering import render_manual
+
+OUT_OF_ORDER = "a manual version out of order"
+_MANUAL_NAME = re.compile(r"([0-9]{3,})\.md")
+
+
+# Files.
+
+
+def _is_regular(path: Path) -> bool:
+    """A plain file, not followed through a link: a bundle must not reach outside itself."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _read_text(root: Path, rel: str, errors: ErrorList,
+               missing: str = "file is missing") -> str | None:
+    """A required text file, decoded and with LF line endings."""
+    path = root / rel
+    if not path.exists() and not path.is_symlink():
+        errors.add(rel, 1, missing)
+        return None
+    if not _is_regular(path):
+        errors.add(rel, 1, "must be a regular file (not a folder or a link)")
+        return None
+    data = path.read_bytes()
+    try:
+        return normalise_newlines(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        errors.add(rel, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})")
+        return None
+
+
+# course.yaml
+
+
+def _read_course(root: Path, errors: ErrorList) -> CourseSpec | None:
+    """course.yaml, with defaults for optional keys; None when it cannot be parsed at all."""
+    text = _read_text(root, "course.yaml", errors)
+    if text is None:
+        return None
+    doc = YamlMapping("course.yaml", 1)
+    if not parse_mapping(text, doc, COURSE_KEYS, errors):
+        return None
+    slug = line_value(doc, "slug", errors, required=True)
+    if slug and not SLUG.fullmatch(slug):
+        errors.add(doc.file, doc.at("slug"),
+                   f'slug "{slug}" must be 2 to 64 lowercase letters, digits and dashes, '
+                   "starting with a letter or digit")
+    minutes = whole_number(doc, "estimated_minutes", errors)
+    if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
+        errors.add(doc.file, doc.at("estimated_minutes"),
+                   f"estimated_minutes must be between 1 and {MAX_MINUTES}")
+    status = line_value(doc, "status", errors) or "draft"
+    if status not in STATUSES:
+        errors.add(doc.file, doc.at("status"),
+                   f'status "{status}" must be one of: {", ".join(STATUSES)}')
+    return CourseSpec(
+        slug=slug or "",
+        title=line_value(doc, "title", errors, required=True) or "",
+        code_name=line_value(doc, "code_name", errors) or None,
+        description=markdown_value(doc, "description", errors),
+        qualifies_for=line_value(doc, "qualifies_for", errors) or "",
+        estimated_minutes=minutes,
+        status=status,
+    )
+
+
+# media/
+
+
+def _read_media(root: Path, errors: ErrorList) -> tuple[dict[str, bytes], set[str]]:
+    """Valid media files by path, and the paths of every file present (valid or not)."""
+    media: dict[str, bytes] = {}
+    present: set[str] = set()
+    folder = root / "media"
+    if not folder.exists():
+        return media, present
+    if folder.is_symlink() or not folder.is_dir():
+        errors.add("media/", 1, "must be a folder")
+        return media, present
+    for path in _walk(folder):
+        rel = "media/" + path.relative_to(folder).as_posix()
+        present.add(rel)
+        problem = _media_file_problem(path, rel)
+        if problem:
+            errors.add(_printable(rel), 1, problem)
+        else:
+            media[rel] = path.read_bytes()
+    return dict(sorted(media.items())), present
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files and links under a folder, sorted, skipping hidden names such as .DS_Store."""
+    found: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            found.extend(_walk(path))
+        else:
+            found.append(path)
+    return found
+
+
+def _printable(rel: str) -> str:
+    """A file name fit for an error message, even when it is not valid UTF-8."""
+    return rel.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _media_file_problem(path: Path, rel: str) -> str | None:
+    """Why a file in media/ cannot be imported, or None when it can."""
+    if not _is_regular(path):
+        return "must be a regular file (links and special files are not allowed)"
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    problem = media_path_problem(rel) or media_type_problem(rel)
+    if problem:
+        return problem
+    size = path.stat().st_size
+    if size > MAX_MEDIA_BYTES:
+        return f"file is {size / 1024 / 1024:.1f} MB; the limit is 20 MB"
+    return None
+
+
+# manual/
+
+
+@dataclass
+class _Published:
+    """When a version was published and on which line, to check the order of versions."""
+
+    number: int
+    moment: datetime
+    line: int
+
+
+def _read_manual(root: Path, present_media: set[str],
+                 errors: ErrorList) -> tuple[ManualVersionSpec, ...]:
+    """The valid versions in order; publication times must not go backwards."""
+    folder = root / "manual"
+    if not folder.exists():
+        errors.add("manual/", 1, "folder is missing")
+        return ()
+    if folder.is_symlink() or not folder.is_dir():
+        errors.add("manual/", 1, "must be a folder")
+        return ()
+    numbers = _manual_numbers(folder, errors)
+    versions, previous = [], None
+    for number in numbers:
+        version, published = _read_version(root, number, present_media, errors)
+        if version:
+            versions.append(version)
+        if previous and published and published.moment < previous.moment:
+            errors.add(f"manual/{number:03d}.md", published.line,
+                       f"published_at {format_timestamp(published.moment)} is earlier than "
+                       f"version {previous.number}'s ({format_timestamp(previous.moment)})")
+        previous = published or previous
+    return tuple(versions)
+
+
+def _manual_numbers(folder: Path, errors: ErrorList) -> list[int]:
+    """Version numbers of well-named files; misnamed files, duplicates and gaps are errors."""
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    numbers = []
+    for name in names:
+        match = _MANUAL_NAME.fullmatch(name)
+        rel = _printable(f"manual/{name}")
+        if not match:
+            errors.add(rel, 1, f"{OUT_OF_ORDER}: manual files must be named 001.md, 002.md, ...")
+        elif name != f"{int(match[1]):03d}.md":
+            expected = f"{int(match[1]):03d}.md"
+            detail = "duplicates" if expected in names else "must be named"
+            errors.add(rel, 1, f"{OUT_OF_ORDER}: {name} {detail} {expected}")
+        else:
+            numbers.append(int(match[1]))
+    expected = 1
+    for number in numbers:
+        if number != expected:
+            errors.add(f"manual/{number:03d}.md", 1,
+                       f"{OUT_OF_ORDER}: expected {expected:03d}.md before {number:03d}.md; "
+                       "versions are numbered from 001 without gaps")
+        expected = number + 1
+    return numbers
+
+
+def _split_front_matter(text: str, rel: str, errors: ErrorList) -> tuple[str, str, int] | None:
+    """(front matter, body, file line of the body's first line)."""
+    lines = text.split("\n")
+    if lines[0].rstrip(" \t") != "---":
+        errors.add(rel, 1, 'must start with YAML front matter: a line "---", then '
+                           '"version: ...", then a closing "---"')
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip(" \t") == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    errors.add(rel, 1, 'the front matter is not closed by a line "---"')
+    return None
+
+
+def _read_version(root: Path, number: int, present_media: set[str],
+                  errors: ErrorList) -> tuple[ManualVersionSpec | None, _Published | None]:
+    """One manual/NNN.md; its publication time is returned even when the rest is invalid."""
+    rel = f"manual/{number:03d}.md"
+    text = _read_text(root, rel, errors)
+    parts = _split_front_matter(text, rel, errors) if text is not None else None
+    if parts is None:
+        return None, None
+    front, raw_body, body_line = parts
+    doc = YamlMapping(rel, 2)
+    if not parse_mapping(front, doc, VERSION_KEYS, errors):
+        return None, None
+    version = whole_number(doc, "version", errors)
+    if version is None and "version" not in doc.nodes:
+        errors.add(rel, 1, "version is required")
+    elif version is not None and version != number:
+        errors.add(rel, doc.at("version"),
+                   f"{OUT_OF_ORDER}: version {version} does not match the file name {rel}")
+    published = _published_at(doc, errors)
+    changelog = markdown_value(doc, "changelog", errors)
+    if number >= 2 and not changelog:
+        errors.add(rel, doc.at("changelog"),
+                   "changelog is required from version 2 on: say what changed")
+    body = normalise_markdown(raw_body)
+    if body:
+        first_line = body_line + leading_blank_lines(raw_body).count("\n")
+        _check_body(body, rel, first_line, present_media, errors)
+    else:
+        errors.add(rel, body_line - 1, "the manual text after the front matter is empty")
+    material = _material(doc, number, body, errors)
+    if published is None:
+        return None, None
+    spec = ManualVersionSpec(number, published.moment, changelog, material, body)
+    return spec, _Published(number, published.moment, published.line)
+
+
+def _published_at(doc: YamlMapping, errors: ErrorList) -> _Published | None:
+    """An aware time, in UTC: a time without a timezone would be ambiguous across sites."""
+    node = doc.nodes.get("published_at")
+    if is_null(node):
+        errors.add(doc.file, doc.at("published_at"), "published_at is required")
+        return None
+    example = "an ISO 8601 date and time with a timezone, like 2026-11-02T09:00:00Z"
+    moment = None
+    if isinstance(node, ScalarNode):
+        try:
+            moment = datetime.fromisoformat(node.value.strip())
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None:
+        errors.add(doc.file, doc.at("published_at"), f"published_at must be {example}")
+        return None
+    return _Published(0, moment.astimezone(UTC), doc.at("published_at"))
+
+
+def _material(doc: YamlMapping, number: int, body: str, errors: ErrorList) -> tuple[str, ...]:
+    """Ids of the sections that changed materially, each a section of this version's body."""
+    node = doc.nodes.get("material")
+    if is_null(node):
+        return ()
+    if not isinstance(node, SequenceNode):
+        errors.add(doc.file, doc.at("material"), "material must be a list of section ids")
+        return ()
+    if number == 1 and node.value:
+        errors.add(doc.file, doc.at("material"),
+                   "version 1 cannot list material changes: there is no earlier version")
+        return ()
+    if not body:
+        return ()  # reported as an empty manual
+    known = {section.id for section in render_manual(body).sections}
+    ids: list[str] = []
+    for item in node.value:
+        sid = normalise_line(item.value) if isinstance(item, ScalarNode) else ""
+        if not sid or "\n" in sid:
+            errors.add(doc.file, doc.line(item), "material must list section ids as text")
+        elif sid in ids:
+            errors.add(doc.file, doc.line(item), f'material section "{sid}" is listed twice')
+        elif sid not in known:
+            errors.add(doc.file, doc.line(item),
+                       f'material section "{sid}" is not a section of this version '
+                       f'(its sections: {", ".join(sorted(known)) or "none"})')
+        else:
+            ids.append(sid)
+    return tuple(ids)
+
+
+def _check_body(body: str, rel: str, first_line: int, present_media: set[str],
+                errors: ErrorList) -> None:
+    """Unsafe HTML and broken media references, at the lines of the file."""
+    report_unsafe_html(body, rel, lambda n: first_line + n - 1, errors)
+    for line, target in media_references(body):
+        problem = media_path_problem(target)
+        if problem:
+            errors.add(rel, first_line + line - 1, problem)
+        elif target not in present_media:
+            errors.add(rel, first_line + line - 1, f'media file "{target}" does not exist')
+
+
+# The whole bundle.
+
+
+def read_bundle(root: Path) -> Bundle:
+    """Read and validate a bundle folder; raise BundleInvalid listing every problem."""
+    root = Path(root)
+    errors = ErrorList()
+    if not root.is_dir():
+        problem = "is not a folder" if root.exists() else "does not exist"
+        raise BundleInvalid([BundleError(".", 1, f"bundle folder {root} {problem}")])
+    course = _read_course(root, errors)
+    media, present = _read_media(root, errors)
+    versions = _read_manual(root, present, errors)
+    items = _read_text(root, "items.jsonl", errors, "file is missing (an empty file is fine)")
+    if errors or course is None or items is None:
+        raise BundleInvalid(errors)
+    return Bundle(course, versions, media, normalise_items(items))
