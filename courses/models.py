@@ -169,3 +169,53 @@ class Invitation(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ItemStatus(enum.StrEnum):
+    """Retired items stay in the bank (attempts refer to them) but are no longer served."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Item(db.Model):
+    """A gold-standard item of a course's bank: a task whose right answer is known."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))  # the bundle's id, stable across imports
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    prompt: Mapped[str] = mapped_column(Text)
+    media: Mapped[str | None] = mapped_column(String(255))
+    spec: Mapped[dict] = mapped_column(JSONData)
+    gold: Mapped[object] = mapped_column(JSONData)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list[str]] = mapped_column(JSONData, default=list)
+    critical: Mapped[bool] = mapped_column(default=False)
+    pools: Mapped[list[str]] = mapped_column(JSONData, default=list)
+    status: Mapped[ItemStatus] = mapped_column(
+        _enum(ItemStatus, "item_status"), default=ItemStatus.ACTIVE
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # the current gold revision
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ItemRevision(db.Model):
+    """Every gold (and spec) an item ever had, so that later changes can regrade answers."""
+
+    __tablename__ = "item_revisions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict] = mapped_column(JSONData)
+    gold: Mapped[object] = mapped_column(JSONData)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,102 @@
+"""The gold item bank: creating and updating items while keeping every gold they had."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from bootcamp.audit import record_audit
+from bootcamp.extensions import db
+from bootcamp.users.models import User
+from courses.models import Course, Item, ItemRevision, ItemStatus
+
+NATIVE_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "explanation", "sections",
+               "critical", "pools")
+
+
+@dataclass
+class BankChanges:
+    """What an import did to a course's bank, by item id."""
+
+    created: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)  # the gold or spec changed: a new revision
+    updated: list[str] = field(default_factory=list)  # other fields changed
+    unchanged: list[str] = field(default_factory=list)
+
+
+def bank(course: Course, *, active_only: bool = False) -> list[Item]:
+    """The course's items in bank order."""
+    query = select(Item).where(Item.course_id == course.id).order_by(Item.position, Item.id)
+    if active_only:
+        query = query.where(Item.status == ItemStatus.ACTIVE)
+    return list(db.session.scalars(query))
+
+
+def as_native(item: Item) -> dict[str, Any]:
+    """The item as one line of a bundle's items.jsonl (see docs/item-formats.md)."""
+    native = {
+        "id": item.key, "kind": item.kind, "prompt": item.prompt, "media": item.media,
+        "spec": item.spec, "gold": item.gold, "explanation": item.explanation,
+        "sections": list(item.sections), "critical": item.critical, "pools": list(item.pools),
+    }
+    if item.status != ItemStatus.ACTIVE:
+        native["status"] = item.status.value
+    return native
+
+
+def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str) -> None:
+    item.revision += 1
+    item.spec, item.gold = spec, gold
+    db.session.add(ItemRevision(item_id=item.id, number=item.revision, spec=spec, gold=gold,
+                                reason=reason, changed_by_id=actor.id if actor else None))
+
+
+def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | None,
+                 reason: str) -> BankChanges:
+    """Create or update items by id, in the given order; items are assumed validated."""
+    existing = {item.key: item for item in bank(course)}
+    changes = BankChanges()
+    for position, native in enumerate(natives):
+        item = existing.get(native["id"])
+        status = ItemStatus(native.get("status", ItemStatus.ACTIVE.value))
+        if item is None:
+            item = Item(course_id=course.id, key=native["id"], revision=1)
+            _assign(item, native, position, status)
+            db.session.add(item)
+            db.session.flush()
+            db.session.add(ItemRevision(item_id=item.id, number=1, spec=item.spec,
+                                        gold=item.gold, reason=reason,
+                                        changed_by_id=actor.id if actor else None))
+            changes.created.append(item.key)
+            continue
+        if (item.spec, item.gold) != (native["spec"], native["gold"]):
+            _revise(item, native["spec"], native["gold"], actor, reason)
+            changes.revised.append(item.key)
+        elif as_native(item) != native or item.position != position:
+            changes.updated.append(item.key)
+        else:
+            changes.unchanged.append(item.key)
+        _assign(item, native, position, status)
+    if changes.created or changes.revised or changes.updated:
+        record_audit("items_imported", actor_id=actor.id if actor else None,
+                     target=f"course:{course.id}",
+                     data={"created": len(changes.created), "revised": changes.revised,
+                           "updated": len(changes.updated), "reason": reason})
+    return changes
+
+
+def _assign(item: Item, native: dict[str, Any], position: int, status: ItemStatus) -> None:
+    item.position = position
+    item.kind, item.prompt, item.media = native["kind"], native["prompt"], native["media"]
+    item.spec, item.gold = native["spec"], native["gold"]
+    item.explanation = native["explanation"]
+    item.sections, item.critical = list(native["sections"]), native["critical"]
+    item.pools, item.status = list(native["pools"]), status
+
+
+def revisions(item: Item) -> list[ItemRevision]:
+    """The item's gold history, oldest first."""
+    return list(db.session.scalars(
+        select(ItemRevision).where(ItemRevision.item_id == item.id).order_by(ItemRevision.number)))
