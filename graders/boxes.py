@@ -1,0 +1,182 @@
+"""Boxes items: labelled axis-aligned boxes on an image, scored by F1 of IoU matches.
+
+spec: {"width": px, "height": px, "labels": [str, ...], "iou_threshold": 0.5 (optional)};
+gold and answer: a list of {"label", "x", "y", "w", "h"} in pixels, top-left origin.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from graders import checks
+from graders.geometry import corner_iou
+from graders.matching import Matching, edges, match_labelled, precision_recall_f1
+from graders.result import Score
+
+MAX_BOXES = 1000
+MAX_LABELS = 100
+DEFAULT_IOU_THRESHOLD = 0.5
+LOOSE_IOU = 0.8
+BOX_KEYS = ("label", "x", "y", "w", "h")
+_NUMBERS = frozenset({int, float})
+
+
+class BoxSpec(NamedTuple):
+    """A checked spec: image size, the allowed labels (an ordered set), the match threshold."""
+
+    width: int
+    height: int
+    labels: dict[str, None]
+    iou_threshold: float
+
+
+class Boxes(NamedTuple):
+    """Checked boxes: x, y, x + w, y + h, w * h for each box in one flat list, and labels."""
+
+    corners: list[float]
+    labels: list[str]
+
+    def rows(self) -> list[tuple]:
+        """(label, x, y, x + w, y + h, w * h) per box."""
+        values = iter(self.corners)
+        return list(zip(self.labels, *[values] * 5, strict=True))
+
+
+def parse_spec(spec: Any) -> BoxSpec:
+    """Check a boxes spec and fill in the default threshold."""
+    checks.obj(spec, "spec", ("width", "height", "labels"), ("iou_threshold",))
+    width, height = checks.image_size(spec, "spec")
+    labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
+    threshold = spec.get("iou_threshold", DEFAULT_IOU_THRESHOLD)
+    threshold = checks.fraction(threshold, "spec.iou_threshold")
+    return BoxSpec(width, height, dict.fromkeys(labels), threshold)
+
+
+def parse_box(spec: BoxSpec, value: Any, path: str) -> tuple[str, float, float, float, float]:
+    """One box as (label, x, y, w, h), inside the image give or take half a pixel."""
+    checks.obj(value, path, BOX_KEYS)
+    label = checks.member(value["label"], f"{path}.label", spec.labels, "label")
+    x = checks.number(value["x"], f"{path}.x")
+    y = checks.number(value["y"], f"{path}.y")
+    w = checks.number(value["w"], f"{path}.w")
+    h = checks.number(value["h"], f"{path}.h")
+    if w <= 0:
+        checks.fail(f"{path}.w", f"must be a positive number, got {checks.show(value['w'])}")
+    if h <= 0:
+        checks.fail(f"{path}.h", f"must be a positive number, got {checks.show(value['h'])}")
+    checks.inside(x, spec.width, f"{path}.x", "x")
+    checks.inside(y, spec.height, f"{path}.y", "y")
+    if x + w > spec.width + checks.EDGE_TOLERANCE:
+        checks.fail(f"{path}.w", f"past the right edge: x + w = {x + w:g} > width {spec.width}")
+    if y + h > spec.height + checks.EDGE_TOLERANCE:
+        checks.fail(f"{path}.h", f"past the bottom edge: y + h = {y + h:g} > height {spec.height}")
+    return label, x, y, w, h
+
+
+def quick_parse(spec: BoxSpec, items: list | tuple) -> Boxes | None:
+    """Boxes that are plainly valid, or None so that parse_box can say what is wrong.
+
+    Scoring runs this on every box, so it is one loop with no calls on the happy path. NaN and
+    the infinities fail the comparisons and huge integers overflow: both fall back to parse_box.
+    """
+    labels, corners = [], []
+    known, tolerance = spec.labels, checks.EDGE_TOLERANCE
+    right, bottom = spec.width + tolerance, spec.height + tolerance
+    try:
+        for value in items:
+            if type(value) is not dict or len(value) != 5:  # the five BOX_KEYS
+                return None
+            label, x, y, w, h = value["label"], value["x"], value["y"], value["w"], value["h"]
+            if not (type(label) is str and label in known and type(x) in _NUMBERS
+                    and type(y) in _NUMBERS and type(w) in _NUMBERS and type(h) in _NUMBERS
+                    and w > 0 and h > 0 and -tolerance <= x and x + w <= right
+                    and -tolerance <= y and y + h <= bottom):
+                return None
+            labels.append(label)
+            # Corners and areas in Python floats: the same IEEE operations pycocotools does.
+            corners += (x, y, x + w, y + h, w * h)
+    except (KeyError, OverflowError):
+        return None
+    return Boxes(corners, labels)
+
+
+def parse(spec: BoxSpec, value: Any, role: str) -> Boxes:
+    """A list of boxes; exact duplicates are refused in gold (an import error, not a crowd)."""
+    items = checks.array(value, role, MAX_BOXES)
+    boxes = quick_parse(spec, items)
+    if boxes is None:
+        rows = [parse_box(spec, item, f"{role}[{index}]") for index, item in enumerate(items)]
+        corners = [c for _, x, y, w, h in rows for c in (x, y, x + w, y + h, w * h)]
+        boxes = Boxes(corners, [row[0] for row in rows])
+    if role == "gold" and len(set(boxes.rows())) < len(items):
+        refuse_duplicates(boxes.rows())
+    return boxes
+
+
+def refuse_duplicates(rows: list[tuple]) -> None:
+    """Name the first gold box that repeats an earlier one exactly (same label and corners)."""
+    seen: dict[tuple, int] = {}
+    for index, row in enumerate(rows):
+        if row in seen:
+            checks.fail(f"gold[{index}]", f"duplicate of gold[{seen[row]}]")
+        seen[row] = index
+
+
+def validate_spec(spec: Any) -> None:
+    """Raise ScoringError unless `spec` is a valid boxes spec."""
+    parse_spec(spec)
+
+
+def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
+    """Raise ScoringError unless `value` is a valid list of boxes (`role`: answer or gold)."""
+    parse(parse_spec(spec), value, checks.role(role))
+
+
+def score(spec: Any, gold: Any, answer: Any) -> Score:
+    """F1 of same-label matches at IoU >= threshold; correct when every box matches, no extra."""
+    checked = parse_spec(spec)
+    expected = parse(checked, gold, "gold")
+    given = parse(checked, answer, "answer")
+    # One array for both sides (numpy's cost is per call), then rows x0, y0, x1, y1, area.
+    corners = np.array(expected.corners + given.corners, dtype=float).reshape(-1, 5).T.copy()
+    split = len(expected.labels)
+    iou = corner_iou(corners[:, :split], corners[:, split:])
+    candidates = edges(iou, iou >= checked.iou_threshold)
+    matching = match_labelled(candidates, expected.labels, given.labels)
+    hits = len(matching.matched)
+    precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
+    details = describe(matching, expected, given)
+    details |= {"precision": precision, "recall": recall, "f1": f1,
+                "iou_threshold": checked.iou_threshold}
+    correct = hits == len(expected.labels) == len(given.labels)
+    return Score(f1, correct, details)
+
+
+def describe(matching: Matching, gold: Boxes, answer: Boxes) -> dict[str, Any]:
+    """Feedback: which boxes matched, which had the wrong label, which were missed or extra."""
+    matched = [
+        {"gold": i, "answer": j, "label": gold.labels[i], "iou": iou}
+        for i, j, iou in matching.matched
+    ]
+    mislabelled = [
+        {"gold": i, "answer": j, "gold_label": gold.labels[i], "answer_label": answer.labels[j],
+         "iou": iou}
+        for i, j, iou in matching.mislabelled
+    ]
+    warnings = [
+        {"gold": i, "answer": j, "iou": iou,
+         "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"}
+        for i, j, iou in matching.matched
+        if iou < LOOSE_IOU
+    ]
+    return {"matched": matched, "mislabelled": mislabelled, "missed": matching.missed,
+            "extra": matching.extra, "warnings": warnings}
+
+
+def two_places_down(value: float) -> str:
+    """Two decimals rounded down, so that IoU 0.799 never reads "0.80 < 0.8"."""
+    # The epsilon keeps 0.58 (stored as 0.57999...) from showing as 0.57.
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"

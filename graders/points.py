@@ -1,0 +1,244 @@
+"""Points items: named keypoints of persons, scored by COCO object keypoint similarity (OKS).
+
+spec: {"width": px, "height": px, "keypoints": [name, ...], "sigmas": {name: sigma} (optional),
+"oks_threshold": 0.5 (optional)}; gold and answer: a list of persons
+{"keypoints": {name: [x, y, v]}, "area": px² (optional), "box": {"x", "y", "w", "h"} (optional)}
+with COCO visibility flags v (0 not labelled / not placed, 1 labelled but hidden, 2 visible).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from graders import checks
+from graders.matching import assign, edges
+from graders.result import Score
+
+COCO_KEYPOINTS = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle",
+)
+# pycocotools' kpt_oks_sigmas: the same literals divided by 10, so the floats are identical.
+COCO_SIGMAS = dict(zip(COCO_KEYPOINTS, np.array(
+    [.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]
+) / 10.0, strict=True))
+DEFAULT_SIGMA = 0.09
+DEFAULT_OKS_THRESHOLD = 0.5
+MAX_KEYPOINTS = 100
+MAX_PERSONS = 100
+BOX_KEYS = ("x", "y", "w", "h")
+
+
+class PointSpec(NamedTuple):
+    """A checked spec: image size, keypoint names and their sigmas, and the match threshold."""
+
+    width: int
+    height: int
+    names: tuple[str, ...]
+    index: dict[str, int]
+    sigmas: np.ndarray
+    oks_threshold: float
+
+
+class Persons(NamedTuple):
+    """Checked persons: (n, k, 2) coordinates, (n, k) placed flags, and (n,) areas for scale."""
+
+    xy: np.ndarray
+    placed: np.ndarray
+    areas: np.ndarray
+
+
+def parse_spec(spec: Any) -> PointSpec:
+    """Check a points spec; sigmas come from the spec, then COCO's, then the default 0.09."""
+    checks.obj(spec, "spec", ("width", "height", "keypoints"), ("sigmas", "oks_threshold"))
+    width, height = checks.image_size(spec, "spec")
+    names = checks.names(spec["keypoints"], "spec.keypoints", 1, MAX_KEYPOINTS)
+    index = {name: i for i, name in enumerate(names)}
+    given = parse_sigmas(spec.get("sigmas", {}), index)
+    sigmas = np.array([given.get(n, COCO_SIGMAS.get(n, DEFAULT_SIGMA)) for n in names])
+    threshold = checks.fraction(spec.get("oks_threshold", DEFAULT_OKS_THRESHOLD),
+                                "spec.oks_threshold")
+    return PointSpec(width, height, names, index, sigmas, threshold)
+
+
+def parse_sigmas(value: Any, index: dict[str, int]) -> dict[str, float]:
+    """Per-keypoint sigmas in (0, 1], keyed by names the spec lists."""
+    if type(value) is not dict:
+        checks.fail("spec.sigmas", f"must be an object, got {checks.type_name(value)}")
+    for name, sigma in value.items():
+        checks.member(name, checks.key_path("spec.sigmas", name), index, "keypoint")
+        checks.fraction(sigma, f"spec.sigmas.{name}")
+    return {name: float(sigma) for name, sigma in value.items()}
+
+
+def parse_point(spec: PointSpec, value: Any, path: str) -> tuple[float, float, int]:
+    """One keypoint [x, y, v]; a labelled or placed point (v > 0) must be on the image."""
+    if type(value) is not list and type(value) is not tuple:
+        checks.fail(path, f"must be a list [x, y, v], got {checks.type_name(value)}")
+    if len(value) != 3:
+        checks.fail(path, f"must be a list [x, y, v] of 3 numbers, got {len(value)} elements")
+    x = checks.number(value[0], f"{path}[0]")
+    y = checks.number(value[1], f"{path}[1]")
+    if type(value[2]) is not int or value[2] not in (0, 1, 2):
+        checks.fail(f"{path}[2]", f"visibility must be 0, 1 or 2, got {checks.show(value[2])}")
+    if value[2]:
+        checks.inside(x, spec.width, f"{path}[0]", "x")
+        checks.inside(y, spec.height, f"{path}[1]", "y")
+    return x, y, value[2]
+
+
+def parse_box(spec: PointSpec, value: Any, path: str) -> float:
+    """A person's box {"x", "y", "w", "h"} on the image; returns its area."""
+    checks.obj(value, path, BOX_KEYS)
+    x, y, w, h = (checks.number(value[key], f"{path}.{key}") for key in BOX_KEYS)
+    for key, size in (("w", w), ("h", h)):
+        if size <= 0:
+            checks.fail(f"{path}.{key}", f"must be a positive number, got {checks.show(size)}")
+    checks.inside(x, spec.width, f"{path}.x", "x")
+    checks.inside(y, spec.height, f"{path}.y", "y")
+    checks.inside(x + w, spec.width, f"{path}.w", "x + w")
+    checks.inside(y + h, spec.height, f"{path}.h", "y + h")
+    return w * h
+
+
+def parse_area(spec: PointSpec, value: Any, path: str) -> float:
+    """An area in px² as in COCO: positive and at most the image's area."""
+    area = checks.number(value, path)
+    if not 0 < area <= spec.width * spec.height:
+        checks.fail(path, f"must be greater than 0 and at most the image area "
+                          f"{spec.width * spec.height} px², got {checks.show(value)}")
+    return area
+
+
+def parse_person(spec: PointSpec, value: Any, path: str, role: str) -> tuple[list, float]:
+    """One person: k rows [x, y, v] in spec order and the area that sets the OKS scale."""
+    checks.obj(value, path, ("keypoints",), ("area", "box"))
+    points = value["keypoints"]
+    if type(points) is not dict:
+        checks.fail(f"{path}.keypoints", f"must be an object, got {checks.type_name(points)}")
+    rows = [[0.0, 0.0, 0]] * len(spec.names)
+    for name, point in points.items():
+        checks.member(name, checks.key_path(f"{path}.keypoints", name), spec.index, "keypoint")
+        rows[spec.index[name]] = list(parse_point(spec, point, f"{path}.keypoints.{name}"))
+    if not any(row[2] for row in rows):
+        what = "visible keypoint" if role == "gold" else "placed keypoint"
+        checks.fail(f"{path}.keypoints", f"needs at least one {what} (v > 0)")
+    area = parse_area(spec, value["area"], f"{path}.area") if "area" in value else None
+    box_area = parse_box(spec, value["box"], f"{path}.box") if "box" in value else None
+    if role != "gold":
+        return rows, math.nan  # an answer's area plays no part in OKS
+    return rows, scale(rows, area, box_area, path)
+
+
+def scale(rows: list, area: float | None, box_area: float | None, path: str) -> float:
+    """The gold area for OKS: the given area, else the box's, else the visible keypoints' box."""
+    if area is not None:
+        return area
+    if box_area is not None:
+        return box_area
+    xs = [row[0] for row in rows if row[2]]
+    ys = [row[1] for row in rows if row[2]]
+    spanned = (max(xs) - min(xs)) * (max(ys) - min(ys))
+    if spanned <= 0:
+        checks.fail(path, "needs an area or a box for scale: its visible keypoints span no area")
+    return spanned
+
+
+def parse(spec: PointSpec, value: Any, role: str) -> Persons:
+    """A list of persons as arrays; only gold areas are used, answers' are checked and ignored."""
+    items = checks.array(value, role, MAX_PERSONS)
+    parsed = [parse_person(spec, item, f"{role}[{i}]", role) for i, item in enumerate(items)]
+    shape = (len(items), len(spec.names), 3)
+    rows = np.array([rows for rows, _ in parsed], dtype=float).reshape(shape)
+    areas = np.array([area for _, area in parsed], dtype=float)
+    return Persons(rows[:, :, :2], rows[:, :, 2] > 0, areas)
+
+
+def validate_spec(spec: Any) -> None:
+    """Raise ScoringError unless `spec` is a valid points spec."""
+    parse_spec(spec)
+
+
+def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
+    """Raise ScoringError unless `value` is a valid list of persons (`role`: answer or gold)."""
+    parse(parse_spec(spec), value, checks.role(role))
+
+
+class Comparison(NamedTuple):
+    """Every gold person against every answer person: per keypoint (gold x answer x k) and OKS."""
+
+    distance: np.ndarray
+    similarity: np.ndarray
+    oks: np.ndarray
+
+
+def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
+    """Keypoint distances and similarities, and OKS, for all gold x answer pairs of persons.
+
+    The similarity is COCO's exp(-d² / (2 s² (area + eps))) with s = 2 sigma, in the same
+    order of operations as pycocotools' computeOks. Unlike COCO, a keypoint the trainee did
+    not place scores 0 instead of being measured from (0, 0).
+    """
+    dx = answer.xy[None, :, :, 0] - gold.xy[:, None, :, 0]
+    dy = answer.xy[None, :, :, 1] - gold.xy[:, None, :, 1]
+    squared = dx**2 + dy**2
+    variances = (spec.sigmas * 2) ** 2
+    e = squared / variances / (gold.areas[:, None, None] + np.spacing(1)) / 2
+    similarity = np.where(answer.placed[None, :, :], np.exp(-e), 0.0)
+    counted = np.broadcast_to(gold.placed[:, None, :], similarity.shape)
+    oks = np.where(counted, similarity, 0.0).sum(axis=2) / counted.sum(axis=2)
+    return Comparison(np.sqrt(squared), similarity, oks)
+
+
+def score(spec: Any, gold: Any, answer: Any) -> Score:
+    """Mean OKS over gold persons; correct when each matches at OKS >= threshold, none extra."""
+    checked = parse_spec(spec)
+    expected = parse(checked, gold, "gold")
+    given = parse(checked, answer, "answer")
+    n_gold, n_answer = len(expected.areas), len(given.areas)
+    comparison = compare(checked, expected, given)
+    pairs = assign(edges(comparison.oks, comparison.oks > 0), prefer_at=checked.oks_threshold)
+    if n_gold:
+        points = min(sum(oks for _, _, oks in pairs) / n_gold, 1.0)
+    else:
+        points = 0.0 if n_answer else 1.0
+    good = sum(oks >= checked.oks_threshold for _, _, oks in pairs)
+    paired = {gold: answer for gold, answer, _ in pairs}
+    details = {
+        "persons": [describe(checked, expected, given, comparison, i, paired.get(i))
+                    for i in range(n_gold)],
+        "extra": sorted(set(range(n_answer)) - set(paired.values())),
+        "oks_threshold": checked.oks_threshold,
+    }
+    return Score(points, n_gold == n_answer == good, details)
+
+
+def describe(
+    spec: PointSpec, gold: Persons, answer: Persons, comparison: Comparison, i: int,
+    j: int | None,
+) -> dict[str, Any]:
+    """Feedback for gold person i and the answer person j paired with it (or None)."""
+    visible = gold.placed[i].tolist()
+    if j is None:
+        given, distance = [False] * len(visible), [0.0] * len(visible)
+        similarity = distance  # never read: nothing was given
+    else:
+        given = answer.placed[j].tolist()
+        distance = comparison.distance[i, j].tolist()
+        similarity = comparison.similarity[i, j].tolist()
+    keypoints = {
+        name: {
+            "distance": distance[k] if visible[k] and given[k] else None,
+            "similarity": (similarity[k] if given[k] else 0.0) if visible[k] else None,
+            "visible_in_gold": visible[k],
+            "given": given[k],
+        }
+        for k, name in enumerate(spec.names)
+    }
+    oks = float(comparison.oks[i, j]) if j is not None else 0.0
+    return {"gold": i, "answer": j, "oks": oks, "matched": oks >= spec.oks_threshold,
+            "keypoints": keypoints}

@@ -1,0 +1,48 @@
+"""The registry of item kinds and the public entry points: score, validate, validate_answer.
+
+Each kind is a module with validate_spec(spec), validate_answer(spec, value, role) and
+score(spec, gold, answer); adding a kind means adding a module and a line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType, ModuleType
+from typing import Any
+
+from graders import boxes, checks, choice, labels, points, spans
+from graders.result import Score
+
+KINDS: Mapping[str, ModuleType] = MappingProxyType({
+    "choice": choice,
+    "labels": labels,
+    "boxes": boxes,
+    "points": points,
+    "spans": spans,
+})
+
+
+def kind_module(kind: Any) -> ModuleType:
+    """The module for `kind`, or a ScoringError at path "kind" naming the known kinds."""
+    if type(kind) is str and kind in KINDS:
+        return KINDS[kind]
+    checks.fail("kind", f"unknown kind {checks.show(kind)} (known: {', '.join(KINDS)})")
+
+
+def score(kind: str, spec: Any, gold: Any, answer: Any) -> Score:
+    """Validate spec, gold and answer, then score the answer against the gold."""
+    return kind_module(kind).score(spec, gold, answer)
+
+
+def validate(kind: str, spec: Any, gold: Any) -> None:
+    """Raise ScoringError unless `spec` and `gold` make a valid item of `kind` (for importers)."""
+    module = kind_module(kind)
+    module.validate_spec(spec)
+    module.validate_answer(spec, gold, role="gold")
+
+
+def validate_answer(kind: str, spec: Any, answer: Any) -> None:
+    """Raise ScoringError unless `answer` is well formed for this item (e.g. before storing it)."""
+    module = kind_module(kind)
+    module.validate_spec(spec)
+    module.validate_answer(spec, answer, role="answer")

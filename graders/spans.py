@@ -1,0 +1,134 @@
+"""Spans items: labelled character spans of a text, scored by span F1.
+
+spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap",
+"overlap_threshold": 0.5 (optional, overlap mode only)}; gold and answer: a list of
+{"start", "end", "label"} with offsets in Unicode code points (Python str indices), end exclusive.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from graders import checks
+from graders.geometry import span_iou
+from graders.matching import edges, match_labelled, precision_recall_f1
+from graders.result import Score
+
+MAX_TEXT_CHARS = 1_000_000
+MAX_SPANS = 1000
+MAX_LABELS = 100
+MODES = ("exact", "overlap")
+DEFAULT_OVERLAP_THRESHOLD = 0.5
+SPAN_KEYS = ("start", "end", "label")
+
+
+class SpanSpec(NamedTuple):
+    """A checked spec: text length, allowed labels (an ordered set), mode, overlap threshold."""
+
+    length: int
+    labels: dict[str, None]
+    mode: str
+    overlap_threshold: float
+
+
+class Spans(NamedTuple):
+    """Checked spans: (n, 2) offsets and their labels."""
+
+    offsets: np.ndarray
+    labels: list[str]
+
+
+def parse_spec(spec: Any) -> SpanSpec:
+    """Check a spans spec; the text is needed to check offsets in the same unit it is stored in."""
+    checks.obj(spec, "spec", ("text", "labels"), ("match", "overlap_threshold"))
+    text = spec["text"]
+    if type(text) is not str:
+        checks.fail("spec.text", f"must be a string, got {checks.type_name(text)}")
+    if not 0 < len(text) <= MAX_TEXT_CHARS:
+        checks.fail("spec.text", f"must have 1 to {MAX_TEXT_CHARS} characters, got {len(text)}")
+    labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
+    mode = spec.get("match", "exact")
+    if mode not in MODES:
+        checks.fail("spec.match", f"must be 'exact' or 'overlap', got {checks.show(mode)}")
+    threshold = DEFAULT_OVERLAP_THRESHOLD
+    if "overlap_threshold" in spec:
+        if mode != "overlap":
+            checks.fail("spec.overlap_threshold", "is only used with match 'overlap'")
+        threshold = checks.fraction(spec["overlap_threshold"], "spec.overlap_threshold")
+    return SpanSpec(len(text), dict.fromkeys(labels), mode, threshold)
+
+
+def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
+    """One span as (label, start, end) with 0 <= start < end <= len(text)."""
+    checks.obj(value, path, SPAN_KEYS)
+    label = checks.member(value["label"], f"{path}.label", spec.labels, "label")
+    start = checks.integer(value["start"], f"{path}.start", 0, spec.length - 1)
+    end = checks.integer(value["end"], f"{path}.end", 1, spec.length)
+    if end <= start:
+        checks.fail(f"{path}.end", f"must be greater than start ({start}), got {end}")
+    return label, start, end
+
+
+def parse(spec: SpanSpec, value: Any, role: str) -> Spans:
+    """A list of spans; in gold, spans with the same label must not overlap (ambiguous gold)."""
+    items = checks.array(value, role, MAX_SPANS)
+    rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
+    if role == "gold":
+        refuse_overlaps(rows)
+    labels = [row[0] for row in rows]
+    offsets = np.array([row[1:] for row in rows], dtype=np.int64).reshape(len(rows), 2)
+    return Spans(offsets, labels)
+
+
+def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
+    """Name a gold span that overlaps another with the same label (the later one of the two)."""
+    order = sorted(range(len(rows)), key=lambda i: rows[i])
+    for before, after in zip(order, order[1:], strict=False):
+        if rows[before][0] == rows[after][0] and rows[after][1] < rows[before][2]:
+            first, second = sorted((before, after))
+            checks.fail(f"gold[{second}]", f"overlaps gold[{first}], which has the same label "
+                                           f"{checks.show(rows[first][0])}")
+
+
+def validate_spec(spec: Any) -> None:
+    """Raise ScoringError unless `spec` is a valid spans spec."""
+    parse_spec(spec)
+
+
+def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
+    """Raise ScoringError unless `value` is a valid list of spans (`role`: answer or gold)."""
+    parse(parse_spec(spec), value, checks.role(role))
+
+
+def score(spec: Any, gold: Any, answer: Any) -> Score:
+    """F1 of same-label matches (exact, or overlap >= threshold); correct at F1 = 1."""
+    checked = parse_spec(spec)
+    expected = parse(checked, gold, "gold")
+    given = parse(checked, answer, "answer")
+    overlap = span_iou(expected.offsets, given.offsets)
+    if checked.mode == "exact":
+        allowed = overlap == 1.0
+    else:
+        allowed = overlap >= checked.overlap_threshold
+    matching = match_labelled(edges(overlap, allowed), expected.labels, given.labels)
+    hits = len(matching.matched)
+    precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
+    details: dict[str, Any] = {
+        "matched": [
+            {"gold": i, "answer": j, "label": expected.labels[i], "overlap": value}
+            for i, j, value in matching.matched
+        ],
+        "mislabelled": [
+            {"gold": i, "answer": j, "gold_label": expected.labels[i],
+             "answer_label": given.labels[j], "overlap": value}
+            for i, j, value in matching.mislabelled
+        ],
+        "missed": matching.missed, "extra": matching.extra,
+        "precision": precision, "recall": recall, "f1": f1, "mode": checked.mode,
+    }
+    if checked.mode == "overlap":
+        details["overlap_threshold"] = checked.overlap_threshold
+    correct = hits == len(expected.labels) == len(given.labels)
+    return Score(f1, correct, details)
