@@ -1,0 +1,34 @@
+"""Gold items from the formats labelling teams already use, as Bootcamp's native items.
+
+Pure converters (no Flask, no database; they only look into the media folder they are given).
+Each returns every item or raises ImportInvalid listing every problem as file:line: message.
+docs/item-formats.md describes the native format and each mapping.
+
+- load_items / dump_items: native items.jsonl, read and checked / written canonically.
+- from_coco, from_label_studio, from_csv: Converted(items, media), where media maps each
+  bundle path "media/<file>" to the file to copy there.
+"""
+
+from courses.importers.coco import from_coco
+from courses.importers.common import Converted
+from courses.importers.csv_items import from_csv
+from courses.importers.errors import ImportInvalid, ItemError
+from courses.importers.labelstudio import from_label_studio
+from courses.importers.labelstudio_config import parse_config
+from courses.importers.media import MediaFolder
+from courses.importers.native import ITEM_KEYS, dump_items, item_problems, load_items
+
+__all__ = [
+    "ITEM_KEYS",
+    "Converted",
+    "ImportInvalid",
+    "ItemError",
+    "MediaFolder",
+    "dump_items",
+    "from_coco",
+    "from_csv",
+    "from_label_studio",
+    "item_problems",
+    "load_items",
+    "parse_config",
+]
