@@ -86,8 +86,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach Bootcamp's commands to `flask --app bootcamp` and to `bootcamp`."""
-    from courses.cli import courses_cli
+    from courses.cli import courses_cli, items_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(items_cli)

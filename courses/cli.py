@@ -1,4 +1,4 @@
-"""`bootcamp courses import DIR` and `bootcamp courses export SLUG DIR`."""
+"""`bootcamp courses import|export` (bundles) and `bootcamp items import|export` (gold items)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import click
 from flask.cli import AppGroup
 
 from bootcamp.extensions import db
+from courses import importers
 from courses.bundles import BundleInvalid
-from courses.services import bundles, catalog
+from courses.services import bundles, catalog, item_import, items
 
 courses_cli = AppGroup("courses", help="Import and export course bundles.")
+items_cli = AppGroup("items", help="Import and export a course's gold items.")
 
 
 @courses_cli.command("import")
@@ -45,3 +47,78 @@ def export_command(slug: str, directory: Path) -> None:
         raise click.ClickException(f"{directory} is not empty.")
     bundles.export_bundle(course, directory)
     click.echo(f"Exported {slug} to {directory}.")
+
+
+def _course(slug: str):
+    course = catalog.find_course(slug)
+    if course is None:
+        raise click.ClickException(f"There is no course {slug!r}.")
+    return course
+
+
+def _convert(path: Path, fmt: str, course, media_dir: Path | None, config: Path | None,
+             annotation: str, pool: str) -> tuple[list[dict], dict[str, Path]]:
+    """Read FILE in its format into native items and the media files they need."""
+    text = path.read_text(encoding="utf-8")
+    if fmt == "jsonl":
+        folder = media_dir or path.parent / "media"
+        natives = importers.load_items(
+            text, file=path.name, sections=item_import.known_sections(course))
+        wanted = {n["media"] for n in natives if n["media"]}
+        media = {m: folder / m.removeprefix("media/") for m in wanted
+                 if (folder / m.removeprefix("media/")).is_file()}
+        return natives, media
+    if fmt == "coco":
+        converted = importers.from_coco(text, media_dir or path.parent, file=path.name,
+                                        pools=pool)
+    elif fmt == "labelstudio":
+        converted = importers.from_label_studio(
+            text, media_dir, file=path.name, pools=pool, annotation=annotation.replace("-", "_"),
+            config=config.read_text(encoding="utf-8") if config else None,
+            config_file=config.name if config else "config.xml")
+    else:
+        converted = importers.from_csv(text, media_dir, file=path.name, pools=pool)
+    return converted.items, dict(converted.media)
+
+
+@items_cli.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "coco", "labelstudio", "csv"]),
+              default="jsonl", show_default=True)
+@click.option("--media", "media_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the images the file refers to.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Label Studio labeling-config XML, for the full option and label sets.")
+@click.option("--annotation", type=click.Choice(["ground-truth", "latest"]),
+              default="ground-truth", show_default=True,
+              help="Label Studio: which annotation of a task is the gold.")
+@click.option("--pool", type=click.Choice(["practice", "exam"]), default="practice",
+              show_default=True, help="Pool for converted items (jsonl items carry their own).")
+def items_import_command(slug: str, file: Path, fmt: str, media_dir: Path | None,
+                         config: Path | None, annotation: str, pool: str) -> None:
+    """Import gold items into a course's bank; nothing is written unless all are valid."""
+    course = _course(slug)
+    try:
+        natives, media = _convert(file, fmt, course, media_dir, config, annotation, pool)
+        changes = item_import.import_items(course, natives, media, actor=None, source=file.name)
+    except importers.ImportInvalid as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(
+            f"{len(exc.errors)} problem(s) found; nothing was imported.") from exc
+    db.session.commit()
+    click.echo(f"{slug}: {len(changes.created)} new item(s), {len(changes.revised)} with a new "
+               f"gold, {len(changes.updated)} updated, {len(changes.unchanged)} unchanged.")
+
+
+@items_cli.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def items_export_command(slug: str, file: Path) -> None:
+    """Write a course's gold items as native JSONL (see docs/item-formats.md)."""
+    course = _course(slug)
+    file.write_text(importers.dump_items(items.as_native(i) for i in items.bank(course)),
+                    encoding="utf-8")
+    click.echo(f"Exported {len(items.bank(course))} item(s) of {slug} to {file}.")

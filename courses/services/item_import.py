@@ -1,0 +1,60 @@
+"""Bringing converted gold items and their media into a course's bank, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bootcamp.extensions import db
+from bootcamp.users.models import User
+from courses.importers import ImportInvalid, ItemError
+from courses.models import Course, MediaFile
+from courses.services import items, manuals
+
+
+def known_sections(course: Course) -> set[str]:
+    """Section ids of the latest published manual: what items may point trainees to."""
+    latest = manuals.latest_version(course)
+    if latest is None:
+        return set()
+    return {s.id for s in manuals.render_version(latest, "media/").sections}
+
+
+def stored_media(course: Course) -> dict[str, str]:
+    """The course's media paths and their SHA-256."""
+    rows = db.session.execute(
+        select(MediaFile.path, MediaFile.sha256).where(MediaFile.course_id == course.id))
+    return dict(rows.all())
+
+
+def import_items(course: Course, natives: list[dict[str, Any]], media: dict[str, Path],
+                 actor: User | None, *, source: str) -> items.BankChanges:
+    """Check items against the manual and the media, then store media and upsert items."""
+    stored = stored_media(course)
+    contents = {path: file.read_bytes() for path, file in media.items()}
+    problems = [
+        ItemError(source, 1, f'{path}: differs from the media file of that name already in the '
+                             "course; give the new file another name")
+        for path, content in contents.items()
+        if path in stored and stored[path] != hashlib.sha256(content).hexdigest()
+    ]
+    sections = known_sections(course)
+    for native in natives:
+        unknown = [s for s in native["sections"] if s not in sections]
+        if unknown:
+            problems.append(ItemError(source, 1, (
+                f'item "{native["id"]}": sections {", ".join(unknown)} are not in the latest '
+                "manual")))
+        if native["media"] and native["media"] not in stored and native["media"] not in contents:
+            problems.append(ItemError(source, 1, (
+                f'item "{native["id"]}": media file "{native["media"]}" was not given')))
+    if problems:
+        raise ImportInvalid(problems)
+    for path, content in contents.items():
+        if path not in stored:
+            db.session.add(MediaFile(course_id=course.id, path=path, content=content,
+                                     sha256=hashlib.sha256(content).hexdigest()))
+    return items.upsert_items(course, natives, actor, reason=f"import of {source}")
