@@ -1,6 +1,6 @@
 """Course bundles: the folder format instructors keep in git, read, checked and written."""
 
-from courses.bundles.archive import extract_zip
+from courses.bundles.archive import extract_zip, unpack_zip
 from courses.bundles.model import (
     MAX_MEDIA_BYTES,
     Bundle,
@@ -23,6 +23,7 @@ __all__ = [
     "ManualVersionSpec",
     "bundle_files",
     "extract_zip",
+    "unpack_zip",
     "normalise_line",
     "normalise_markdown",
     "read_bundle",

@@ -122,9 +122,9 @@ def _clear(dest: Path, created: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def extract_zip(data: bytes | BinaryIO, dest: Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
-                max_files: int = MAX_FILES) -> Path:
-    """Unpack a zipped bundle into dest (absent or empty) and return the bundle's root folder.
+def unpack_zip(data: bytes | BinaryIO, dest: Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
+               max_files: int = MAX_FILES) -> Path:
+    """Safely unpack any zip (a bundle, a folder of images) into dest (absent or empty).
 
     Refuses, with a ValueError, anything that is not a zip, absolute or ".." paths, links,
     encrypted entries, more than max_files entries or more than max_total_bytes unpacked.
@@ -139,7 +139,7 @@ def extract_zip(data: bytes | BinaryIO, dest: Path, *, max_total_bytes: int = MA
         dest.mkdir(parents=True, exist_ok=True)
         try:
             _extract(archive, plan, dest, max_total_bytes)
-            return _bundle_root(dest)
+            return dest
         except ValueError:
             _clear(dest, created)
             raise
@@ -148,3 +148,16 @@ def extract_zip(data: bytes | BinaryIO, dest: Path, *, max_total_bytes: int = MA
             _clear(dest, created)
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ValueError(f"the zip could not be unpacked: {reason}") from exc
+
+
+def extract_zip(data: bytes | BinaryIO, dest: Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
+                max_files: int = MAX_FILES) -> Path:
+    """Unpack a zipped bundle into dest and return the bundle's root folder."""
+    dest = Path(dest)
+    created = not dest.exists()
+    root = unpack_zip(data, dest, max_total_bytes=max_total_bytes, max_files=max_files)
+    try:
+        return _bundle_root(root)
+    except ValueError:
+        _clear(dest, created)
+        raise
