@@ -1,0 +1,35 @@
+// Starts the annotation widget of every `.widget[data-kind]` on the page.
+//
+// Markup (rendered by the server; without JavaScript the fallback paragraph stays visible):
+//   <div class="widget" data-kind="boxes|points|spans" data-spec='{...}' data-media="/…/file.png">
+//     <input type="hidden" name="answer" value='[...]'>
+//     <p class="widget-fallback">This task needs JavaScript to draw on the image.</p>
+//   </div>
+// Each kind's module exports mount(root, {spec, mediaUrl, input}); it starts from the answer
+// in the hidden input and writes the whole answer JSON back into it after every change (and
+// fires "change" on it), so a plain form post sends it. Shapes: docs/scoring.md.
+const MODULES = { boxes: "./boxes.js", points: "./points.js", spans: "./spans.js" };
+
+async function start(root) {
+  const fallback = root.querySelector(".widget-fallback");
+  try {
+    const path = MODULES[root.dataset.kind];
+    if (!path) throw new Error(`unknown kind “${root.dataset.kind}”`);
+    const spec = JSON.parse(root.dataset.spec || "{}");
+    const input = root.querySelector("input[name=answer]");
+    const { mount } = await import(path);
+    mount(root, { spec, mediaUrl: root.dataset.media || "", input });
+    if (fallback) fallback.hidden = true;
+    root.classList.add("is-ready");
+  } catch (error) {
+    const message = `The annotation tool could not start (${error.message}). Reload the page to try again.`;
+    if (fallback) fallback.textContent = message;
+    throw error;
+  }
+}
+
+for (const root of document.querySelectorAll(".widget[data-kind]")) {
+  if (root.dataset.started) continue;
+  root.dataset.started = "true";
+  start(root);
+}
