@@ -33,6 +33,9 @@ def import_command(directory: Path) -> None:
     versions = ", ".join(map(str, result.new_versions)) or "none"
     click.echo(f"{verb} course {result.course.slug}: new manual versions {versions}; "
                f"{len(result.new_media)} new media file(s).")
+    changes = result.item_changes
+    click.echo(f"Gold items: {len(changes.created)} new, {len(changes.revised)} with a new gold "
+               f"revision, {len(changes.updated)} updated, {len(changes.unchanged)} unchanged.")
 
 
 @courses_cli.command("export")
@@ -117,8 +120,8 @@ def items_import_command(slug: str, file: Path, fmt: str, media_dir: Path | None
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def items_export_command(slug: str, file: Path) -> None:
-    """Write a course's gold items as native JSONL (see docs/item-formats.md)."""
+    """Write a course's active gold items as native JSONL (see docs/item-formats.md)."""
     course = _course(slug)
-    file.write_text(importers.dump_items(items.as_native(i) for i in items.bank(course)),
-                    encoding="utf-8")
-    click.echo(f"Exported {len(items.bank(course))} item(s) of {slug} to {file}.")
+    active = items.bank(course, active_only=True)  # retired items stay out of circulation
+    file.write_text(importers.dump_items(items.as_native(i) for i in active), encoding="utf-8")
+    click.echo(f"Exported {len(active)} item(s) of {slug} to {file}.")

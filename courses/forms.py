@@ -79,3 +79,25 @@ class EmailListForm(FlaskForm):
 class BundleUploadForm(FlaskForm):
     bundle = FileField("Course bundle (.zip)", validators=[
         FileRequired(), FileAllowed(["zip"], "Upload a .zip file.")])
+
+
+class ItemsImportForm(FlaskForm):
+    items = FileField("Items file", validators=[
+        FileRequired(),
+        FileAllowed(["jsonl", "json", "csv"], "Upload a .jsonl, .json or .csv file.")])
+    format = SelectField("Format", choices=[
+        SelectChoice("jsonl", "Bootcamp items (JSONL)"),
+        SelectChoice("coco", "COCO JSON (boxes, keypoints)"),
+        SelectChoice("labelstudio", "Label Studio JSON export"),
+        SelectChoice("csv", "CSV (choice, labels)"),
+    ])
+    media = FileField("Images (.zip, optional)", validators=[
+        FileAllowed(["zip"], "Upload the images as a .zip file.")])
+    config = FileField("Label Studio labeling config (.xml, optional)", validators=[
+        FileAllowed(["xml"], "Upload the labeling config as an .xml file.")])
+    annotation = SelectField("Label Studio: gold annotation", choices=[
+        SelectChoice("ground-truth", "The one marked ground truth"),
+        SelectChoice("latest", "The latest one"),
+    ])
+    pool = SelectField("Pool for converted items", choices=[
+        SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")])

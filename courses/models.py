@@ -1,4 +1,4 @@
-"""Courses, their manual versions and media, cohorts and enrolments."""
+"""Courses, their manual versions and media, cohorts, enrolments, gold items and practice."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import (
     Date,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -218,4 +220,26 @@ class ItemRevision(db.Model):
     gold: Mapped[object] = mapped_column(JSONData)
     reason: Mapped[str] = mapped_column(String(300), default="")
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PracticeAnswer(db.Model):
+    """One answer a trainee gave to a practice item, scored against the gold of that moment."""
+
+    __tablename__ = "practice_answers"
+    __table_args__ = (
+        Index("ix_practice_answers_user_course_module_created",
+              "user_id", "course_id", "module", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    item_revision: Mapped[int] = mapped_column(Integer)  # the gold revision it was scored with
+    module: Mapped[str] = mapped_column(Text)  # the section id of its practice module
+    answer: Mapped[object] = mapped_column(JSONData)
+    points: Mapped[float] = mapped_column(Float)
+    correct: Mapped[bool] = mapped_column()
+    details: Mapped[dict] = mapped_column(JSONData, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,8 +2,9 @@
 
 Pure logic: no Flask, no database. docs/course-bundles.md describes the folder for
 instructors: course.yaml, manual/NNN.md (one file per published manual version), media/ and
-items.jsonl. Nothing is imported unless the whole bundle is valid, so reading collects all the
-problems it can find instead of stopping at the first.
+items.jsonl (gold items, checked as courses.importers.native reads them). Nothing is imported
+unless the whole bundle is valid, so reading collects all the problems it can find instead of
+stopping at the first.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from courses.bundles.yaml_doc import (
     report_unsafe_html,
     whole_number,
 )
+from courses.importers.errors import ImportInvalid
+from courses.importers.native import load_items
 from courses.rendering import render_manual
 
 OUT_OF_ORDER = "a manual version out of order"
@@ -365,6 +368,28 @@ def read_bundle(root: Path) -> Bundle:
     media, present = _read_media(root, errors)
     versions = _read_manual(root, present, errors)
     items = _read_text(root, "items.jsonl", errors, "file is missing (an empty file is fine)")
+    if items is not None:
+        items = normalise_items(items)
+        _check_items(items, set(media), versions, errors)
     if errors or course is None or items is None:
         raise BundleInvalid(errors)
-    return Bundle(course, versions, media, normalise_items(items))
+    return Bundle(course, versions, media, items)
+
+
+def _check_items(text: str, media: set[str], versions: tuple[ManualVersionSpec, ...],
+                 errors: ErrorList) -> None:
+    """Every gold item checked: its media in media/, its sections in the latest manual.
+
+    When a manual file has errors, sections are not checked: the latest version may be the one
+    that could not be read, and naming its sections unknown would only add confusion.
+    """
+    manual_ok = not any(error.file.startswith("manual/") for error in errors)
+    sections = None
+    if manual_ok:
+        sections = {s.id for s in render_manual(versions[-1].markdown).sections} if versions \
+            else set()
+    try:
+        load_items(text, media=media, sections=sections)
+    except ImportInvalid as invalid:
+        for error in invalid.errors:
+            errors.add(error.file, error.line, error.message)

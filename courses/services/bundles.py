@@ -24,8 +24,9 @@ from courses.bundles import (
     read_bundle,
     write_bundle,
 )
+from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
-from courses.services import catalog, manuals
+from courses.services import catalog, items, manuals
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ImportResult:
     created: bool
     new_versions: list[int]
     new_media: list[str]
+    item_changes: items.BankChanges
 
 
 def _version_file(number: int) -> str:
@@ -85,10 +87,7 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
 
 def import_bundle(root: Path, actor: User | None) -> ImportResult:
     """Validate the whole bundle, then import it atomically; raises BundleInvalid otherwise."""
-    bundle = read_bundle(root)
-    if bundle.items_jsonl.strip():
-        raise BundleInvalid([BundleError("items.jsonl", 1, (
-            "gold items are not supported yet by this version of Bootcamp; leave it empty"))])
+    bundle = read_bundle(root)  # checks the items too: media, sections, spec and gold
     course = catalog.find_course(bundle.course.slug)
     created = course is None
     if course is not None:
@@ -115,11 +114,13 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         db.session.add(MediaFile(course_id=course.id, path=path, content=content,
                                  sha256=_sha256(content)))
     db.session.flush()
+    changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
+                                 reason="bundle import")
     if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing
         record_audit("bundle_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",
                      data={"versions": [s.number for s in new_versions], "media": new_media})
-    return ImportResult(course, created, [s.number for s in new_versions], new_media)
+    return ImportResult(course, created, [s.number for s in new_versions], new_media, changes)
 
 
 def export_bundle(course: Course, root: Path) -> None:
@@ -134,6 +135,7 @@ def export_bundle(course: Course, root: Path) -> None:
         ),
         versions=tuple(_spec_of(v) for v in manuals.published_versions(course)),
         media={m.path: m.content for m in media},
-        items_jsonl="",
+        items_jsonl=dump_items(
+            items.as_native(item) for item in items.bank(course, active_only=True)),
     )
     write_bundle(bundle, root)

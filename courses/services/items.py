@@ -36,14 +36,11 @@ def bank(course: Course, *, active_only: bool = False) -> list[Item]:
 
 def as_native(item: Item) -> dict[str, Any]:
     """The item as one line of a bundle's items.jsonl (see docs/item-formats.md)."""
-    native = {
+    return {
         "id": item.key, "kind": item.kind, "prompt": item.prompt, "media": item.media,
         "spec": item.spec, "gold": item.gold, "explanation": item.explanation,
         "sections": list(item.sections), "critical": item.critical, "pools": list(item.pools),
     }
-    if item.status != ItemStatus.ACTIVE:
-        native["status"] = item.status.value
-    return native
 
 
 def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str) -> None:
@@ -55,15 +52,18 @@ def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str) 
 
 def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | None,
                  reason: str) -> BankChanges:
-    """Create or update items by id, in the given order; items are assumed validated."""
+    """Create or update items by id, in the given order; items are assumed validated.
+
+    An imported item is active, also when it had been retired; items the import does not
+    mention are left as they are (attempts may refer to them).
+    """
     existing = {item.key: item for item in bank(course)}
     changes = BankChanges()
     for position, native in enumerate(natives):
         item = existing.get(native["id"])
-        status = ItemStatus(native.get("status", ItemStatus.ACTIVE.value))
         if item is None:
             item = Item(course_id=course.id, key=native["id"], revision=1)
-            _assign(item, native, position, status)
+            _assign(item, native, position)
             db.session.add(item)
             db.session.flush()
             db.session.add(ItemRevision(item_id=item.id, number=1, spec=item.spec,
@@ -74,11 +74,12 @@ def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | No
         if (item.spec, item.gold) != (native["spec"], native["gold"]):
             _revise(item, native["spec"], native["gold"], actor, reason)
             changes.revised.append(item.key)
-        elif as_native(item) != native or item.position != position:
+        elif (as_native(item) != native or item.position != position
+              or item.status != ItemStatus.ACTIVE):
             changes.updated.append(item.key)
         else:
             changes.unchanged.append(item.key)
-        _assign(item, native, position, status)
+        _assign(item, native, position)
     if changes.created or changes.revised or changes.updated:
         record_audit("items_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",
@@ -87,13 +88,13 @@ def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | No
     return changes
 
 
-def _assign(item: Item, native: dict[str, Any], position: int, status: ItemStatus) -> None:
+def _assign(item: Item, native: dict[str, Any], position: int) -> None:
     item.position = position
     item.kind, item.prompt, item.media = native["kind"], native["prompt"], native["media"]
     item.spec, item.gold = native["spec"], native["gold"]
     item.explanation = native["explanation"]
     item.sections, item.critical = list(native["sections"]), native["critical"]
-    item.pools, item.status = list(native["pools"]), status
+    item.pools, item.status = list(native["pools"]), ItemStatus.ACTIVE
 
 
 def revisions(item: Item) -> list[ItemRevision]:

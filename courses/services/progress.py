@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, CourseStatus, Enrollment, ManualVersion
-from courses.services import manuals
+from courses.services import manuals, practice
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class CourseProgress:
     last_read: int | None  # the newest version they opened
     sections_total: int
     sections_read: int
+    has_practice: bool = False  # the course has practice items
 
     @property
     def percent_read(self) -> int:
@@ -44,7 +45,15 @@ class CourseProgress:
             return "Start reading the manual"
         if self.sections_read < self.sections_total:
             return "Continue reading the manual"
-        return "Manual read: practice and the exam open with the next releases"
+        if self.has_practice:
+            return "Manual read: practise the rules with instant feedback"
+        return "Manual read: practice items for this course are on their way"
+
+    @property
+    def practice_next(self) -> bool:
+        """True when practising is the next step: enrolled, manual read, items to practise."""
+        return (self.enrolled and self.has_practice and not self.has_changes
+                and self.last_read is not None and self.sections_read >= self.sections_total)
 
 
 def course_progress(user: User, course: Course, media_prefix: str) -> CourseProgress:
@@ -57,7 +66,7 @@ def course_progress(user: User, course: Course, media_prefix: str) -> CourseProg
         select(Enrollment.id).where(Enrollment.user_id == user.id,
                                     Enrollment.course_id == course.id)) is not None
     return CourseProgress(course, enrolled, latest, manuals.last_read_version(user.id, course.id),
-                          len(section_ids), len(read))
+                          len(section_ids), len(read), practice.has_practice(course))
 
 
 def training_centre_courses(user: User) -> list[Course]:

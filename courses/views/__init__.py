@@ -1,8 +1,14 @@
-"""The courses blueprint: the training centre, manuals, authoring and cohorts."""
+"""The courses blueprint: the training centre, manuals, practice, authoring and cohorts."""
 
 from flask import Blueprint
 
 bp = Blueprint("courses", __name__)
 
 from courses import models  # noqa: E402, F401  (the tables)
-from courses.views import authoring, cohorts, reading  # noqa: E402, F401  (register routes)
+from courses.views import (  # noqa: E402, F401  (register routes)
+    authoring,
+    bank,
+    cohorts,
+    practice,
+    reading,
+)

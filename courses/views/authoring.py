@@ -159,6 +159,9 @@ def import_bundle():
             else:
                 db.session.commit()
                 versions = ", ".join(map(str, result.new_versions)) or "no new versions"
-                flash(f"Imported {result.course.title}: manual {versions}.", "success")
+                created = len(result.item_changes.created)
+                revised = len(result.item_changes.revised)
+                flash(f"Imported {result.course.title}: manual {versions}. Gold items: "
+                      f"{created} new, {revised} with a new gold revision.", "success")
                 return redirect(url_for("courses.home", slug=result.course.slug))
     return render_template("courses/import.html", form=form, errors=errors)

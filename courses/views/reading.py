@@ -12,7 +12,7 @@ from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
 from courses.models import MediaFile
 from courses.rendering import render_markdown
-from courses.services import catalog, enrolment, manuals, progress
+from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
 
@@ -35,7 +35,7 @@ def home(slug: str):
     return render_template(
         "courses/home.html", course=course, standing=standing,
         description_html=render_markdown(course.description), form=ActionForm(),
-        versions=manuals.published_versions(course),
+        versions=manuals.published_versions(course), practice_modules=practice.modules(course),
     )
 
 

@@ -23,6 +23,7 @@ ADMINS = (LOGIN, 403, 403, 200)
 STAFF = (LOGIN, 403, 200, 200)
 STAFF_REDIRECT = (LOGIN, 403, 302, 302)
 MEMBERS_REDIRECT = (LOGIN, 302, 302, 302)
+ENROLLED_OR_STAFF = (LOGIN, 302, 200, 200)  # the trainee is not enrolled: asked to enrol
 
 MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "static"): PUBLIC,
@@ -50,8 +51,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.media"): MEMBERS,
     ("GET", "courses.invite"): MEMBERS,
     ("POST", "courses.invite"): MEMBERS_REDIRECT,
+    # Practice: enrolled trainees; others are sent to enrol, staff preview. The walk does
+    # every GET before "POST courses.enrol", so the trainee is enrolled only for the POST.
+    ("GET", "courses.practice_index"): ENROLLED_OR_STAFF,
+    ("GET", "courses.practice_module"): MEMBERS_REDIRECT,  # to the next item, or to enrol
+    ("GET", "courses.practice_item"): ENROLLED_OR_STAFF,
+    ("POST", "courses.practice_item"): MEMBERS,  # no answer given: the form says so
     # Authoring and cohorts: instructors and admins.
     ("GET", "courses.manage"): STAFF,
+    ("GET", "courses.bank"): STAFF,
+    ("POST", "courses.import_items"): STAFF,  # no file given: the form says so
+    ("GET", "courses.item_history"): STAFF,
     ("GET", "courses.new"): STAFF,
     ("POST", "courses.new"): STAFF,  # an empty form re-renders with errors
     ("GET", "courses.edit"): STAFF,

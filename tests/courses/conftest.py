@@ -26,8 +26,12 @@ from courses.models import (
     CourseStatus,
     Enrollment,
     Invitation,
+    Item,
+    ItemRevision,
+    ItemStatus,
     ManualVersion,
     MediaFile,
+    PracticeAnswer,
 )
 from tests.helpers import csrf_token, log_in
 
@@ -40,6 +44,9 @@ COUNTED = {
     "cohorts": Cohort,
     "enrollments": Enrollment,
     "invitations": Invitation,
+    "items": Item,
+    "item_revisions": ItemRevision,
+    "practice_answers": PracticeAnswer,
 }
 
 MANUAL_V1 = """# Tagging clothing {#introduction}
@@ -164,6 +171,92 @@ def make_course(app: Flask, author: User, slug: str = "tagging", *,
                                   actor)
         db.session.commit()
         return course.id
+
+
+PRACTICE_MANUAL = """# Clothing {#clothing}
+
+Tag every piece of clothing.
+
+## Shoes {#shoes}
+
+Shoes yes, flippers no.
+
+## Street scenes {#street}
+
+Box every car, pedestrian and cyclist.
+
+## Poses {#pose}
+
+Place the nose and the wrists.
+
+## Calls {#calls}
+
+Mark what the caller wants.
+"""
+
+BOXES_SPEC = {"width": 200, "height": 100, "labels": ["car", "pedestrian", "cyclist"]}
+BOXES_GOLD = [{"label": "car", "x": 10, "y": 10, "w": 60, "h": 40},
+              {"label": "cyclist", "x": 120, "y": 20, "w": 30, "h": 60},
+              {"label": "pedestrian", "x": 160, "y": 20, "w": 20, "h": 50}]
+POINTS_SPEC = {"width": 200, "height": 150, "keypoints": ["nose", "left_wrist", "right_wrist"]}
+POINTS_GOLD = [{"keypoints": {"nose": [100, 30, 2], "left_wrist": [60, 100, 2],
+                              "right_wrist": [140, 100, 2]}, "area": 6000}]
+SPANS_SPEC = {"text": "I want to cancel my contract today.", "labels": ["intent", "object"]}
+SPANS_GOLD = [{"start": 2, "end": 16, "label": "intent"}, {"start": 17, "end": 28,
+                                                           "label": "object"}]
+
+
+def native(key: str, kind: str, spec: dict, gold, sections: list[str], *,
+           media: str | None = None, pools: tuple[str, ...] = ("practice",),
+           explanation: str = "", prompt: str | None = None) -> dict:
+    """One item as items.jsonl has it."""
+    return {"id": key, "kind": kind, "prompt": prompt or f"Question {key}?", "media": media,
+            "spec": spec, "gold": gold, "explanation": explanation, "sections": sections,
+            "critical": False, "pools": list(pools)}
+
+
+def practice_natives() -> list[dict]:
+    """Items of every kind; one exam-only, one retired, one whose section is not in the manual."""
+    yes_no = {"options": ["yes", "no"]}
+    return [
+        native("outfit", "labels", {"options": ["shirt", "shoe", "towel", "hat"]},
+               ["shirt", "shoe"], ["clothing", "shoes"],
+               explanation="Towels are **not** clothing."),
+        native("shoe", "choice", yes_no, "yes", ["shoes"], explanation="Shoes are **clothing**.",
+               prompt="Is a shoe clothing?"),
+        native("flipper", "choice", yes_no, "no", ["shoes", "clothing"],
+               explanation="Flippers are sports equipment."),
+        native("exam-only", "choice", yes_no, "no", ["shoes"], pools=("exam",)),
+        native("retired", "choice", yes_no, "no", ["shoes"]),  # retired by make_practice_course
+        native("street", "boxes", BOXES_SPEC, BOXES_GOLD, ["street"], media="media/street.png",
+               explanation="The person walking a bicycle is a pedestrian."),
+        native("pose", "points", POINTS_SPEC, POINTS_GOLD, ["pose"], media="media/pose.png"),
+        native("call", "spans", SPANS_SPEC, SPANS_GOLD, ["calls"]),
+        native("orphan", "choice", yes_no, "yes", ["no-such-section"]),
+    ]
+
+
+def make_practice_course(app: Flask, author: User, slug: str = "practice",
+                         enrol: tuple[User, ...] = ()) -> int:
+    """An open course with a published manual, media and practice items of every kind."""
+    from courses.services import enrolment, items
+
+    course_id = make_course(app, author, slug, versions=(PRACTICE_MANUAL,))
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        for name in ("street.png", "pose.png"):
+            db.session.add(MediaFile(course_id=course_id, path=f"media/{name}",
+                                     content=b"\x89PNG\r\n\x1a\n" + name.encode(),
+                                     sha256=name.ljust(64, "0")[:64]))
+        items.upsert_items(course, practice_natives(), db.session.get(User, author.id), "test")
+        retired = db.session.scalar(select(Item).where(Item.course_id == course_id,
+                                                       Item.key == "retired"))
+        retired.status = ItemStatus.RETIRED
+        for trainee in enrol:
+            enrolment.enrol(db.session.get(User, trainee.id), course,
+                            enrolment.EnrollmentSource.SELF)
+        db.session.commit()
+    return course_id
 
 
 def make_cohort(app: Flask, course_id: int, author: User, capacity: int | None = None,

@@ -205,9 +205,33 @@ def test_markdown_is_normalised(tmp_path: Path) -> None:
     )
 
 
+ITEM = ('{"id": "q1", "kind": "choice", "prompt": "Tag it?", "media": "media/mannequin.png", '
+        '"spec": {"options": ["yes", "no"]}, "gold": "yes", "sections": ["photos-of-clothing"], '
+        '"pools": ["practice"]}')
+
+
 def test_items_jsonl_is_kept_with_one_final_newline(tmp_path: Path) -> None:
-    root = make_bundle(tmp_path, {"items.jsonl": '{"a": 1}\r\n{"b": 2}\n\n\n'})
-    assert read_bundle(root).items_jsonl == '{"a": 1}\n{"b": 2}\n'
+    second = ITEM.replace('"q1"', '"q2"')
+    root = make_bundle(tmp_path, {"items.jsonl": f"{ITEM}\r\n{second}\n\n\n"})
+    assert read_bundle(root).items_jsonl == f"{ITEM}\n{second}\n"
+
+
+def test_items_are_checked_against_the_media_and_the_latest_manual(tmp_path: Path) -> None:
+    broken = (ITEM.replace('"q1"', '"q2"').replace("media/mannequin.png", "media/gone.png")
+              .replace('["photos-of-clothing"]', '["tagging-clothing", "shoes"]'))
+    assert errors_with(tmp_path, {"items.jsonl": f"{ITEM}\n\n{broken}\nnot json\n"}) == [
+        'items.jsonl:3: media: "media/gone.png" is not a file in media/',
+        'items.jsonl:3: sections[1]: "shoes" is not a section of the manual',
+        "items.jsonl:4: not valid JSON: Expecting value (column 1)",
+    ]
+
+
+def test_item_sections_wait_for_a_readable_manual(tmp_path: Path) -> None:
+    errors = errors_with(tmp_path, {
+        "manual/002.md": VERSION_2.replace("version: 2", "version: two"),
+        "items.jsonl": ITEM.replace('"yes", "sections"', '"maybe", "sections"') + "\n"})
+    assert [e for e in errors if e.startswith("items.jsonl")] == [
+        "items.jsonl:1: gold: unknown option 'maybe' (allowed: 'yes', 'no')"]
 
 
 def test_blank_items_jsonl_is_empty(tmp_path: Path) -> None:

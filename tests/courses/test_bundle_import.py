@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from datetime import UTC, datetime
@@ -16,8 +17,10 @@ from bootcamp.audit import AuditEntry
 from bootcamp.events import Event
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
+from courses.importers.native import dump_items
 from courses.models import Course, Enrollment, ManualVersion, MediaFile, VersionStatus
 from courses.services import enrolment, manuals
+from courses.services import items as item_bank
 from tests.conftest import _empty_tables
 from tests.courses.conftest import make_course, post_form, row_counts, signed_in
 from tests.helpers import csrf_token
@@ -163,6 +166,60 @@ def test_importing_the_same_bundle_again_changes_nothing(app, example_bundle):
     assert row_counts(app) == before
 
 
+def example_items(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in
+            (folder / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def bank_of(app) -> dict[str, tuple]:
+    """Every stored item by key: (kind, gold, revision, sections, gold of each revision)."""
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        return {item.key: (item.kind, item.gold, item.revision, item.sections,
+                           [r.gold for r in item_bank.revisions(item)])
+                for item in item_bank.bank(course)}
+
+
+def test_import_creates_the_gold_items_in_file_order_with_a_first_revision(
+        app, example_bundle):
+    result = import_cli(app, example_bundle)
+    natives = example_items(example_bundle)
+    assert len(natives) >= 10
+    assert f"Gold items: {len(natives)} new, 0 with a new gold revision" in result.output
+    stored = bank_of(app)
+    assert list(stored) == [native["id"] for native in natives]
+    for native in natives:
+        kind, gold, revision, sections, golds = stored[native["id"]]
+        assert (kind, gold, revision, sections, golds) == (
+            native["kind"], native["gold"], 1, native["sections"], [native["gold"]])
+    with app.app_context():
+        assert db.session.scalars(select(AuditEntry.action)).all().count("items_imported") == 1
+
+
+def test_a_changed_gold_makes_a_new_revision_and_other_items_stay(app, bundle_copy):
+    import_cli(app, bundle_copy)
+    natives = example_items(bundle_copy)
+    changed = next(n for n in natives if n["kind"] == "labels")
+    old_gold, new_gold = changed["gold"], changed["gold"][:1]
+    changed["gold"] = new_gold
+    changed["explanation"] += " Revised."
+    (bundle_copy / "items.jsonl").write_text(dump_items(natives), encoding="utf-8")
+
+    result = import_cli(app, bundle_copy)
+    assert f"Gold items: 0 new, 1 with a new gold revision, 0 updated, {len(natives) - 1} " \
+        "unchanged." in result.output
+    kind, gold, revision, _, golds = bank_of(app)[changed["id"]]
+    assert (gold, revision, golds) == (new_gold, 2, [old_gold, new_gold])
+    assert all(entry[2] == 1 for key, entry in bank_of(app).items() if key != changed["id"])
+
+
+def test_exported_items_are_the_canonical_example_file(app, example_bundle, tmp_path):
+    import_cli(app, example_bundle)
+    assert run_cli(app, "export", SLUG, tmp_path / "out").exit_code == 0
+    assert (tmp_path / "out" / "items.jsonl").read_bytes() == \
+        (example_bundle / "items.jsonl").read_bytes()
+
+
 def test_a_newer_bundle_appends_its_version_and_keeps_trainee_history(
         app, make_user, instructor, bundle_copy):
     import_cli(app, bundle_copy)
@@ -249,7 +306,10 @@ def _out_of_order(folder: Path) -> list[str]:
 
 def _missing_media(folder: Path) -> list[str]:
     (folder / "media" / "knight-armour.png").unlink()
-    return ['manual/004.md:83: media file "media/knight-armour.png" does not exist']
+    lines = (folder / "items.jsonl").read_text(encoding="utf-8").splitlines()
+    item_line = next(n for n, line in enumerate(lines, 1) if "media/knight-armour.png" in line)
+    return ['manual/004.md:83: media file "media/knight-armour.png" does not exist',
+            f'items.jsonl:{item_line}: media: "media/knight-armour.png" is not a file in media/']
 
 
 def _unsafe_html(folder: Path) -> list[str]:
@@ -267,8 +327,15 @@ def _javascript_link(folder: Path) -> list[str]:
 
 
 def _items(folder: Path) -> list[str]:
-    (folder / "items.jsonl").write_text('{"kind": "choice"}\n', encoding="utf-8")
-    return ["items.jsonl:1: gold items are not supported yet"]
+    path = folder / "items.jsonl"
+    first = path.read_text(encoding="utf-8").count("\n") + 1
+    elsewhere = {**json.loads(path.read_text(encoding="utf-8").splitlines()[0]),
+                 "id": "elsewhere", "media": "media/flippers.png", "sections": ["flippers"]}
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"kind": "choice"}\n' + json.dumps(elsewhere) + "\n")
+    return [f"items.jsonl:{first}: id: is required",
+            f'items.jsonl:{first + 1}: media: "media/flippers.png" is not a file in media/',
+            f'items.jsonl:{first + 1}: sections[0]: "flippers" is not a section of the manual']
 
 
 def _everything(folder: Path) -> list[str]:
@@ -384,10 +451,10 @@ def test_uploading_a_broken_zip_shows_every_error_and_writes_nothing(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     items = alert_items(page)
-    assert len(items) == 4, items
+    assert len(items) == 5, items
     for wanted in expected:
         assert any(item.startswith(wanted) for item in items), (wanted, items)
-    assert "Nothing was imported: 4 problems" in page
+    assert "Nothing was imported: 5 problems" in page
     assert row_counts(app) == before
 
 

@@ -1,0 +1,213 @@
+"""What the feedback view draws: the gold over the trainee's answer, from Score.details.
+
+Pure logic: no Flask, no database. Nothing is scored again here; the statuses (matched,
+missed, extra, mislabelled) come from the scorer's details (docs/scoring.md) and the
+coordinates from the gold and the answer. The templates in templates/courses/_feedback.html
+turn these plain values into SVG and HTML; colours are SVG presentation attributes, and every
+status is also written out in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+GOLD = "#1d7a46"  # green: the correct answer
+ANSWER = "#1f5fbf"  # blue: the trainee's answer
+MISSED = "#b3261e"  # red: gold the trainee missed
+EXTRA = "#c25e00"  # orange: answers with no gold
+MISLABELLED = "#7b2cbf"  # purple: the right place with the wrong label
+DASH = "6 4"
+
+
+def _number(value: float) -> str:
+    """A coordinate as people read it: 12, 12.5."""
+    return f"{round(float(value), 1):g}"
+
+
+def _where(box: dict[str, Any]) -> str:
+    return f"at ({_number(box['x'])}, {_number(box['y'])}), {_number(box['w'])} × " \
+           f"{_number(box['h'])}"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice or labels item, with what the trainee and the gold said."""
+
+    name: str
+    chosen: bool
+    correct: bool
+
+
+def options(spec: dict[str, Any], gold: Any, answer: Any) -> list[Option]:
+    """The options in spec order, marked "your answer" and "correct answer"."""
+    golds = set(gold) if isinstance(gold, list) else {gold}
+    given = set(answer) if isinstance(answer, list) else {answer}
+    return [Option(name, name in given, name in golds) for name in spec["options"]]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A box or keypoint drawn on the image, with its colour, dash and caption."""
+
+    x: float
+    y: float
+    w: float = 0.0
+    h: float = 0.0
+    stroke: str = GOLD
+    dash: str | None = None
+    caption: str = ""
+    status: str = ""
+
+
+@dataclass
+class Drawing:
+    """An image-sized SVG scene and the text list that says the same in words."""
+
+    width: int
+    height: int
+    font_size: float  # in image pixels: captions scale with the picture
+    shapes: list[Shape] = field(default_factory=list)
+    lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (kind of note, text)
+
+
+def _drawing(spec: dict[str, Any]) -> Drawing:
+    width, height = int(spec["width"]), int(spec["height"])
+    return Drawing(width, height, round(max(width, height) / 45, 1))
+
+
+def boxes(spec: dict[str, Any], gold: list[dict], answer: list[dict],
+          details: dict[str, Any]) -> Drawing:
+    """Gold boxes solid, answer boxes dashed; missed red, extra orange, mislabelled purple."""
+    drawing = _drawing(spec)
+    status_of_gold = {m["gold"]: "matched" for m in details["matched"]}
+    status_of_answer = {m["answer"]: "matched" for m in details["matched"]}
+    for pair in details["mislabelled"]:
+        status_of_gold[pair["gold"]] = status_of_answer[pair["answer"]] = "mislabelled"
+    wrong = {pair["answer"]: pair["gold_label"] for pair in details["mislabelled"]}
+    for index, box in enumerate(gold):
+        status = status_of_gold.get(index, "missed")
+        stroke = {"matched": GOLD, "missed": MISSED}.get(status, MISLABELLED)
+        # A mislabelled pair is captioned once, on the trainee's box.
+        caption = {"matched": box["label"], "missed": f"missed: {box['label']}"}.get(status, "")
+        drawing.shapes.append(Shape(box["x"], box["y"], box["w"], box["h"], stroke, None,
+                                    caption, f"gold-{status}"))
+    for index, box in enumerate(answer):
+        status = status_of_answer.get(index, "extra")
+        stroke = {"matched": ANSWER, "extra": EXTRA}.get(status, MISLABELLED)
+        caption = {"matched": "", "extra": f"extra: {box['label']}"}.get(
+            status, f"{box['label']}, should be {wrong.get(index)}")
+        drawing.shapes.append(Shape(box["x"], box["y"], box["w"], box["h"], stroke, DASH,
+                                    caption, f"answer-{status}"))
+    _box_notes(drawing, gold, answer, details)
+    return drawing
+
+
+def _box_notes(drawing: Drawing, gold: list[dict], answer: list[dict],
+               details: dict[str, Any]) -> None:
+    notes = drawing.notes
+    notes += [("missed", f"Missed: {gold[i]['label']} {_where(gold[i])}")
+              for i in details["missed"]]
+    notes += [("extra", f"Extra: {answer[i]['label']} {_where(answer[i])}")
+              for i in details["extra"]]
+    notes += [("mislabelled", f"Wrong label: {p['answer_label']} should be {p['gold_label']} "
+               f"{_where(gold[p['gold']])} (IoU {p['iou']:.2f})")
+              for p in details["mislabelled"]]
+    notes += [("matched", f"Matched: {m['label']} {_where(gold[m['gold']])} "
+               f"(IoU {m['iou']:.2f})") for m in details["matched"]]
+    notes += [("warning", f"Low overlap: {gold[w['gold']]['label']} {_where(gold[w['gold']])}"
+               f": {w['message']}") for w in details.get("warnings", [])]
+
+
+def _placed(person: dict[str, Any], name: str) -> tuple[float, float] | None:
+    point = person.get("keypoints", {}).get(name)
+    return (point[0], point[1]) if point and point[2] > 0 else None
+
+
+def points(spec: dict[str, Any], gold: list[dict], answer: list[dict],
+           details: dict[str, Any]) -> Drawing:
+    """Gold keypoints green, the trainee's blue, joined by a line; extra persons orange."""
+    drawing = _drawing(spec)
+    radius = max(drawing.width, drawing.height) / 120
+    for pair in details["persons"]:
+        person = gold[pair["gold"]]
+        given = answer[pair["answer"]] if pair["answer"] is not None else {}
+        for name in spec["keypoints"]:
+            here, there = _placed(person, name), _placed(given, name)
+            if here and there:
+                drawing.lines.append((*here, *there, MISSED if not pair["matched"] else ANSWER))
+            if here:
+                drawing.shapes.append(Shape(*here, radius, radius, GOLD, None, name, "gold"))
+            if there:  # a ring around the gold dot, so that a perfect answer still shows
+                drawing.shapes.append(Shape(*there, 1.8 * radius, radius, ANSWER, DASH, "",
+                                            "answer"))
+    for index in details["extra"]:
+        for name in spec["keypoints"]:
+            if there := _placed(answer[index], name):
+                drawing.shapes.append(Shape(*there, 1.8 * radius, radius, EXTRA, DASH, "",
+                                            "extra"))
+        drawing.notes.append(("extra", f"Extra person {index + 1}: there is no such person "
+                                       "in the correct answer"))
+    return drawing
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a spans item's text, with the spans that cover it."""
+
+    text: str
+    status: str | None = None  # of the first span covering it; None for plain text
+    labels: tuple[str, ...] = ()  # captions of the spans that end here
+
+
+def _span_statuses(details: dict[str, Any], side: str, count: int) -> list[str]:
+    other = "missed" if side == "gold" else "extra"
+    status = [other] * count
+    for pair in details["matched"]:
+        status[pair[side]] = "matched"
+    for pair in details["mislabelled"]:
+        status[pair[side]] = "mislabelled"
+    return status
+
+
+def span_pieces(text: str, spans: list[dict], details: dict[str, Any],
+                side: str) -> list[Piece]:
+    """The text cut at every span edge of one side ("gold" or "answer"), each piece marked."""
+    statuses = _span_statuses(details, side, len(spans))
+    wrong = {p[side]: p["gold_label" if side == "answer" else "answer_label"]
+             for p in details["mislabelled"]}
+    cuts = sorted({0, len(text), *(s["start"] for s in spans), *(s["end"] for s in spans)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [i for i, s in enumerate(spans) if s["start"] <= start and end <= s["end"]]
+        ending = [i for i in covering if spans[i]["end"] == end]
+        captions = tuple(_span_caption(spans[i]["label"], statuses[i], wrong.get(i), side)
+                         for i in ending)
+        status = statuses[covering[0]] if covering else None
+        pieces.append(Piece(text[start:end], status, captions))
+    return pieces
+
+
+def _span_caption(label: str, status: str, other_label: str | None, side: str) -> str:
+    if status == "matched":
+        return label
+    if status == "mislabelled":
+        return (f"{label}, should be {other_label}" if side == "answer"
+                else f"{label}, you said {other_label}")
+    return f"{label}: {status}"
+
+
+def span_notes(text: str, gold: list[dict], answer: list[dict],
+               details: dict[str, Any]) -> list[tuple[str, str]]:
+    """Missed, extra and mislabelled spans in words."""
+    def quote(span: dict) -> str:
+        return f"“{text[span['start']:span['end']]}”"
+
+    notes = [("missed", f"Missed: {gold[i]['label']} {quote(gold[i])}")
+             for i in details["missed"]]
+    notes += [("extra", f"Extra: {answer[i]['label']} {quote(answer[i])}")
+              for i in details["extra"]]
+    notes += [("mislabelled", f"Wrong label: {quote(gold[p['gold']])} is {p['gold_label']}, "
+               f"you said {p['answer_label']}") for p in details["mislabelled"]]
+    return notes

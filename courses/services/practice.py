@@ -1,0 +1,180 @@
+"""Practice: modules of practice items, answering them with instant feedback, and mastery.
+
+Every answer is scored against the item's current gold, stored with the gold revision it was
+scored with, and recorded as a "practice_answered" event. Progress and mastery are computed
+from the stored answers with SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+import graders
+from bootcamp.events import record_event
+from bootcamp.extensions import db
+from bootcamp.users.models import User
+from courses.models import Course, Item, ItemStatus, PracticeAnswer
+from courses.practice_modules import (
+    MASTERY_WINDOW,
+    Mastery,
+    Module,
+    group_into_modules,
+    module_of,
+)
+from courses.services import manuals
+
+PRACTICE_POOL = "practice"
+_PARTS = {"boxes": "box", "points": "person", "spans": "span", "labels": "choice"}
+_ANSWER_PATH = re.compile(r"answer(?:\[(\d+)\])?\.?(.*)")
+
+
+class AnswerRefused(ValueError):
+    """An answer that cannot be scored; the message is meant for the trainee."""
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """One trainee's standing in one practice module."""
+
+    module: Module
+    answered: int  # distinct items of the module answered at least once
+    solved: int  # distinct items of the module answered correctly at least once
+    mastery: Mastery
+
+    @property
+    def total(self) -> int:
+        return len(self.module.item_keys)
+
+
+def section_titles(course: Course) -> dict[str, str]:
+    """Section id -> title in the latest published manual, in manual order."""
+    latest = manuals.latest_version(course)
+    if latest is None:
+        return {}
+    return {s.id: s.title for s in manuals.render_version(latest, "").sections}
+
+
+def modules(course: Course) -> list[Module]:
+    """The course's practice modules: one per manual section its practice items test first."""
+    rows = db.session.execute(
+        select(Item.key, Item.sections, Item.pools)
+        .where(Item.course_id == course.id, Item.status == ItemStatus.ACTIVE)
+        .order_by(Item.position, Item.id)
+    ).all()
+    items = [(key, sections) for key, sections, pools in rows if PRACTICE_POOL in pools]
+    return group_into_modules(list(section_titles(course).items()), items)
+
+
+def find_module(course: Course, module_id: str) -> Module | None:
+    return next((module for module in modules(course) if module.id == module_id), None)
+
+
+def practice_item(course: Course, key: str) -> Item | None:
+    """An active item of the practice pool, by its key."""
+    item = db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
+    if item is None or item.status != ItemStatus.ACTIVE or PRACTICE_POOL not in item.pools:
+        return None
+    return item
+
+
+def has_practice(course: Course) -> bool:
+    """True when the course has at least one active practice item."""
+    pools = db.session.scalars(select(Item.pools).where(
+        Item.course_id == course.id, Item.status == ItemStatus.ACTIVE))
+    return any(PRACTICE_POOL in p for p in pools)
+
+
+def _friendly(kind: str, error: graders.ScoringError) -> str:
+    """A ScoringError about an answer, worded for the person who gave it."""
+    match = _ANSWER_PATH.fullmatch(error.path)
+    if match is None:
+        return f"Your answer could not be checked: {error}."
+    index, rest = match.groups()
+    where = f"{_PARTS.get(kind, 'part')} {int(index) + 1}" if index else "the answer"
+    if rest:
+        where += f" ({rest})"
+    return f"Your answer could not be checked: {where} {error.message}."
+
+
+def check_answer(item: Item, raw_answer: Any) -> graders.Score:
+    """Score an answer against the item's current gold; AnswerRefused when it is malformed."""
+    try:
+        graders.validate_answer(item.kind, item.spec, raw_answer)
+    except graders.ScoringError as error:
+        if not error.path.startswith("answer"):
+            raise  # the item itself is broken: a bug, not the trainee's fault
+        raise AnswerRefused(_friendly(item.kind, error)) from error
+    return graders.score(item.kind, item.spec, item.gold, raw_answer)
+
+
+def answer_item(user: User, course: Course, item: Item, raw_answer: Any) -> PracticeAnswer:
+    """Score, store and record one practice answer; AnswerRefused stores nothing."""
+    score = check_answer(item, raw_answer)
+    module = module_of(modules(course), item.key)
+    module_id = module.id if module else ""
+    answer = PracticeAnswer(
+        user_id=user.id, course_id=course.id, item_id=item.id, item_revision=item.revision,
+        module=module_id, answer=raw_answer, points=score.points, correct=score.correct,
+        details=score.details,
+    )
+    db.session.add(answer)
+    record_event("practice_answered", user_id=user.id, course_id=course.id, data={
+        "item": item.key, "module": module_id, "points": score.points,
+        "correct": score.correct, "revision": item.revision,
+    })
+    db.session.flush()
+    return answer
+
+
+def solved_keys(user: User, course: Course) -> tuple[set[str], set[str]]:
+    """Keys of the items this trainee has answered, and of those answered correctly."""
+    rows = db.session.execute(
+        select(Item.key, func.max(case((PracticeAnswer.correct, 1), else_=0)))
+        .join(Item, Item.id == PracticeAnswer.item_id)
+        .where(PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id)
+        .group_by(Item.key)
+    ).all()
+    return {key for key, _ in rows}, {key for key, solved in rows if solved}
+
+
+def recent_results(user: User, course: Course) -> dict[str, Mastery]:
+    """Per module: how many of the last MASTERY_WINDOW answers there are and were correct."""
+    ranked = select(
+        PracticeAnswer.module, PracticeAnswer.correct,
+        func.row_number().over(
+            partition_by=PracticeAnswer.module,
+            order_by=(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc()),
+        ).label("rank"),
+    ).where(PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id).subquery()
+    rows = db.session.execute(
+        select(ranked.c.module, func.count(), func.sum(case((ranked.c.correct, 1), else_=0)))
+        .where(ranked.c.rank <= MASTERY_WINDOW)
+        .group_by(ranked.c.module)
+    ).all()
+    return {module: Mastery(recent=count, correct=int(correct or 0))
+            for module, count, correct in rows}
+
+
+def module_progress(user: User, course: Course) -> list[ModuleProgress]:
+    """Every module of the course with this trainee's progress and mastery."""
+    answered, solved = solved_keys(user, course)
+    recent = recent_results(user, course)
+    return [
+        ModuleProgress(
+            module=module,
+            answered=len(answered.intersection(module.item_keys)),
+            solved=len(solved.intersection(module.item_keys)),
+            mastery=recent.get(module.id, Mastery(recent=0, correct=0)),
+        )
+        for module in modules(course)
+    ]
+
+
+def next_item(user: User, course: Course, module: Module) -> str:
+    """The first item of the module not yet answered correctly; else the first (a retry)."""
+    _, solved = solved_keys(user, course)
+    return next((key for key in module.item_keys if key not in solved), module.item_keys[0])

@@ -1,0 +1,106 @@
+"""Instructor pages for the gold item bank: list, history, and imports from other tools."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from bootcamp.extensions import db
+from bootcamp.users.access import role_required
+from bootcamp.users.models import Role
+from courses import importers
+from courses.bundles import unpack_zip
+from courses.forms import ItemsImportForm
+from courses.models import Item
+from courses.services import item_import, items
+from courses.views import bp
+from courses.views.access import editable_course
+
+staff_only = role_required(Role.INSTRUCTOR)
+
+
+@bp.route("/<slug>/items")
+@staff_only
+def bank(slug: str):
+    course = editable_course(slug)
+    return render_template("courses/bank.html", course=course, items=items.bank(course),
+                           form=ItemsImportForm(), errors=[])
+
+
+@bp.route("/<slug>/items/<key>")
+@staff_only
+def item_history(slug: str, key: str):
+    course = editable_course(slug)
+    item = db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
+    if item is None:
+        abort(404)
+    return render_template("courses/item.html", course=course, item=item,
+                           revisions=items.revisions(item))
+
+
+def _save(upload, folder: Path, name: str) -> Path:
+    path = folder / name
+    upload.save(path)
+    return path
+
+
+def _convert(form: ItemsImportForm, course, folder: Path):
+    """Turn the uploads into native items and the media files they need."""
+    media_dir = None
+    if form.media.data:
+        media_dir = unpack_zip(form.media.data.stream, folder / "media")
+    source = _save(form.items.data, folder, Path(form.items.data.filename or "items").name)
+    text = source.read_text(encoding="utf-8")
+    fmt = form.format.data
+    if fmt == "jsonl":
+        natives = importers.load_items(text, file=source.name,
+                                       sections=item_import.known_sections(course))
+        wanted = {n["media"] for n in natives if n["media"]}
+        found = {m: media_dir / m.removeprefix("media/") for m in wanted} if media_dir else {}
+        return source.name, natives, {m: f for m, f in found.items() if f.is_file()}
+    if fmt == "coco":
+        converted = importers.from_coco(text, media_dir or folder, file=source.name,
+                                        pools=form.pool.data)
+    elif fmt == "labelstudio":
+        config = form.config.data
+        converted = importers.from_label_studio(
+            text, media_dir, file=source.name, pools=form.pool.data,
+            annotation=form.annotation.data.replace("-", "_"),
+            config=config.read().decode("utf-8") if config else None,
+            config_file=Path(config.filename or "config.xml").name if config else "config.xml")
+    else:
+        converted = importers.from_csv(text, media_dir, file=source.name, pools=form.pool.data)
+    return source.name, converted.items, dict(converted.media)
+
+
+@bp.route("/<slug>/items", methods=["POST"])
+@staff_only
+def import_items(slug: str):
+    """Import gold items from an upload; all of them or none, with every error listed."""
+    course = editable_course(slug)
+    form = ItemsImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        with tempfile.TemporaryDirectory(prefix="items-") as tmp:
+            try:
+                name, natives, media = _convert(form, course, Path(tmp))
+                changes = item_import.import_items(course, natives, media, current_user,
+                                                   source=name)
+            except UnicodeDecodeError:
+                errors = ["The file is not UTF-8 text."]
+            except ValueError as exc:  # an unsafe or broken zip
+                errors = [str(exc)]
+            except importers.ImportInvalid as exc:
+                db.session.rollback()
+                errors = [str(error) for error in exc.errors]
+            else:
+                db.session.commit()
+                flash(f"Imported {len(changes.created)} new item(s); {len(changes.revised)} "
+                      f"got a new gold; {len(changes.updated)} updated.", "success")
+                return redirect(url_for("courses.bank", slug=slug))
+    return render_template("courses/bank.html", course=course, items=items.bank(course),
+                           form=form, errors=errors), 200

@@ -1,0 +1,130 @@
+"""Practice pages: modules with progress and mastery, and one item at a time with feedback."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+import graders
+from bootcamp.auth.forms import ActionForm
+from bootcamp.extensions import db
+from courses import feedback as feedback_views
+from courses.models import Course, Item
+from courses.practice_modules import Mastery, Module, module_of
+from courses.rendering import render_markdown
+from courses.services import catalog, enrolment, manuals, practice
+from courses.views import bp
+from courses.views.access import media_prefix, viewable_course
+
+
+@bp.app_template_global("practice_feedback")
+def practice_feedback(kind: str, spec: dict, gold: Any, answer: Any, details: dict):
+    """The feedback view's plain data for one kind (see courses/feedback.py)."""
+    if kind in ("choice", "labels"):
+        return feedback_views.options(spec, gold, answer)
+    if kind == "boxes":
+        return feedback_views.boxes(spec, gold, answer, details)
+    if kind == "points":
+        return feedback_views.points(spec, gold, answer, details)
+    return {
+        "gold": feedback_views.span_pieces(spec["text"], gold, details, "gold"),
+        "answer": feedback_views.span_pieces(spec["text"], answer, details, "answer"),
+        "notes": feedback_views.span_notes(spec["text"], gold, answer, details),
+    }
+
+
+def _practice_course(slug: str) -> tuple[Course, bool]:
+    """The course and whether answers are stored: enrolled trainees practise, staff preview."""
+    course = viewable_course(slug)
+    if enrolment.enrollment_of(current_user.id, course.id) is not None:
+        return course, True
+    if catalog.is_staff(current_user):
+        return course, False
+    flash("Enrol in this course to practise.", "info")
+    abort(redirect(url_for("courses.home", slug=slug)))
+
+
+def parse_answer(kind: str, form: MultiDict) -> Any:
+    """The answer a form posts, in the shape graders.score takes; AnswerRefused when unreadable."""
+    if kind == "choice":
+        if "answer" not in form:
+            raise practice.AnswerRefused("Choose one of the options, then check your answer.")
+        return form["answer"]
+    if kind == "labels":
+        return form.getlist("answer")
+    try:
+        return json.loads(form.get("answer") or "[]")
+    except (ValueError, RecursionError) as error:
+        raise practice.AnswerRefused(
+            "Your answer could not be read. Reload the page and draw it again.") from error
+
+
+@bp.route("/<slug>/practice")
+@login_required
+def practice_index(slug: str):
+    course, stores = _practice_course(slug)
+    rule = Mastery(recent=0, correct=0)
+    return render_template("courses/practice.html", course=course, preview=not stores,
+                           rows=practice.module_progress(current_user, course),
+                           mastery_window=rule.window, mastery_needed=rule.needed)
+
+
+@bp.route("/<slug>/practice/<module>")
+@login_required
+def practice_module(slug: str, module: str):
+    course, _ = _practice_course(slug)
+    found = practice.find_module(course, module)
+    if found is None:
+        abort(404)
+    key = practice.next_item(current_user, course, found)
+    return redirect(url_for("courses.practice_item", slug=slug, module=module, item_key=key))
+
+
+@bp.route("/<slug>/practice/<module>/<item_key>", methods=["GET", "POST"])
+@login_required
+def practice_item(slug: str, module: str, item_key: str):
+    course, stores = _practice_course(slug)
+    item = practice.practice_item(course, item_key)
+    found = module_of(practice.modules(course), item_key) if item else None
+    if item is None or found is None:
+        abort(404)
+    if found.id != module:  # the manual moved the item's section: send the trainee there
+        return redirect(url_for("courses.practice_item", slug=slug, module=found.id,
+                                item_key=item_key))
+    form = ActionForm()
+    answer = score = error = None
+    if form.validate_on_submit():
+        try:
+            answer = parse_answer(item.kind, request.form)
+            score = _check(course, item, answer, stores)
+        except practice.AnswerRefused as refused:
+            error = str(refused)
+    return _item_page(course, found, item, form, stores, answer, score, error)
+
+
+def _check(course: Course, item: Item, answer: Any, stores: bool) -> graders.Score:
+    if not stores:
+        return practice.check_answer(item, answer)
+    stored = practice.answer_item(current_user, course, item, answer)
+    db.session.commit()
+    return graders.Score(stored.points, stored.correct, stored.details)
+
+
+def _item_page(course: Course, module: Module, item: Item, form: ActionForm, stores: bool,
+               answer: Any, score: graders.Score | None, error: str | None):
+    titles = practice.section_titles(course)
+    progress = next(row for row in practice.module_progress(current_user, course)
+                    if row.module.id == module.id)
+    media_url_of = manuals.media_url_for(media_prefix(course))
+    media_url = media_url_of(item.media) if item.media else None
+    return render_template(
+        "courses/practice_item.html", course=course, module=module, item=item, form=form,
+        preview=not stores, answer=answer, score=score, error=error, progress=progress,
+        position=module.position_of(item.key) + 1, next_key=module.key_after(item.key),
+        media_url=media_url, explanation_html=render_markdown(item.explanation, media_url_of),
+        rules=[(sid, titles[sid]) for sid in item.sections if sid in titles],
+    )

@@ -1,0 +1,72 @@
+"""The gold item bank pages: list, gold history, and imports uploaded in the browser."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bootcamp.extensions import db
+from courses.models import Item, MediaFile
+from tests.courses.conftest import make_course, post_form, signed_in
+from tests.courses.test_items_cli import MANUAL
+
+FIXTURES = Path(__file__).parent / "fixtures" / "importers"
+
+
+def media_zip() -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in (FIXTURES / "media").rglob("*.png"):
+            archive.write(path, path.relative_to(FIXTURES / "media").as_posix())
+    buffer.seek(0)
+    return buffer
+
+
+def upload(client, name: str, fmt: str, **files):
+    data = {"format": fmt, "annotation": "ground-truth", "pool": "practice",
+            "items": (io.BytesIO((FIXTURES / name).read_bytes()), name)}
+    data.update(files)
+    return post_form(client, "/courses/tagging/items", data, page="/courses/tagging/items",
+                     content_type="multipart/form-data")
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_instructors_import_coco_with_its_images_in_the_browser(app, instructor):
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, instructor)
+    response = upload(client, "coco_boxes.json", "coco", media=(media_zip(), "images.zip"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get("/courses/tagging/items").get_data(as_text=True)
+    assert "boxes" in page and "Imported" in page
+    assert count(app, Item) > 0 and count(app, MediaFile) > 0
+    key = json.loads((FIXTURES / "coco_boxes.json").read_text())["images"][0]["file_name"]
+    with app.app_context():
+        item = db.session.scalar(select(Item).order_by(Item.position))
+    history = client.get(f"/courses/tagging/items/{item.key}").get_data(as_text=True)
+    assert "Revision 1" in history and key
+
+
+def test_a_broken_upload_lists_every_error_and_imports_nothing(app, instructor):
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, instructor)
+    response = upload(client, "coco_boxes.json", "coco")  # no images given
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'role="alert"' in page
+    assert "Nothing was imported" in page and "coco_boxes.json:" in page
+    assert count(app, Item) == 0 and count(app, MediaFile) == 0
+
+
+def test_trainees_cannot_see_or_import_the_bank(app, instructor, trainee):
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, trainee)
+    assert client.get("/courses/tagging/items").status_code == 403
+    assert upload(client, "items.csv", "csv").status_code == 403
+    assert count(app, Item) == 0
