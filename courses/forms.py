@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -13,10 +14,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from courses.models import CourseStatus
+from courses.models import CourseStatus, ItemStatus
 
 
 def _strip(value):
@@ -101,3 +109,32 @@ class ItemsImportForm(FlaskForm):
     ])
     pool = SelectField("Pool for converted items", choices=[
         SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")])
+
+
+class ItemEditForm(FlaskForm):
+    """An item's fields besides its gold; the gold is posted by the answer widget as "answer"."""
+
+    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=5_000)],
+                           filters=[_strip])
+    explanation = TextAreaField(
+        "Explanation (Markdown)", validators=[Length(max=20_000)],
+        description="Shown to trainees after they answer.")
+    sections = SelectMultipleField(
+        "Manual sections", choices=[], validate_choice=True,
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    pools = SelectMultipleField(
+        "Pools", choices=[SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")],
+        validate_choice=True,
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    critical = BooleanField("Critical: a wrong answer to it fails an exam")
+    status = SelectField("Status", choices=[
+        SelectChoice(ItemStatus.ACTIVE.value, "Active — served in practice and exams"),
+        SelectChoice(ItemStatus.RETIRED.value, "Retired — kept, but no longer served"),
+    ])
+    reason = StringField(
+        "Reason for the change", validators=[Length(max=300)], filters=[_strip],
+        description="Required when the gold changes; kept in the item's gold history.")
+
+    def validate_pools(self, field) -> None:  # not DataRequired: no `required` on each box
+        if not field.data:
+            raise ValidationError("Choose at least one pool.")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+import graders
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
@@ -101,3 +102,50 @@ def revisions(item: Item) -> list[ItemRevision]:
     """The item's gold history, oldest first."""
     return list(db.session.scalars(
         select(ItemRevision).where(ItemRevision.item_id == item.id).order_by(ItemRevision.number)))
+
+
+@dataclass
+class ItemFields:
+    """What an instructor may change about an item besides its gold."""
+
+    prompt: str
+    explanation: str
+    sections: list[str]
+    pools: list[str]
+    critical: bool
+    status: ItemStatus
+
+
+class EditRefused(ValueError):
+    """An edit that is refused as a whole; nothing was changed."""
+
+
+def edit_item(item: Item, fields: ItemFields, gold: Any, actor: User | None,
+              reason: str) -> bool:
+    """Apply an instructor's edit; a changed gold becomes a new revision. True if anything changed.
+
+    Raises graders.ScoringError when the gold is invalid for the item's kind and spec, and
+    EditRefused when the gold changes without a reason; either way nothing is changed.
+    """
+    graders.validate(item.kind, item.spec, gold)
+    reason = reason.strip()
+    gold_changed = gold != item.gold
+    if gold_changed and not reason:
+        raise EditRefused("Give a reason for the change to the gold.")
+    current = ItemFields(item.prompt, item.explanation, list(item.sections), list(item.pools),
+                         item.critical, item.status)
+    updated = [name for name in ItemFields.__dataclass_fields__
+               if getattr(current, name) != getattr(fields, name)]
+    if not gold_changed and not updated:
+        return False
+    if gold_changed:
+        _revise(item, item.spec, gold, actor, reason)
+    item.prompt, item.explanation = fields.prompt, fields.explanation
+    item.sections, item.pools = list(fields.sections), list(fields.pools)
+    item.critical, item.status = fields.critical, fields.status
+    record_audit("item_edited", actor_id=actor.id if actor else None,
+                 target=f"item:{item.id}",
+                 data={"course_id": item.course_id, "key": item.key, "fields": updated,
+                       "gold_changed": gold_changed, "revision": item.revision,
+                       "reason": reason})
+    return True

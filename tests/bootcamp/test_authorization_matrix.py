@@ -62,6 +62,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.bank"): STAFF,
     ("POST", "courses.import_items"): STAFF,  # no file given: the form says so
     ("GET", "courses.item_history"): STAFF,
+    ("GET", "courses.edit_item"): STAFF,
+    ("POST", "courses.edit_item"): STAFF,  # an empty form re-renders with errors
     ("GET", "courses.new"): STAFF,
     ("POST", "courses.new"): STAFF,  # an empty form re-renders with errors
     ("GET", "courses.edit"): STAFF,
