@@ -17,7 +17,7 @@ from courses.models import Course, Item, ItemStatus
 from courses.services import items, manuals, practice
 from courses.views import bp
 from courses.views.access import editable_course, media_prefix
-from courses.views.practice import parse_answer
+from courses.views.answers import parse_answer
 
 staff_only = role_required(Role.INSTRUCTOR)
 

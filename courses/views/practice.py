@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 
 import graders
 from bootcamp.auth.forms import ActionForm
@@ -19,6 +17,7 @@ from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
+from courses.views.answers import parse_answer
 
 
 @bp.app_template_global("practice_feedback")
@@ -46,21 +45,6 @@ def _practice_course(slug: str) -> tuple[Course, bool]:
         return course, False
     flash("Enrol in this course to practise.", "info")
     abort(redirect(url_for("courses.home", slug=slug)))
-
-
-def parse_answer(kind: str, form: MultiDict) -> Any:
-    """The answer a form posts, in the shape graders.score takes; AnswerRefused when unreadable."""
-    if kind == "choice":
-        if "answer" not in form:
-            raise practice.AnswerRefused("Choose one of the options, then check your answer.")
-        return form["answer"]
-    if kind == "labels":
-        return form.getlist("answer")
-    try:
-        return json.loads(form.get("answer") or "[]")
-    except (ValueError, RecursionError) as error:
-        raise practice.AnswerRefused(
-            "Your answer could not be read. Reload the page and draw it again.") from error
 
 
 @bp.route("/<slug>/practice")
