@@ -11,7 +11,12 @@ from html.parser import HTMLParser
 
 from markdown_it.token import Token
 
-from courses.rendering import DANGEROUS_SCHEMES, build_parser, clean_url
+from courses.rendering import (
+    DANGEROUS_SCHEMES,
+    build_parser,
+    clean_url,
+    inline_children_with_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -93,21 +98,9 @@ def _scan_html(html: str, first_line: int) -> list[UnsafeContent]:
 
 
 def _scan_inline(inline: Token) -> list[UnsafeContent]:
-    """Scan raw HTML and link targets of a paragraph, tracking lines through its source."""
-    source, cursor, found = inline.content, 0, []
-    first_line = inline.map[0] + 1 if inline.map else 1
-    for child in inline.children or ():
-        start = cursor
-        if child.type == "html_inline":
-            at = source.find(child.content, cursor)
-            start, cursor = (at, at + len(child.content)) if at >= 0 else (cursor, cursor)
-        elif child.type == "code_inline":  # its content is normalised, so skip past its fences
-            opening = source.find(child.markup, cursor)
-            closing = source.find(child.markup, opening + len(child.markup))
-            cursor = closing + len(child.markup) if min(opening, closing) >= 0 else cursor
-        elif child.type in ("softbreak", "hardbreak"):
-            cursor = source.find("\n", cursor) + 1 or cursor
-        line = first_line + source.count("\n", 0, start)
+    """Scan raw HTML and link targets of a paragraph, at their source lines."""
+    found: list[UnsafeContent] = []
+    for child, line in inline_children_with_lines(inline):
         if child.type == "html_inline":
             found.extend(_scan_html(child.content, line))
         elif child.type in ("link_open", "image"):

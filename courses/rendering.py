@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -360,3 +360,25 @@ def render_markdown(markdown: str, media_url: MediaUrl | None = None) -> str:
     """Sanitised HTML for short texts (changelogs, descriptions, explanations)."""
     doc = _parse(markdown, media_url)
     return doc.html(0, len(doc.tokens))
+
+
+def inline_children_with_lines(inline: Token) -> Iterator[tuple[Token, int]]:
+    """Each child of a paragraph with the 1-based source line it starts on.
+
+    Scanners that point authors at a line (unsafe HTML, missing media) share this walk, so
+    they agree on lines even after multi-line code spans and raw HTML.
+    """
+    source, cursor = inline.content, 0
+    first_line = inline.map[0] + 1 if inline.map else 1
+    for child in inline.children or ():
+        start = cursor
+        if child.type == "html_inline":
+            at = source.find(child.content, cursor)
+            start, cursor = (at, at + len(child.content)) if at >= 0 else (cursor, cursor)
+        elif child.type == "code_inline":  # its content is normalised, so skip past its fences
+            opening = source.find(child.markup, cursor)
+            closing = source.find(child.markup, opening + len(child.markup))
+            cursor = closing + len(child.markup) if min(opening, closing) >= 0 else cursor
+        elif child.type in ("softbreak", "hardbreak"):
+            cursor = source.find("\n", cursor) + 1 or cursor
+        yield child, first_line + source.count("\n", 0, start)

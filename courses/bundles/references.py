@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from courses.rendering import build_parser
+from courses.rendering import build_parser, inline_children_with_lines
 
 _MEDIA_ATTRIBUTES = frozenset({"src", "href", "poster"})
 _PARSER = build_parser(accept_all_links=True)
@@ -40,20 +40,13 @@ def _html_references(html: str, first_line: int) -> list[tuple[int, str]]:
 
 
 def _inline_references(inline: Token) -> list[tuple[int, str]]:
-    """Link, image and raw HTML targets of a paragraph, with lines tracked through its source."""
-    source, cursor, found = inline.content, 0, []
-    first_line = inline.map[0] + 1 if inline.map else 1
-    for child in inline.children or ():
-        start = cursor
+    """Link, image and raw HTML targets of a paragraph, at their source lines."""
+    found: list[tuple[int, str]] = []
+    for child, line in inline_children_with_lines(inline):
         if child.type == "html_inline":
-            at = source.find(child.content, cursor)
-            start, cursor = (at, at + len(child.content)) if at >= 0 else (cursor, cursor)
-            found += _html_references(child.content, first_line + source.count("\n", 0, start))
-        elif child.type in ("softbreak", "hardbreak"):
-            cursor = source.find("\n", cursor) + 1 or cursor
+            found += _html_references(child.content, line)
         elif child.type in ("link_open", "image"):
-            target = str(child.attrGet("href") or child.attrGet("src") or "")
-            found.append((first_line + source.count("\n", 0, start), target))
+            found.append((line, str(child.attrGet("href") or child.attrGet("src") or "")))
     return found
 
 

@@ -107,3 +107,11 @@ def test_find_unsafe_html_shortens_long_urls():
     (found,) = find_unsafe_html(f"![x](data:image/png;base64,{'A' * 500})")
     assert found == UnsafeContent(1, found.message)
     assert len(found.message) < 200 and '..."' in found.message
+
+
+def test_references_and_unsafe_urls_agree_on_lines_after_a_multi_line_code_span():
+    from courses.bundles.references import media_references
+
+    source = "Use `a\nb` then ![x](media/a.png) and [y](javascript:z)\n"
+    assert media_references(source) == [(2, "media/a.png")]
+    assert [found.line for found in find_unsafe_html(source)] == [2]
