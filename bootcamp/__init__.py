@@ -71,9 +71,11 @@ def configure_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
     from bootcamp import admin, auth, home
     from courses.views import bp as courses_bp
+    from exams.views import bp as exams_bp
 
     app.register_blueprint(home.bp)
     app.register_blueprint(courses_bp, url_prefix="/courses")
+    app.register_blueprint(exams_bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Enum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
@@ -33,3 +34,8 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """Current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def str_enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A database enum named `name` that stores the members' values (not their names)."""
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])

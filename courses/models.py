@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -22,11 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
 
 from bootcamp.extensions import db
-from bootcamp.types import JSONData, UTCDateTime, utcnow
-
-
-def _enum(kind: type[enum.Enum], name: str) -> Enum:
-    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
+from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
 
 
 class CourseStatus(enum.StrEnum):
@@ -50,7 +45,7 @@ class Course(db.Model):
     qualifies_for: Mapped[str] = mapped_column(String(300), default="")
     estimated_minutes: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[CourseStatus] = mapped_column(
-        _enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
+        str_enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -75,7 +70,7 @@ class ManualVersion(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer)  # set when published: 1, 2, 3...
     status: Mapped[VersionStatus] = mapped_column(
-        _enum(VersionStatus, "manual_version_status"), default=VersionStatus.DRAFT
+        str_enum(VersionStatus, "manual_version_status"), default=VersionStatus.DRAFT
     )
     markdown: Mapped[str] = mapped_column(Text, default="")
     changelog: Mapped[str] = mapped_column(Text, default="")
@@ -155,7 +150,8 @@ class Enrollment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
-    source: Mapped[EnrollmentSource] = mapped_column(_enum(EnrollmentSource, "enrollment_source"))
+    source: Mapped[EnrollmentSource] = mapped_column(
+        str_enum(EnrollmentSource, "enrollment_source"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -195,12 +191,14 @@ class Item(db.Model):
     media: Mapped[str | None] = mapped_column(String(255))
     spec: Mapped[dict] = mapped_column(JSONData)
     gold: Mapped[object] = mapped_column(JSONData)
+    # Other answers accepted as fully correct (added when a dispute is accepted).
+    alternatives: Mapped[list] = mapped_column(JSONData, default=list)
     explanation: Mapped[str] = mapped_column(Text, default="")
     sections: Mapped[list[str]] = mapped_column(JSONData, default=list)
     critical: Mapped[bool] = mapped_column(default=False)
     pools: Mapped[list[str]] = mapped_column(JSONData, default=list)
     status: Mapped[ItemStatus] = mapped_column(
-        _enum(ItemStatus, "item_status"), default=ItemStatus.ACTIVE
+        str_enum(ItemStatus, "item_status"), default=ItemStatus.ACTIVE
     )
     revision: Mapped[int] = mapped_column(Integer, default=1)  # the current gold revision
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -218,6 +216,7 @@ class ItemRevision(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     spec: Mapped[dict] = mapped_column(JSONData)
     gold: Mapped[object] = mapped_column(JSONData)
+    alternatives: Mapped[list] = mapped_column(JSONData, default=list)
     reason: Mapped[str] = mapped_column(String(300), default="")
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,11 +16,12 @@ from typing import Any
 import graders
 from courses.importers.errors import Problems
 
-ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "explanation", "sections",
-             "critical", "pools")
+ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "alternatives", "explanation",
+             "sections", "critical", "pools")
 REQUIRED_KEYS = ("id", "kind", "prompt", "spec", "gold", "pools")
-DEFAULTS: Mapping[str, Any] = {"media": None, "explanation": "", "sections": (),
-                               "critical": False}
+DEFAULTS: Mapping[str, Any] = {"media": None, "alternatives": (), "explanation": "",
+                               "sections": (), "critical": False}
+MAX_ALTERNATIVES = 20
 POOLS = ("practice", "exam")
 IMAGE_KINDS = frozenset({"boxes", "points"})
 ITEM_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -83,8 +84,9 @@ def _parse_line(line: str, number: int, problems: Problems) -> dict[str, Any] | 
 def with_defaults(item: Mapping[str, Any]) -> dict[str, Any]:
     """The item with every documented key, in the documented order."""
     full = {key: item[key] if key in item else DEFAULTS.get(key) for key in ITEM_KEYS}
-    if isinstance(full["sections"], tuple):
-        full["sections"] = list(full["sections"])
+    for key in ("sections", "alternatives"):
+        if isinstance(full[key], tuple):
+            full[key] = list(full[key])
     return full
 
 
@@ -107,6 +109,24 @@ def item_problems(item: Mapping[str, Any], *, media: Collection[str] | None = No
             graders.validate(item["kind"], item["spec"], item["gold"])
         except graders.ScoringError as error:
             found.append(str(error))
+        else:
+            found += _alternatives_problems(item)
+    return found
+
+
+def _alternatives_problems(item: Mapping[str, Any]) -> list[str]:
+    """Each accepted alternative must be a valid gold for the item, like the gold itself."""
+    value = item.get("alternatives", [])
+    if not isinstance(value, list):
+        return [f"alternatives: must be a list of golds, got {_type(value)}"]
+    if len(value) > MAX_ALTERNATIVES:
+        return [f"alternatives: at most {MAX_ALTERNATIVES} are allowed, got {len(value)}"]
+    found = []
+    for n, alternative in enumerate(value):
+        try:
+            graders.validate(item["kind"], item["spec"], alternative)
+        except graders.ScoringError as error:
+            found.append(f"alternatives[{n}]{str(error).removeprefix('gold')}")
     return found
 
 
@@ -195,6 +215,9 @@ def canonical(item: Mapping[str, Any]) -> dict[str, Any]:
     names = spec.get("keypoints", ()) if isinstance(spec, dict) else ()
     full["spec"] = _ordered(spec, _SPEC_ORDER, names)
     full["gold"] = _canonical_value(full["gold"], names)
+    full["alternatives"] = [_canonical_value(a, names) for a in full["alternatives"] or []]
+    if not full["alternatives"]:
+        del full["alternatives"]  # most items have none: keep their lines short
     if isinstance(full["pools"], list):
         full["pools"] = [pool for pool in POOLS if pool in full["pools"]]
     return full

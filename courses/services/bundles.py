@@ -27,6 +27,7 @@ from courses.bundles import (
 from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
 from courses.services import catalog, items, manuals
+from courses.signals import manual_published
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,13 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         course = catalog.create_course(_fields(bundle.course), actor)
         known = 0
     new_versions = [spec for spec in bundle.versions if spec.number > known]
-    for spec in new_versions:
-        db.session.add(ManualVersion(
-            course_id=course.id, number=spec.number, status=VersionStatus.PUBLISHED,
-            markdown=spec.markdown, changelog=spec.changelog,
-            material_sections=list(spec.material), published_at=spec.published_at,
-            author_id=actor.id if actor else None,
-        ))
+    published = [ManualVersion(
+        course_id=course.id, number=spec.number, status=VersionStatus.PUBLISHED,
+        markdown=spec.markdown, changelog=spec.changelog,
+        material_sections=list(spec.material), published_at=spec.published_at,
+        author_id=actor.id if actor else None,
+    ) for spec in new_versions]
+    db.session.add_all(published)
     stored = set(db.session.scalars(select(MediaFile.path).where(MediaFile.course_id == course.id)))
     new_media = [path for path in bundle.media if path not in stored]
     for path in new_media:
@@ -116,6 +117,8 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
     db.session.flush()
     changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
                                  reason="bundle import")
+    for version in published:  # after the items: a refresh exam draws from the new bank
+        manual_published.send(course, version=version)
     if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing
         record_audit("bundle_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",

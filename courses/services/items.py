@@ -12,9 +12,7 @@ from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, Item, ItemRevision, ItemStatus
-
-NATIVE_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "explanation", "sections",
-               "critical", "pools")
+from courses.signals import gold_revised
 
 
 @dataclass
@@ -35,20 +33,37 @@ def bank(course: Course, *, active_only: bool = False) -> list[Item]:
     return list(db.session.scalars(query))
 
 
+def score_answer(kind: str, spec: dict, gold: Any, alternatives: list,
+                 answer: Any) -> graders.Score:
+    """Score against the gold and every accepted alternative; the best score counts."""
+    best = graders.score(kind, spec, gold, answer)
+    for alternative in alternatives:
+        if best.correct and best.points >= 1.0:
+            break
+        other = graders.score(kind, spec, alternative, answer)
+        if (other.correct, other.points) > (best.correct, best.points):
+            best = other
+    return best
+
+
 def as_native(item: Item) -> dict[str, Any]:
     """The item as one line of a bundle's items.jsonl (see docs/item-formats.md)."""
     return {
         "id": item.key, "kind": item.kind, "prompt": item.prompt, "media": item.media,
-        "spec": item.spec, "gold": item.gold, "explanation": item.explanation,
+        "spec": item.spec, "gold": item.gold, "alternatives": list(item.alternatives or []),
+        "explanation": item.explanation,
         "sections": list(item.sections), "critical": item.critical, "pools": list(item.pools),
     }
 
 
-def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str) -> None:
+def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str,
+            alternatives: list | None = None) -> None:
     item.revision += 1
     item.spec, item.gold = spec, gold
+    item.alternatives = list(item.alternatives or []) if alternatives is None else alternatives
     db.session.add(ItemRevision(item_id=item.id, number=item.revision, spec=spec, gold=gold,
-                                reason=reason, changed_by_id=actor.id if actor else None))
+                                alternatives=item.alternatives, reason=reason,
+                                changed_by_id=actor.id if actor else None))
 
 
 def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | None,
@@ -68,12 +83,15 @@ def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | No
             db.session.add(item)
             db.session.flush()
             db.session.add(ItemRevision(item_id=item.id, number=1, spec=item.spec,
-                                        gold=item.gold, reason=reason,
+                                        gold=item.gold, alternatives=item.alternatives,
+                                        reason=reason,
                                         changed_by_id=actor.id if actor else None))
             changes.created.append(item.key)
             continue
-        if (item.spec, item.gold) != (native["spec"], native["gold"]):
-            _revise(item, native["spec"], native["gold"], actor, reason)
+        if ((item.spec, item.gold, item.alternatives or [])
+                != (native["spec"], native["gold"], native.get("alternatives", []))):
+            _revise(item, native["spec"], native["gold"], actor, reason,
+                    list(native.get("alternatives", [])))
             changes.revised.append(item.key)
         elif (as_native(item) != native or item.position != position
               or item.status != ItemStatus.ACTIVE):
@@ -81,6 +99,8 @@ def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | No
         else:
             changes.unchanged.append(item.key)
         _assign(item, native, position)
+    for key in changes.revised:
+        gold_revised.send(existing[key], reason=reason)
     if changes.created or changes.revised or changes.updated:
         record_audit("items_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",
@@ -93,6 +113,7 @@ def _assign(item: Item, native: dict[str, Any], position: int) -> None:
     item.position = position
     item.kind, item.prompt, item.media = native["kind"], native["prompt"], native["media"]
     item.spec, item.gold = native["spec"], native["gold"]
+    item.alternatives = list(native.get("alternatives", []))
     item.explanation = native["explanation"]
     item.sections, item.critical = list(native["sections"]), native["critical"]
     item.pools, item.status = list(native["pools"]), ItemStatus.ACTIVE
@@ -148,4 +169,19 @@ def edit_item(item: Item, fields: ItemFields, gold: Any, actor: User | None,
                  data={"course_id": item.course_id, "key": item.key, "fields": updated,
                        "gold_changed": gold_changed, "revision": item.revision,
                        "reason": reason})
+    if gold_changed:
+        gold_revised.send(item, reason=reason)
     return True
+
+
+def add_alternative(item: Item, answer: Any, actor: User | None, reason: str) -> None:
+    """Accept `answer` as another fully correct answer: a new revision, the gold unchanged."""
+    graders.validate(item.kind, item.spec, answer)
+    if answer == item.gold or answer in (item.alternatives or []):
+        raise EditRefused("That answer is already accepted as correct.")
+    _revise(item, item.spec, item.gold, actor, reason, [*(item.alternatives or []), answer])
+    record_audit("item_alternative_added", actor_id=actor.id if actor else None,
+                 target=f"item:{item.id}",
+                 data={"course_id": item.course_id, "key": item.key,
+                       "revision": item.revision, "reason": reason})
+    gold_revised.send(item, reason=reason)

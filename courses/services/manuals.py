@@ -18,6 +18,7 @@ from courses.html_safety import find_unsafe_html
 from courses.manual_diff import ManualDiff, diff_manuals
 from courses.models import Course, ManualVersion, VersionStatus
 from courses.rendering import RenderedManual, render_manual
+from courses.signals import manual_published
 
 
 class ManualError(ValueError):
@@ -132,6 +133,7 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     db.session.flush()
     record_audit("manual_published", actor_id=actor.id, target=f"course:{course.id}",
                  data={"version": draft.number, "material": list(material)})
+    manual_published.send(course, version=draft)
     return draft
 
 

@@ -25,7 +25,7 @@ from courses.practice_modules import (
     group_into_modules,
     module_of,
 )
-from courses.services import manuals
+from courses.services import items, manuals
 
 PRACTICE_POOL = "practice"
 _PARTS = {"boxes": "box", "points": "person", "spans": "span", "labels": "choice"}
@@ -100,15 +100,20 @@ def _friendly(kind: str, error: graders.ScoringError) -> str:
     return f"Your answer could not be checked: {where} {error.message}."
 
 
-def check_answer(item: Item, raw_answer: Any) -> graders.Score:
-    """Score an answer against the item's current gold; AnswerRefused when it is malformed."""
+def refuse_malformed(item: Item, raw_answer: Any) -> None:
+    """AnswerRefused, worded for the trainee, unless the answer is well formed for the item."""
     try:
         graders.validate_answer(item.kind, item.spec, raw_answer)
     except graders.ScoringError as error:
         if not error.path.startswith("answer"):
             raise  # the item itself is broken: a bug, not the trainee's fault
         raise AnswerRefused(_friendly(item.kind, error)) from error
-    return graders.score(item.kind, item.spec, item.gold, raw_answer)
+
+
+def check_answer(item: Item, raw_answer: Any) -> graders.Score:
+    """Score an answer against the item's current gold; AnswerRefused when it is malformed."""
+    refuse_malformed(item, raw_answer)
+    return items.score_answer(item.kind, item.spec, item.gold, item.alternatives, raw_answer)
 
 
 def answer_item(user: User, course: Course, item: Item, raw_answer: Any) -> PracticeAnswer:

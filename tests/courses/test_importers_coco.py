@@ -43,7 +43,8 @@ def test_boxes_one_item_per_image_with_every_box_label_of_the_file():
         "gold": [{"label": "car", "x": 12, "y": 200.5, "w": 180, "h": 96},
                  {"label": "pedestrian", "x": 400, "y": 180, "w": 40, "h": 120},
                  {"label": "cyclist", "x": 520, "y": 190, "w": 70, "h": 110}],
-        "explanation": "", "sections": [], "critical": False, "pools": ["exam"],
+        "alternatives": [], "explanation": "", "sections": [], "critical": False,
+        "pools": ["exam"],
     }
     assert (second["id"], second["gold"], second["media"]) == (
         "street-018", [], "media/frames/street-018.png")

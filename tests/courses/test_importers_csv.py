@@ -29,7 +29,7 @@ def test_the_fixture_sheet_converts_row_by_row():
     assert mirror == {
         "id": "mirror-01", "kind": "choice",
         "prompt": "Is the person in the mirror wearing clothing?", "media": "media/cat.png",
-        "spec": {"options": ["yes", "no", "can't tell"]}, "gold": "yes",
+        "spec": {"options": ["yes", "no", "can't tell"]}, "gold": "yes", "alternatives": [],
         "explanation": "A reflection of real clothing **is** real clothing.\n\n"
                        "See the mirrors rule.",
         "sections": ["what-counts", "mirrors"], "critical": True, "pools": ["practice", "exam"],
@@ -46,7 +46,8 @@ def test_columns_in_any_order_and_case_with_a_bom_crlf_and_another_delimiter():
     text = "\ufeffGold;Options;Kind;ID;Prompt\r\nb;a|b;choice;q1;Which?\r\n"
     items, media = from_csv(text, delimiter=";", pools=["exam"])
     assert items == [{"id": "q1", "kind": "choice", "prompt": "Which?", "media": None,
-                      "spec": {"options": ["a", "b"]}, "gold": "b", "explanation": "",
+                      "spec": {"options": ["a", "b"]}, "gold": "b", "alternatives": [],
+                      "explanation": "",
                       "sections": [], "critical": False, "pools": ["exam"]}]
     assert media == {}
 

@@ -99,7 +99,8 @@ def test_boxes_ground_truth_percent_to_pixels_and_the_config_label_set():
         # annotation 12 (ground truth), not 11 (an annotator's) nor 13 (cancelled)
         "gold": [{"label": "Car", "x": 100, "y": 160, "w": 160, "h": 100},
                  {"label": "Pedestrian", "x": 400, "y": 150, "w": 40, "h": 120}],
-        "explanation": "", "sections": [], "critical": False, "pools": ["exam"],
+        "alternatives": [], "explanation": "", "sections": [], "critical": False,
+        "pools": ["exam"],
     }
     # no regions, so no original size in the results: the size comes from the PNG header
     assert (second["id"], second["media"], second["gold"]) == (

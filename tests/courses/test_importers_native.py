@@ -104,7 +104,7 @@ def test_every_problem_of_every_line_is_reported_at_once():
         "items.jsonl:2: not valid JSON: Expecting value (column 22)",
         "items.jsonl:3: each line must be one JSON object (an item), got a list",
         "items.jsonl:4: colour: unknown key (allowed: id, kind, prompt, media, spec, gold, "
-        "explanation, sections, critical, pools)",
+        "alternatives, explanation, sections, critical, pools)",
         "items.jsonl:4: id: must be 1 to 100 characters: lowercase letters a-z, digits, '.', "
         """'_' or '-', starting with a letter or digit; got "Street 17\"""",
         "items.jsonl:4: critical: must be true or false, got \"yes\"",

@@ -257,7 +257,7 @@ def test_a_malformed_answer_is_a_friendly_error_and_stores_nothing(
     assert row_counts(app) == before
 
 
-def test_the_current_gold_scores_and_its_revision_is_kept(app, enrolled, instructor):
+def test_a_new_gold_regrades_earlier_answers_and_scores_new_ones(app, enrolled, instructor):
     answer(enrolled, "shoe", "yes")
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "practice"))
@@ -265,7 +265,8 @@ def test_the_current_gold_scores_and_its_revision_is_kept(app, enrolled, instruc
         items.upsert_items(course, natives, db.session.get(User, instructor.id), "gold fixed")
         db.session.commit()
     assert "Not quite" in text_of(answer(enrolled, "shoe", "yes"))
-    assert [(r.item_revision, r.correct) for r in stored(app)] == [(1, True), (2, False)]
+    # The earlier answer was regraded with revision 2; the event log keeps what happened then.
+    assert [(r.item_revision, r.correct) for r in stored(app)] == [(2, False), (2, False)]
     assert [e["revision"] for e in events_of(app, "practice_answered")] == [1, 2]
 
 

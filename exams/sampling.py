@@ -1,0 +1,94 @@
+"""Drawing an attempt's items from an exam pool, with optional quotas per manual section.
+
+Pure logic: no Flask, no database. Quotas are filled first (each quota's section from items
+not drawn yet), then the rest of the count from every item not drawn yet, each draw uniform.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PoolItem:
+    """What sampling needs to know about an item of the pool."""
+
+    id: int
+    sections: tuple[str, ...]
+
+
+class SamplingError(ValueError):
+    """The pool cannot give what the settings ask; the message says what is missing."""
+
+
+def sampling_problems(pool: Sequence[PoolItem], count: int,
+                      quotas: Mapping[str, int]) -> list[str]:
+    """Why `count` items with these quotas cannot be drawn from `pool` (empty when they can)."""
+    problems = []
+    if count < 1:
+        problems.append("An exam needs at least one item.")
+    if len(pool) < count:
+        problems.append(f"The exam pool has {len(pool)} active items; the exam needs {count}.")
+    if sum(quotas.values()) > count:
+        problems.append(f"The section quotas add up to {sum(quotas.values())}, more than the "
+                        f"{count} items of the exam.")
+    for section, wanted in quotas.items():
+        have = sum(1 for item in pool if section in item.sections)
+        if wanted < 0:
+            problems.append(f"The quota for section {section!r} is negative.")
+        elif have < wanted:
+            problems.append(f"Section {section!r} has {have} exam items; its quota is {wanted}.")
+    if not problems:
+        # Quotas may compete for the same items: check that a draw can satisfy all of them.
+        try:
+            _draw(pool, count, quotas, random.Random(0))  # noqa: S311 - not security-relevant
+        except SamplingError as error:
+            problems.append(str(error))
+    return problems
+
+
+def sample(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
+           rng: random.Random, *, shuffle: bool = True) -> list[int]:
+    """Item ids for one attempt: `count` items meeting every quota, shuffled or in pool order."""
+    problems = sampling_problems(pool, count, quotas)
+    if problems:
+        raise SamplingError(" ".join(problems))
+    chosen = _draw(pool, count, quotas, rng)
+    if shuffle:
+        rng.shuffle(chosen)
+        return chosen
+    order = {item.id: n for n, item in enumerate(pool)}
+    return sorted(chosen, key=order.__getitem__)
+
+
+def _draw(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
+          rng: random.Random) -> list[int]:
+    chosen: list[int] = []
+    taken: set[int] = set()
+    # Scarcest sections first, so a section with few items is not starved by a broader one.
+    for section, wanted in sorted(quotas.items(), key=lambda kv: _supply(pool, kv[0])):
+        have = sum(1 for n in chosen if section in _sections_of(pool, n))
+        candidates = [item.id for item in pool
+                      if section in item.sections and item.id not in taken]
+        need = wanted - have
+        if need <= 0:
+            continue
+        if len(candidates) < need:
+            raise SamplingError(f"The quotas overlap: section {section!r} cannot get {wanted} "
+                                "items that other quotas have not already taken.")
+        picked = rng.sample(candidates, need)
+        chosen += picked
+        taken.update(picked)
+    rest = [item.id for item in pool if item.id not in taken]
+    chosen += rng.sample(rest, count - len(chosen))
+    return chosen
+
+
+def _supply(pool: Sequence[PoolItem], section: str) -> int:
+    return sum(1 for item in pool if section in item.sections)
+
+
+def _sections_of(pool: Sequence[PoolItem], item_id: int) -> tuple[str, ...]:
+    return next(item.sections for item in pool if item.id == item_id)

@@ -1,0 +1,1 @@
+"""The exam services: settings, attempts, qualifications, disputes and notices."""

@@ -1,0 +1,285 @@
+"""Attempts: starting (sampling and a server-side deadline), autosaving answers, grading.
+
+Locks, so that limits hold under concurrent requests: every start and submit first locks the
+trainee's qualification row (exams.services.qualifications.locked), then the attempt row;
+saving an answer locks the attempt row only. A partial unique index allows one open attempt
+per trainee and course, and attempt numbers are unique per cycle, should a lock be missed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+import graders
+from bootcamp.events import record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from bootcamp.users.models import User
+from courses.models import Course, Item
+from courses.services import items as item_bank
+from courses.services import manuals, practice
+from exams import grading
+from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
+from exams.sampling import SamplingError, sample
+from exams.services import qualifications
+from exams.services.qualifications import Status
+from exams.services.settings import exam_pool, settings_for
+
+# Saves that left the browser before the deadline may arrive a little after it.
+SAVE_GRACE = timedelta(seconds=10)
+
+
+class StartRefused(ValueError):
+    """No attempt can start now; the message says why, `retry_at` when one can."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class AttemptClosed(ValueError):
+    """The attempt is graded, or its time is up: answers can no longer change."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a trainee may do about the exam now, for the exam page."""
+
+    status: Status
+    kind: AttemptKind | None  # the exam they would take (None when none applies)
+    open_attempt: Attempt | None
+    refusal: str | None  # why they cannot start one now
+    retry_at: datetime | None
+    attempts_used: int
+    attempts_allowed: int | None
+
+    @property
+    def can_start(self) -> bool:
+        return self.open_attempt is None and self.refusal is None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.attempts_allowed is None or self.kind != AttemptKind.QUALIFICATION:
+            return None
+        return max(self.attempts_allowed - self.attempts_used, 0)
+
+
+def open_attempt(user_id: int, course_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.course_id == course_id,
+        Attempt.state == AttemptState.OPEN))
+
+
+def attempts_of(user_id: int, course_id: int) -> list[Attempt]:
+    """Every attempt of the trainee in the course, newest first."""
+    return list(db.session.scalars(
+        select(Attempt).where(Attempt.user_id == user_id, Attempt.course_id == course_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())))
+
+
+def _last_graded(qualification: Qualification) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.user_id == qualification.user_id,
+            Attempt.course_id == qualification.course_id,
+            Attempt.cycle == qualification.cycle, Attempt.state == AttemptState.GRADED)
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
+
+
+def _refusal(qualification: Qualification | None, course: Course,
+             now: datetime) -> tuple[AttemptKind | None, str | None, datetime | None, int]:
+    """(kind, refusal, retry_at, attempts used) for a trainee's next attempt."""
+    settings = settings_for(course)
+    if qualification is None:
+        return AttemptKind.QUALIFICATION, None, None, 0
+    status = qualification.status
+    if status == Status.QUALIFIED:
+        return None, "You are qualified: there is no exam to take.", None, 0
+    if status == Status.REVOKED:
+        return None, "Your qualification was revoked. Ask your instructor.", None, 0
+    kind = AttemptKind.REFRESH if status == Status.NEEDS_REFRESH else AttemptKind.QUALIFICATION
+    used = qualifications.attempts_used(qualification, kind)
+    allowed = settings.attempts_allowed
+    if status == Status.FAILED or (kind == AttemptKind.QUALIFICATION and allowed is not None
+                                   and used >= allowed):
+        return kind, (f"You have used all {allowed} attempts. Ask your instructor for "
+                      "another round."), None, used
+    last = _last_graded(qualification)
+    if last is not None and last.submitted_at is not None:
+        retry_at = last.submitted_at + timedelta(seconds=settings.retry_delay_seconds)
+        if now < retry_at:
+            return kind, "Your next attempt opens after the retry delay.", retry_at, used
+    return kind, None, None, used
+
+
+def standing(user: User, course: Course, now: datetime | None = None) -> Standing:
+    now = now or utcnow()
+    status = qualifications.status_of(user.id, course.id)
+    qualification = qualifications.qualification_of(user.id, course.id)
+    kind, refusal, retry_at, used = _refusal(qualification, course, now)
+    return Standing(status, kind, open_attempt(user.id, course.id), refusal, retry_at, used,
+                    settings_for(course).attempts_allowed)
+
+
+def start(user: User, course: Course, *, now: datetime | None = None,
+          rng: random.Random | None = None) -> Attempt:
+    """Start an attempt, or return the open one; StartRefused when none may start now."""
+    now = now or utcnow()
+    qualification, created = qualifications.locked(user.id, course.id)
+    if created:
+        qualifications.transition(qualification, Status.IN_TRAINING, "Started the exam.",
+                                  before=Status.NOT_STARTED)
+    qualifications.expire_if_due(qualification, now)
+    current = open_attempt(user.id, course.id)
+    if current is not None:
+        return current
+    kind, refusal, retry_at, used = _refusal(qualification, course, now)
+    if refusal is not None:
+        raise StartRefused(refusal, retry_at)
+    version = manuals.latest_version(course)
+    if version is None:
+        raise StartRefused("The exam is not ready yet: the course has no published manual.")
+    settings = settings_for(course)
+    if kind == AttemptKind.REFRESH:
+        pool = exam_pool(course, set(qualification.refresh_sections)) or exam_pool(course)
+        count, quotas = min(settings.refresh_item_count, len(pool)), {}
+    else:
+        pool, count, quotas = exam_pool(course), settings.item_count, settings.quotas or {}
+    try:
+        chosen = sample(pool, count, quotas, rng or random.SystemRandom(),
+                        shuffle=settings.shuffle)
+    except SamplingError as error:
+        raise StartRefused(f"The exam is not ready yet: {error}") from error
+    limit = settings.time_limit_seconds
+    attempt = Attempt(
+        user_id=user.id, course_id=course.id, kind=kind, cycle=qualification.cycle,
+        number=used + 1, manual_version_id=version.id, state=AttemptState.OPEN,
+        started_at=now, deadline=now + timedelta(seconds=limit) if limit else None,
+        pass_mark=settings.pass_mark, critical_rule=settings.critical_rule, critical_missed=[],
+        responses=[Response(position=n, item_id=item_id, answer_seq=0)
+                   for n, item_id in enumerate(chosen, start=1)],
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    record_event("exam_started", user_id=user.id, course_id=course.id, data={
+        "attempt": attempt.id, "kind": str(kind), "number": attempt.number,
+        "items": len(chosen), "version": version.number})
+    return attempt
+
+
+def _lock_attempt(attempt_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def is_past_deadline(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + grace
+
+
+def save_answer(attempt: Attempt, position: int, answer: Any, seq: int,
+                now: datetime | None = None) -> Response:
+    """Keep the answer unless a newer one (higher seq) is already saved; idempotent.
+
+    Raises LookupError for an unknown position, AttemptClosed after the deadline (plus a
+    short grace for saves in flight) or once graded, practice.AnswerRefused when malformed.
+    """
+    now = now or utcnow()
+    attempt = _lock_attempt(attempt.id)
+    if not attempt.is_open or is_past_deadline(attempt, now, SAVE_GRACE):
+        raise AttemptClosed("This attempt is closed: its time is up or it was submitted.")
+    row = db.session.execute(
+        select(Response, Item).join(Item, Item.id == Response.item_id)
+        .where(Response.attempt_id == attempt.id, Response.position == position)).first()
+    if row is None:
+        raise LookupError(f"attempt {attempt.id} has no item {position}")
+    response, item = row
+    if answer is not None:
+        practice.refuse_malformed(item, answer)
+    if seq > response.answer_seq:
+        response.answer, response.answer_seq, response.saved_at = answer, seq, now
+    db.session.flush()
+    return response
+
+
+def score_response(item: Item, answer: Any) -> graders.Score:
+    """The answer's score under the item's current gold; nothing answered scores nothing."""
+    if answer is None:
+        return graders.Score(0.0, False, {"unanswered": True})
+    try:
+        return item_bank.score_answer(item.kind, item.spec, item.gold, item.alternatives or [],
+                                      answer)
+    except graders.ScoringError as error:  # the spec changed since: the answer no longer fits
+        return graders.Score(0.0, False, {"invalid": str(error)})
+
+
+def graded_items(attempt: Attempt) -> list[tuple[Response, Item]]:
+    return list(db.session.execute(
+        select(Response, Item).join(Item, Item.id == Response.item_id)
+        .where(Response.attempt_id == attempt.id).order_by(Response.position)).tuples())
+
+
+def grade(attempt: Attempt) -> grading.AttemptResult:
+    """Score every response with the graders and store the attempt's result."""
+    graded = []
+    for response, item in graded_items(attempt):
+        score = score_response(item, response.answer)
+        response.item_revision = item.revision
+        response.points, response.correct, response.details = (
+            score.points, score.correct, score.details)
+        graded.append(grading.Graded(item.key, tuple(item.sections), item.critical,
+                                     score.points, score.correct))
+    result = grading.grade(graded, attempt.pass_mark, attempt.critical_rule)
+    attempt.score, attempt.passed = result.score, result.passed
+    attempt.critical_missed = list(result.critical_missed)
+    return result
+
+
+def result_of(attempt: Attempt) -> grading.AttemptResult:
+    """The stored result of a graded attempt, with its per-section breakdown."""
+    graded = [grading.Graded(item.key, tuple(item.sections), item.critical,
+                             response.points or 0.0, bool(response.correct))
+              for response, item in graded_items(attempt)]
+    return grading.AttemptResult(attempt.score or 0.0, bool(attempt.passed),
+                                 tuple(attempt.critical_missed), grading.by_section(graded))
+
+
+def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = None) -> Attempt:
+    """Grade the attempt once: a second submit (or a late sweep) finds it graded already."""
+    now = now or utcnow()
+    qualification, _ = qualifications.locked(attempt.user_id, attempt.course_id)
+    attempt = _lock_attempt(attempt.id)
+    if not attempt.is_open:
+        return attempt
+    grade(attempt)
+    attempt.state, attempt.submitted_at, attempt.closed_by = AttemptState.GRADED, now, closed_by
+    record_event("exam_submitted", user_id=attempt.user_id, course_id=attempt.course_id, data={
+        "attempt": attempt.id, "kind": str(attempt.kind), "number": attempt.number,
+        "score": attempt.score, "passed": attempt.passed, "closed_by": closed_by,
+        "critical_missed": list(attempt.critical_missed)})
+    qualifications.apply_result(qualification, attempt)
+    db.session.flush()
+    return attempt
+
+
+def close_if_expired(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submit an open attempt whose deadline has passed, with what was saved."""
+    now = now or utcnow()
+    if attempt.is_open and is_past_deadline(attempt, now):
+        return submit(attempt, closed_by="deadline", now=now)
+    return attempt
+
+
+def close_expired(now: datetime | None = None) -> int:
+    """Submit every open attempt whose deadline (and the save grace) has passed; commits each."""
+    now = now or utcnow()
+    expired = db.session.scalars(select(Attempt).where(
+        Attempt.state == AttemptState.OPEN, Attempt.deadline < now - SAVE_GRACE)).all()
+    for attempt in expired:
+        submit(attempt, closed_by="deadline", now=now)
+        db.session.commit()
+    return len(expired)

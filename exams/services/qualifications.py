@@ -1,0 +1,259 @@
+"""Qualifications: one record per trainee and course, every transition kept with its reason.
+
+Statuses (exams.models.QualificationStatus): not started and in training before a pass;
+qualified; failed when every attempt of the cycle is used; needs refresh after a material
+manual change; expired when validity or the refresh grace period runs out; revoked by an
+instructor. Expiry and a new round of attempts start a new cycle, so attempts count afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bootcamp.audit import record_audit
+from bootcamp.events import Event, record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from bootcamp.users.models import User
+from courses.models import Course, ManualVersion
+from courses.signals import manual_published
+from exams.models import (
+    Attempt,
+    AttemptKind,
+    Qualification,
+    QualificationChange,
+    QualificationStatus,
+)
+from exams.services import notices
+from exams.services.settings import settings_for
+
+Status = QualificationStatus
+STARTED_EVENTS = ("manual_opened", "section_read", "practice_answered")
+LABELS = {
+    Status.NOT_STARTED: "Not started",
+    Status.IN_TRAINING: "In training",
+    Status.QUALIFIED: "Qualified",
+    Status.FAILED: "Not qualified: no attempts left",
+    Status.NEEDS_REFRESH: "Needs a refresh",
+    Status.EXPIRED: "Expired",
+    Status.REVOKED: "Revoked",
+}
+
+
+class QualificationError(ValueError):
+    """An instructor action that does not apply to this qualification."""
+
+
+def qualification_of(user_id: int, course_id: int, *, lock: bool = False) -> Qualification | None:
+    query = select(Qualification).where(Qualification.user_id == user_id,
+                                        Qualification.course_id == course_id)
+    if lock:  # and re-read: another transaction may have changed it while we waited
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def locked(user_id: int, course_id: int) -> tuple[Qualification, bool]:
+    """The qualification row (created if missing) locked until the transaction ends; created?
+
+    Every change to a trainee's attempts goes through this lock, so that concurrent requests
+    for one trainee and course run one after the other (on SQLite the insert takes the lock).
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    created = db.session.execute(insert(Qualification).values(
+        user_id=user_id, course_id=course_id, status=Status.IN_TRAINING, cycle=1,
+        refresh_sections=[], updated_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"])).rowcount == 1
+    return qualification_of(user_id, course_id, lock=True), created
+
+
+def transition(qualification: Qualification, status: Status, reason: str, *,
+               actor: User | None = None, attempt: Attempt | None = None,
+               before: Status | None = None) -> None:
+    """Move to `status`, keeping the change in the history and the event log."""
+    before = before or qualification.status
+    qualification.status = status
+    db.session.add(QualificationChange(
+        qualification_id=qualification.id, from_status=before, to_status=status,
+        reason=reason, actor_id=actor.id if actor else None,
+        attempt_id=attempt.id if attempt else None))
+    record_event("qualification_changed", user_id=qualification.user_id,
+                 course_id=qualification.course_id,
+                 data={"from": str(before), "to": str(status), "reason": reason})
+    if before != status and before != Status.NOT_STARTED:
+        notices.notify(qualification.user_id, qualification.course_id,
+                       f"Your qualification is now “{LABELS[status]}”: {reason}")
+
+
+def history(qualification: Qualification) -> list[QualificationChange]:
+    return list(db.session.scalars(
+        select(QualificationChange)
+        .where(QualificationChange.qualification_id == qualification.id)
+        .order_by(QualificationChange.created_at, QualificationChange.id)))
+
+
+def has_started(user_id: int, course_id: int) -> bool:
+    """Whether the trainee has read or practised anything in the course."""
+    return db.session.scalar(select(Event.id).where(
+        Event.user_id == user_id, Event.course_id == course_id,
+        Event.kind.in_(STARTED_EVENTS)).limit(1)) is not None
+
+
+def status_of(user_id: int, course_id: int) -> Status:
+    """The trainee's status now (expiries applied), also when no record exists yet."""
+    qualification = qualification_of(user_id, course_id)
+    if qualification is None:
+        return Status.IN_TRAINING if has_started(user_id, course_id) else Status.NOT_STARTED
+    if lapse_reason(qualification, utcnow()) is not None:
+        qualification, _ = locked(user_id, course_id)
+        expire_if_due(qualification, utcnow())
+        db.session.commit()
+    return qualification.status
+
+
+def lapse_reason(qualification: Qualification, now: datetime) -> str | None:
+    """Why the qualification has lapsed by `now`, or None."""
+    if (qualification.status == Status.QUALIFIED and qualification.expires_at
+            and qualification.expires_at <= now):
+        return "its validity ended"
+    if (qualification.status == Status.NEEDS_REFRESH and qualification.refresh_due_at
+            and qualification.refresh_due_at <= now):
+        return "the refresh exam was not passed within the grace period"
+    return None
+
+
+def expire_if_due(qualification: Qualification, now: datetime) -> bool:
+    reason = lapse_reason(qualification, now)
+    if reason is None:
+        return False
+    qualification.cycle += 1
+    qualification.refresh_due_at = None
+    qualification.refresh_sections = []
+    transition(qualification, Status.EXPIRED, f"Expired: {reason}.")
+    return True
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Expire every qualification whose validity or refresh grace period has ended."""
+    now = now or utcnow()
+    due = db.session.scalars(select(Qualification.id).where(
+        ((Qualification.status == Status.QUALIFIED) & (Qualification.expires_at <= now))
+        | ((Qualification.status == Status.NEEDS_REFRESH)
+           & (Qualification.refresh_due_at <= now)))).all()
+    count = 0
+    for qualification_id in due:
+        qualification = db.session.scalar(select(Qualification).where(
+            Qualification.id == qualification_id).with_for_update())
+        count += expire_if_due(qualification, now)
+    return count
+
+
+def grant(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+    """Qualified under the attempt's manual version, from now, for the course's validity."""
+    now = utcnow()
+    validity = settings_for(db.session.get(Course, qualification.course_id)).validity_days
+    qualification.score = attempt.score
+    qualification.manual_version_id = attempt.manual_version_id
+    qualification.attempt_id = attempt.id
+    qualification.granted_at = now
+    qualification.expires_at = now + timedelta(days=validity) if validity else None
+    qualification.refresh_due_at = None
+    qualification.refresh_sections = []
+    transition(qualification, Status.QUALIFIED, reason, attempt=attempt)
+
+
+def attempts_used(qualification: Qualification, kind: AttemptKind) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == qualification.user_id, Attempt.course_id == qualification.course_id,
+        Attempt.cycle == qualification.cycle, Attempt.kind == kind)) or 0
+
+
+def settle_after_fail(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+    """After a failed qualification attempt: failed when no attempt is left, else in training."""
+    allowed = settings_for(db.session.get(Course, qualification.course_id)).attempts_allowed
+    exhausted = (allowed is not None
+                 and attempts_used(qualification, AttemptKind.QUALIFICATION) >= allowed)
+    target = Status.FAILED if exhausted else Status.IN_TRAINING
+    if qualification.status != target:
+        transition(qualification, target, reason, attempt=attempt)
+
+
+def apply_result(qualification: Qualification, attempt: Attempt) -> None:
+    """What a freshly graded attempt does to the trainee's qualification."""
+    if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
+        return
+    number = f"attempt {attempt.number}"
+    if attempt.kind == AttemptKind.REFRESH:
+        if attempt.passed and qualification.status == Status.NEEDS_REFRESH:
+            grant(qualification, attempt,
+                  f"Passed the refresh exam ({number}) with {attempt.score:.0%}.")
+        return
+    if attempt.passed:
+        grant(qualification, attempt, f"Passed the exam ({number}) with {attempt.score:.0%}.")
+    else:
+        settle_after_fail(qualification, attempt,
+                          f"Did not pass the exam ({number}) with {attempt.score:.0%}.")
+
+
+def revoke(qualification: Qualification, reason: str, actor: User) -> None:
+    if qualification.status == Status.REVOKED:
+        raise QualificationError("This qualification is already revoked.")
+    transition(qualification, Status.REVOKED, f"Revoked: {reason}", actor=actor)
+    record_audit("qualification_revoked", actor_id=actor.id,
+                 target=f"qualification:{qualification.id}", data={"reason": reason})
+
+
+def reinstate(qualification: Qualification, reason: str, actor: User) -> None:
+    """Undo a revocation, or give a trainee who used every attempt a new round of them."""
+    if qualification.status not in (Status.REVOKED, Status.FAILED):
+        raise QualificationError("Only revoked qualifications, or trainees with no attempts "
+                                 "left, can be reinstated.")
+    target = Status.IN_TRAINING
+    if qualification.status == Status.REVOKED:
+        before = db.session.scalar(
+            select(QualificationChange.from_status)
+            .where(QualificationChange.qualification_id == qualification.id,
+                   QualificationChange.to_status == Status.REVOKED)
+            .order_by(QualificationChange.id.desc()).limit(1))
+        if before in (Status.QUALIFIED, Status.NEEDS_REFRESH):
+            target = Status(before)
+    if target == Status.IN_TRAINING:
+        qualification.cycle += 1  # a fresh round of attempts
+    transition(qualification, target, f"Reinstated: {reason}", actor=actor)
+    record_audit("qualification_reinstated", actor_id=actor.id,
+                 target=f"qualification:{qualification.id}",
+                 data={"reason": reason, "status": str(target)})
+
+
+def course_qualifications(course: Course) -> list[tuple[Qualification, User]]:
+    return list(db.session.execute(
+        select(Qualification, User).join(User, User.id == Qualification.user_id)
+        .where(Qualification.course_id == course.id).order_by(User.email)).tuples())
+
+
+@manual_published.connect
+def require_refresh(course: Course, version: ManualVersion) -> None:
+    """A material change: everyone qualified under an older version takes a refresh exam."""
+    if not version.material_sections:
+        return
+    grace = settings_for(course).refresh_grace_days
+    due = utcnow() + timedelta(days=grace)
+    older = select(ManualVersion.id).where(ManualVersion.course_id == course.id,
+                                           ManualVersion.number < version.number)
+    rows = db.session.scalars(select(Qualification).where(
+        Qualification.course_id == course.id,
+        Qualification.status.in_([Status.QUALIFIED, Status.NEEDS_REFRESH]),
+        Qualification.manual_version_id.in_(older)).with_for_update()).all()
+    sections = list(version.material_sections)
+    for qualification in rows:
+        qualification.refresh_sections = sorted({*qualification.refresh_sections, *sections})
+        if qualification.status == Status.NEEDS_REFRESH:
+            continue  # already due: the earlier deadline stands, the new sections are added
+        qualification.refresh_due_at = due
+        transition(qualification, Status.NEEDS_REFRESH,
+                   f"Manual version {version.number} changed {', '.join(sections)}: take the "
+                   f"refresh exam by {due:%Y-%m-%d}.")

@@ -1,0 +1,99 @@
+"""Regrading: when an item's gold changes, every answer ever given to it is scored again.
+
+Practice answers get their new points; graded attempts get a new score and result, and when
+pass/fail flips the trainee's qualification follows, with the reason in its history and a
+notice to the trainee. Runs inside the transaction that changed the gold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bootcamp.events import record_event
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from courses.models import Course, Item, PracticeAnswer
+from courses.signals import gold_revised
+from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
+from exams.services import attempts, notices, qualifications
+from exams.services.qualifications import Status
+from exams.services.settings import settings_for
+
+
+@dataclass
+class RegradeSummary:
+    practice_answers: int = 0
+    attempts: int = 0
+    flipped: int = 0  # attempts whose pass/fail changed
+
+
+def regrade_item(item: Item, reason: str) -> RegradeSummary:
+    summary = RegradeSummary()
+    for answer in db.session.scalars(select(PracticeAnswer).where(
+            PracticeAnswer.item_id == item.id)):
+        score = attempts.score_response(item, answer.answer)
+        answer.points, answer.correct, answer.details = score.points, score.correct, score.details
+        answer.item_revision = item.revision
+        summary.practice_answers += 1
+    affected = db.session.execute(
+        select(Attempt.id, Attempt.user_id, Attempt.course_id)
+        .join(Response, Response.attempt_id == Attempt.id)
+        .where(Response.item_id == item.id, Attempt.state == AttemptState.GRADED)
+        .distinct().order_by(Attempt.id)).all()
+    for attempt_id, user_id, course_id in affected:
+        qualification, _ = qualifications.locked(user_id, course_id)
+        attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id)
+                                    .with_for_update())
+        was = (attempt.score, attempt.passed)
+        attempts.grade(attempt)
+        summary.attempts += 1
+        if (attempt.score, attempt.passed) == was:
+            continue
+        attempt.regraded_at = utcnow()
+        record_event("attempt_regraded", user_id=user_id, course_id=course_id, data={
+            "attempt": attempt.id, "item": item.key, "revision": item.revision,
+            "score": [was[0], attempt.score], "passed": [was[1], attempt.passed],
+            "reason": reason})
+        outcome = "passed" if attempt.passed else "did not pass"
+        notices.notify(user_id, course_id,
+                       f"Item {item.key} was regraded ({reason}). Your attempt "
+                       f"{attempt.number} now scores {attempt.score:.0%} and {outcome}.")
+        if attempt.passed != was[1]:
+            summary.flipped += 1
+            _follow_flip(qualification, attempt, reason)
+    db.session.flush()
+    return summary
+
+
+def _follow_flip(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+    """The qualification after a regrade flipped an attempt between pass and fail."""
+    if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
+        return
+    why = f"Regraded ({reason}): attempt {attempt.number} now scores {attempt.score:.0%}"
+    if attempt.passed:
+        if ((attempt.kind == AttemptKind.QUALIFICATION
+             and qualification.status in (Status.IN_TRAINING, Status.FAILED))
+                or (attempt.kind == AttemptKind.REFRESH
+                    and qualification.status == Status.NEEDS_REFRESH)):
+            qualifications.grant(qualification, attempt, f"{why} and passes.")
+        return
+    if qualification.attempt_id != attempt.id or qualification.status != Status.QUALIFIED:
+        return
+    qualification.granted_at = qualification.expires_at = None
+    qualification.attempt_id = None
+    if attempt.kind == AttemptKind.REFRESH:
+        grace = settings_for(db.session.get(Course, attempt.course_id)).refresh_grace_days
+        qualification.refresh_due_at = utcnow() + timedelta(days=grace)
+        qualifications.transition(qualification, Status.NEEDS_REFRESH,
+                                  f"{why} and no longer passes.", attempt=attempt)
+    else:
+        qualifications.settle_after_fail(qualification, attempt,
+                                         f"{why} and no longer passes.")
+
+
+@gold_revised.connect
+def _on_gold_revised(item: Item, reason: str) -> None:
+    regrade_item(item, reason)
