@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,3 +184,40 @@ def login_as(client: FlaskClient, make_user):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+# Races: concurrent requests against PostgreSQL.
+
+THREADS = 20
+
+
+@pytest.fixture
+def racing_app(app, make_extra_app):
+    """A second app (one worker's worth of connections) on the test's PostgreSQL database."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serialises them")
+    # Not RATELIMIT_ENABLED=False: the limiter is shared by every app and would stay off.
+    return make_extra_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": THREADS,
+                                   "max_overflow": 5},
+        LOGIN_LIMIT_PER_IP="1000 per minute")
+
+
+def race(requests: list) -> list:
+    """Run each zero-argument callable in its own thread, all released at the same moment."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            results[n] = requests[n]().status_code
+        except Exception as exc:  # noqa: BLE001 - an exception is what the test looks for
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

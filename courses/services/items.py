@@ -185,3 +185,10 @@ def add_alternative(item: Item, answer: Any, actor: User | None, reason: str) ->
                  data={"course_id": item.course_id, "key": item.key,
                        "revision": item.revision, "reason": reason})
     gold_revised.send(item, reason=reason)
+
+
+def exam_only_media(course: Course, path: str) -> bool:
+    """True when items use the file and none of them is a practice item (nor has no pool)."""
+    pools = db.session.scalars(select(Item.pools).where(Item.course_id == course.id,
+                                                        Item.media == path)).all()
+    return bool(pools) and all("practice" not in p and "exam" in p for p in pools)

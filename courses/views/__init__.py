@@ -10,6 +10,7 @@ from courses.views import (  # noqa: E402, F401  (register routes)
     bank,
     cohorts,
     item_editor,
+    media,
     practice,
     reading,
 )

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
-from courses.models import MediaFile
 from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
-
-INLINE_TYPES = {"application/pdf", "text/plain"}
 
 
 @bp.route("/")
@@ -152,25 +146,3 @@ def diff(slug: str):
         "courses/diff.html", course=course, old=old, new=new, versions=versions,
         diff=manuals.diff_versions(old, new, media_prefix(course)),
     )
-
-
-@bp.route("/<slug>/media/<path:name>")
-@login_required
-def media(slug: str, name: str):
-    course = viewable_course(slug)
-    item = db.session.scalar(select(MediaFile).where(MediaFile.course_id == course.id,
-                                                     MediaFile.path == f"media/{name}"))
-    if item is None:
-        abort(404)
-    if request.if_none_match.contains(item.sha256):
-        return "", 304
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    inline = kind.startswith(("image/", "audio/", "video/")) or kind in INLINE_TYPES
-    return item.content, 200, {
-        "Content-Type": kind,
-        "ETag": f'"{item.sha256}"',
-        "Cache-Control": "private, max-age=86400",
-        "Content-Disposition": "inline" if inline else "attachment",
-        # A media file is never a page: even if a browser were tricked into rendering one.
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }

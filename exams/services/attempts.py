@@ -82,12 +82,14 @@ def attempts_of(user_id: int, course_id: int) -> list[Attempt]:
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())))
 
 
-def _last_graded(qualification: Qualification) -> Attempt | None:
+def _last_failed(qualification: Qualification) -> Attempt | None:
+    """The latest failed attempt of the cycle: the retry delay runs from its submission."""
     return db.session.scalar(
         select(Attempt).where(
             Attempt.user_id == qualification.user_id,
             Attempt.course_id == qualification.course_id,
-            Attempt.cycle == qualification.cycle, Attempt.state == AttemptState.GRADED)
+            Attempt.cycle == qualification.cycle, Attempt.state == AttemptState.GRADED,
+            Attempt.passed.is_(False))
         .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
 
 
@@ -109,7 +111,7 @@ def _refusal(qualification: Qualification | None, course: Course,
                                    and used >= allowed):
         return kind, (f"You have used all {allowed} attempts. Ask your instructor for "
                       "another round."), None, used
-    last = _last_graded(qualification)
+    last = _last_failed(qualification)
     if last is not None and last.submitted_at is not None:
         retry_at = last.submitted_at + timedelta(seconds=settings.retry_delay_seconds)
         if now < retry_at:
@@ -220,7 +222,7 @@ def score_response(item: Item, answer: Any) -> graders.Score:
 def graded_items(attempt: Attempt) -> list[tuple[Response, Item]]:
     return list(db.session.execute(
         select(Response, Item).join(Item, Item.id == Response.item_id)
-        .where(Response.attempt_id == attempt.id).order_by(Response.position)).tuples())
+        .where(Response.attempt_id == attempt.id).order_by(Response.position)))
 
 
 def grade(attempt: Attempt) -> grading.AttemptResult:

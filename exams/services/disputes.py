@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+import graders
 from bootcamp.audit import record_audit
 from bootcamp.events import record_event
 from bootcamp.extensions import db
@@ -22,6 +23,7 @@ from courses.models import Course, Item, PracticeAnswer
 from courses.services import items as item_bank
 from exams.models import Attempt, AttemptState, Dispute, DisputeStatus, Response
 from exams.services import notices
+from exams.services.regrading import LAST_REGRADE, RegradeSummary
 
 MAX_COMMENT = 2000
 CORRECTED = "corrected"
@@ -82,8 +84,11 @@ def _resolve(dispute: Dispute, status: DisputeStatus, actor: User, reply: str,
                  data={"status": str(status), "resolution": resolution})
 
 
-def accept(dispute: Dispute, resolution: str, actor: User, reply: str = "") -> None:
-    """Correct the gold to the disputed answer, or accept it as an alternative; regrades."""
+def accept(dispute: Dispute, resolution: str, actor: User, reply: str = "") -> RegradeSummary:
+    """Correct the gold to the disputed answer, or accept it as an alternative; regrades.
+
+    Returns what the regrade changed. On DisputeRefused the caller rolls back.
+    """
     if resolution not in (CORRECTED, ALTERNATIVE):
         raise DisputeRefused("Choose how to accept the dispute.")
     if dispute.answer is None:
@@ -91,6 +96,7 @@ def accept(dispute: Dispute, resolution: str, actor: User, reply: str = "") -> N
     item = db.session.get(Item, dispute.item_id)
     _resolve(dispute, DisputeStatus.ACCEPTED, actor, reply, resolution)
     reason = f"dispute #{dispute.id} accepted"
+    db.session.info.pop(LAST_REGRADE, None)
     try:
         if resolution == CORRECTED:
             fields = item_bank.ItemFields(item.prompt, item.explanation, list(item.sections),
@@ -100,10 +106,14 @@ def accept(dispute: Dispute, resolution: str, actor: User, reply: str = "") -> N
             item_bank.add_alternative(item, dispute.answer, actor, reason)
     except item_bank.EditRefused as refused:
         raise DisputeRefused(str(refused)) from refused
+    except graders.ScoringError as error:  # the answer does not fit the item's spec (any more)
+        raise DisputeRefused(f"The disputed answer is not a valid answer to this item: "
+                             f"{error.path}: {error.message}.") from error
     what = "corrected its gold" if resolution == CORRECTED else "now accepts your answer too"
     notices.notify(dispute.user_id, dispute.course_id,
                    f"Your dispute about item {item.key} was accepted: the item {what}."
                    + (f" {dispute.reply}" if dispute.reply else ""))
+    return db.session.info.pop(LAST_REGRADE, None) or RegradeSummary()
 
 
 def reject(dispute: Dispute, actor: User, reply: str) -> None:
@@ -152,10 +162,10 @@ def queue(course: Course) -> list[ItemTrouble]:
             .where(Attempt.course_id == course.id, Attempt.state == AttemptState.GRADED))
     answers = practice.union_all(exam).subquery()
     answered = dict(db.session.execute(
-        select(answers.c.item_id, func.count()).group_by(answers.c.item_id)).tuples().all())
+        select(answers.c.item_id, func.count()).group_by(answers.c.item_id)).all())
     missed = dict(db.session.execute(
         select(answers.c.item_id, func.count()).where(answers.c.correct.is_(False))
-        .group_by(answers.c.item_id)).tuples().all())
+        .group_by(answers.c.item_id)).all())
     disputed = {item_id: (total, int(opened or 0)) for item_id, total, opened in db.session.execute(
         select(Dispute.item_id, func.count(),
                func.sum(case((Dispute.status == DisputeStatus.OPEN, 1), else_=0)))

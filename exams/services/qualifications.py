@@ -67,7 +67,8 @@ def locked(user_id: int, course_id: int) -> tuple[Qualification, bool]:
     created = db.session.execute(insert(Qualification).values(
         user_id=user_id, course_id=course_id, status=Status.IN_TRAINING, cycle=1,
         refresh_sections=[], updated_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"])).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["user_id", "course_id"])
+        .returning(Qualification.id)).scalar() is not None
     return qualification_of(user_id, course_id, lock=True), created
 
 
@@ -194,6 +195,7 @@ def apply_result(qualification: Qualification, attempt: Attempt) -> None:
         return
     if attempt.passed:
         grant(qualification, attempt, f"Passed the exam ({number}) with {attempt.score:.0%}.")
+        _refresh_if_changed_since(qualification, attempt)
     else:
         settle_after_fail(qualification, attempt,
                           f"Did not pass the exam ({number}) with {attempt.score:.0%}.")
@@ -232,11 +234,22 @@ def reinstate(qualification: Qualification, reason: str, actor: User) -> None:
 def course_qualifications(course: Course) -> list[tuple[Qualification, User]]:
     return list(db.session.execute(
         select(Qualification, User).join(User, User.id == Qualification.user_id)
-        .where(Qualification.course_id == course.id).order_by(User.email)).tuples())
+        .where(Qualification.course_id == course.id).order_by(User.email)))
+
+
+def _refresh_if_changed_since(qualification: Qualification, attempt: Attempt) -> None:
+    """An attempt started before a material change certifies the old manual: refresh at once."""
+    started_under = db.session.get(ManualVersion, attempt.manual_version_id)
+    for version in db.session.scalars(select(ManualVersion).where(
+            ManualVersion.course_id == qualification.course_id,
+            ManualVersion.number > started_under.number).order_by(ManualVersion.number)):
+        require_refresh(db.session.get(Course, qualification.course_id), version,
+                        only=qualification)
 
 
 @manual_published.connect
-def require_refresh(course: Course, version: ManualVersion) -> None:
+def require_refresh(course: Course, version: ManualVersion, *,
+                    only: Qualification | None = None) -> None:
     """A material change: everyone qualified under an older version takes a refresh exam."""
     if not version.material_sections:
         return
@@ -244,10 +257,13 @@ def require_refresh(course: Course, version: ManualVersion) -> None:
     due = utcnow() + timedelta(days=grace)
     older = select(ManualVersion.id).where(ManualVersion.course_id == course.id,
                                            ManualVersion.number < version.number)
-    rows = db.session.scalars(select(Qualification).where(
+    query = select(Qualification).where(
         Qualification.course_id == course.id,
         Qualification.status.in_([Status.QUALIFIED, Status.NEEDS_REFRESH]),
-        Qualification.manual_version_id.in_(older)).with_for_update()).all()
+        Qualification.manual_version_id.in_(older)).with_for_update()
+    if only is not None:
+        query = query.where(Qualification.id == only.id)
+    rows = db.session.scalars(query).all()
     sections = list(version.material_sections)
     for qualification in rows:
         qualification.refresh_sections = sorted({*qualification.refresh_sections, *sections})

@@ -94,6 +94,11 @@ def _follow_flip(qualification: Qualification, attempt: Attempt, reason: str) ->
                                          f"{why} and no longer passes.")
 
 
+LAST_REGRADE = "exams.last_regrade"  # db.session.info key: the summary of the latest regrade
+
+
 @gold_revised.connect
 def _on_gold_revised(item: Item, reason: str) -> None:
-    regrade_item(item, reason)
+    # Kept on the session (one per request and thread), so that the service that revised the
+    # gold (a dispute accepted) can tell what the regrade changed.
+    db.session.info[LAST_REGRADE] = regrade_item(item, reason)

@@ -1,0 +1,65 @@
+"""Drawing an attempt's items: counts, quotas per section, shuffling, and clear refusals."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from exams.sampling import PoolItem, SamplingError, sample, sampling_problems
+
+POOL = [PoolItem(1, ("shoes",)), PoolItem(2, ("shoes",)), PoolItem(3, ("shoes", "hats")),
+        PoolItem(4, ("hats",)), PoolItem(5, ("towels",)), PoolItem(6, ()),
+        PoolItem(7, ("towels",)), PoolItem(8, ("mirrors",))]
+
+
+def sections_of(ids: list[int]) -> Counter:
+    by_id = {item.id: item.sections for item in POOL}
+    return Counter(section for n in ids for section in by_id[n])
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_quotas_are_met_and_no_item_is_drawn_twice(seed):
+    ids = sample(POOL, 5, {"hats": 2, "towels": 2, "mirrors": 1}, random.Random(seed))
+    assert len(ids) == len(set(ids)) == 5
+    drawn = sections_of(ids)
+    assert drawn["hats"] >= 2 and drawn["towels"] >= 2 and drawn["mirrors"] >= 1
+
+
+def test_every_item_of_the_pool_can_be_drawn_and_the_draws_vary():
+    seen = Counter()
+    for seed in range(300):
+        seen.update(sample(POOL, 3, {}, random.Random(seed)))
+    assert set(seen) == {item.id for item in POOL}
+    assert min(seen.values()) > 300 * 3 / len(POOL) / 2  # roughly uniform
+
+
+def test_without_shuffle_the_items_keep_pool_order():
+    for seed in range(20):
+        ids = sample(POOL, 4, {"mirrors": 1}, random.Random(seed), shuffle=False)
+        assert ids == sorted(ids) and 8 in ids
+
+
+def test_with_shuffle_the_order_changes_between_attempts():
+    orders = {tuple(sample(POOL, 8, {}, random.Random(seed))) for seed in range(20)}
+    assert len(orders) > 10
+
+
+@pytest.mark.parametrize(("count", "quotas", "message"), [
+    (9, {}, "The exam pool has 8 active items; the exam needs 9."),
+    (0, {}, "An exam needs at least one item."),
+    (3, {"mirrors": 2}, "Section 'mirrors' has 1 exam items; its quota is 2."),
+    (2, {"shoes": 2, "towels": 1}, "The section quotas add up to 3, more than the 2 items"),
+    (4, {"gloves": 1}, "Section 'gloves' has 0 exam items; its quota is 1."),
+])
+def test_impossible_settings_are_refused_with_the_reason(count, quotas, message):
+    assert any(message in problem for problem in sampling_problems(POOL, count, quotas))
+    with pytest.raises(SamplingError, match=message.split(";")[0][:30]):
+        sample(POOL, count, quotas, random.Random(1))
+
+
+def test_an_item_on_two_sections_counts_for_both_quotas():
+    pool = [PoolItem(1, ("a", "b")), PoolItem(2, ("c",)), PoolItem(3, ("c",))]
+    for seed in range(20):
+        assert sorted(sample(pool, 2, {"a": 1, "b": 1}, random.Random(seed)))[0] == 1
