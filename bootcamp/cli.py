@@ -77,7 +77,14 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     accounts = seed_demo()
     click.echo("Demo accounts (passwords are new on every run):")
     for account in accounts:
-        click.echo(f"  {account.role:<10} {account.email:<28} {account.password}")
+        if not account.status:
+            click.echo(f"  {account.role:<10} {account.email:<28} {account.password}")
+    exam_trainees = [account for account in accounts if account.status]
+    if exam_trainees:
+        click.echo("Trainees who took the clothing-tagging exam:")
+    for account in exam_trainees:
+        click.echo(f"  {account.role:<10} {account.email:<28} {account.password}"
+                   f"  ({account.status.replace('_', ' ')})")
     if no_serve:
         return
     click.echo(f"Serving Bootcamp on http://{host}:{port}/  (Ctrl+C stops it)")
@@ -87,8 +94,10 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 def register_commands(app: Flask) -> None:
     """Attach Bootcamp's commands to `flask --app bootcamp` and to `bootcamp`."""
     from courses.cli import courses_cli, items_cli
+    from exams.cli import exams_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
     app.cli.add_command(items_cli)
+    app.cli.add_command(exams_cli)

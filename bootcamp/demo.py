@@ -1,9 +1,12 @@
-"""Demo data for `bootcamp demo`: a migrated database, one account per role, example courses."""
+"""Demo data for `bootcamp demo`: a migrated database, one account per role, example courses,
+and three trainees who took the clothing-tagging exam (qualified, needs refresh, failed)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from flask_migrate import upgrade
 
@@ -18,6 +21,13 @@ DEMO_ACCOUNTS = [
     ("instructor@example.com", "Ivan Instructor", Role.INSTRUCTOR),
     ("admin@example.com", "Ada Admin", Role.ADMIN),
 ]
+EXAM_COURSE = "clothing-tagging"
+# Trainees who took the exam of EXAM_COURSE, each ending in the status named.
+EXAM_TRAINEES = [
+    ("qualified@example.com", "Quinn Qualified", "qualified"),
+    ("refresh@example.com", "Rhea Refresh", "needs_refresh"),
+    ("failed@example.com", "Fred Failed", "failed"),
+]
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class DemoAccount:
     email: str
     password: str
     role: str
+    status: str = ""  # for the exam trainees: their qualification in EXAM_COURSE
 
 
 def seed_demo() -> list[DemoAccount]:
@@ -33,20 +44,28 @@ def seed_demo() -> list[DemoAccount]:
     accounts = []
     users = {}
     for email, name, role in DEMO_ACCOUNTS:
-        password = "demo-" + secrets.token_urlsafe(9)
-        user = find_user(email)
-        if user is None:
-            user = create_user(email, password, name, role)
-        else:
-            user.password_hash = hash_password(password)
-            user.session_token = new_session_token()
-            user.role = role
+        user, password = _account(email, name, role)
         users[role] = user
         accounts.append(DemoAccount(email, password, role.value))
     load_examples()
     _trainee_history(users[Role.TRAINEE])
     db.session.commit()
+    accounts += _exam_trainees()
+    db.session.commit()
     return accounts
+
+
+def _account(email: str, name: str, role: Role) -> tuple[User, str]:
+    """The demo account, created or with a new password and session; (user, password)."""
+    password = "demo-" + secrets.token_urlsafe(9)
+    user = find_user(email)
+    if user is None:
+        user = create_user(email, password, name, role)
+    else:
+        user.password_hash = hash_password(password)
+        user.session_token = new_session_token()
+        user.role = role
+    return user, password
 
 
 def load_examples() -> None:
@@ -70,3 +89,91 @@ def _trainee_history(trainee: User) -> None:
     version = manuals.version_by_number(course, 2)
     if version is not None:
         manuals.record_opened(trainee, course, version)
+
+
+def _exam_trainees() -> list[DemoAccount]:
+    """Three trainees who took the EXAM_COURSE exam through the real services (once: a second
+    run only gives them new passwords), each committed on its own."""
+    from courses.models import EnrollmentSource
+    from courses.services import catalog, enrolment
+    from exams.services import qualifications
+
+    course = catalog.find_course(EXAM_COURSE)
+    if course is None:
+        return []
+    accounts = []
+    history = {"qualified": _qualify, "needs_refresh": _qualify_then_refresh,
+               "failed": _fail_every_attempt}
+    for email, name, status in EXAM_TRAINEES:
+        user, password = _account(email, name, Role.TRAINEE)
+        db.session.flush()
+        if qualifications.qualification_of(user.id, course.id) is None:
+            enrolment.enrol(user, course, EnrollmentSource.SELF)
+            history[status](user, course)
+        db.session.commit()
+        accounts.append(DemoAccount(email, password, Role.TRAINEE.value,
+                                    str(qualifications.status_of(user.id, course.id))))
+    return accounts
+
+
+def _answers(attempt, *, right: bool) -> None:
+    """Save an answer to every item of the attempt: the gold, or a wrong one."""
+    from courses.models import Item
+    from exams.services import attempts
+
+    for response in attempt.responses:
+        item = db.session.get(Item, response.item_id)
+        answer = item.gold if right else _wrong_answer(item.kind, item.spec, item.gold)
+        attempts.save_answer(attempt, response.position, answer, 1, now=attempt.started_at)
+
+
+def _wrong_answer(kind: str, spec: dict, gold: Any) -> Any:
+    """A well-formed answer that misses (the demo course has choice and labels items)."""
+    options = list(spec.get("options", []))
+    if kind == "choice":
+        return next(option for option in options if option != gold)
+    if kind == "labels":
+        return [option for option in options if option not in gold] or options[:1]
+    return None  # other kinds: left unanswered
+
+
+def _qualify(user: User, course, pin_version=None) -> None:
+    from exams.services import attempts
+
+    attempt = attempts.start(user, course)
+    _answers(attempt, right=True)
+    if pin_version is not None:
+        attempt.manual_version_id = pin_version.id
+    attempts.submit(attempt)
+
+
+def _qualify_then_refresh(user: User, course) -> None:
+    """Qualified under the version before the latest; the latest's material change then asks
+    for a refresh exam (as publishing it would have)."""
+    from courses.services import manuals
+    from exams.services import qualifications
+
+    latest = manuals.latest_version(course)
+    earlier = manuals.version_by_number(course, latest.number - 1) if latest else None
+    if earlier is None or not latest.material_sections:
+        return _qualify(user, course)
+    _qualify(user, course, pin_version=earlier)
+    qualifications.require_refresh(course, latest)
+
+
+def _fail_every_attempt(user: User, course) -> None:
+    """Every attempt answered wrongly, days apart so that the retry delay has passed."""
+    from bootcamp.types import utcnow
+    from exams.services import attempts, qualifications
+    from exams.services.settings import settings_for
+
+    rules = settings_for(course)
+    allowed, delay = rules.attempts_allowed or 1, timedelta(seconds=rules.retry_delay_seconds)
+    started = utcnow() - (delay + timedelta(hours=1)) * allowed
+    for _ in range(allowed):
+        attempt = attempts.start(user, course, now=started)
+        _answers(attempt, right=False)
+        attempts.submit(attempt, now=started + timedelta(minutes=10))
+        started += delay + timedelta(hours=1)
+        if qualifications.status_of(user.id, course.id) == qualifications.Status.FAILED:
+            break

@@ -38,8 +38,11 @@ class ExamSettings(db.Model):
     shuffle: Mapped[bool] = mapped_column(default=True)
     pass_mark: Mapped[float] = mapped_column(Float, default=0.8)  # share of the points
     critical_rule: Mapped[bool] = mapped_column(default=True)  # a critical miss fails
-    time_limit_seconds: Mapped[int | None] = mapped_column(Integer, default=1800)
-    attempts_allowed: Mapped[int | None] = mapped_column(Integer, default=3)  # None: unlimited
+    # No column defaults on the nullable rules: the ORM leaves a None out of the INSERT when a
+    # default exists, so "no time limit" or "unlimited attempts" would be stored as the default.
+    # settings_for() fills every rule from ExamRules instead.
+    time_limit_seconds: Mapped[int | None] = mapped_column(Integer)  # None: no time limit
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
     retry_delay_seconds: Mapped[int] = mapped_column(Integer, default=24 * 3600)
     validity_days: Mapped[int | None] = mapped_column(Integer)  # None: never expires
     refresh_item_count: Mapped[int] = mapped_column(Integer, default=5)

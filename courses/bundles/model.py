@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 STATUSES = ("draft", "open", "archived")
 COURSE_KEYS = ("slug", "title", "code_name", "description", "qualifies_for",
-               "estimated_minutes", "status")
+               "estimated_minutes", "status", "exam")
 VERSION_KEYS = ("version", "published_at", "changelog", "material")
 LIMITS = {"title": 200, "code_name": 100, "qualifies_for": 300}
 MAX_MINUTES = 10_000
@@ -58,6 +58,40 @@ class ErrorList(list[BundleError]):
 
 
 @dataclass(frozen=True)
+class ExamSpec:
+    """course.yaml's `exam:` block: the course's exam rules, in the units exams store them.
+
+    Plain data, because courses never import exams: the fields are named like
+    exams.services.settings.ExamRules, and as_rules() / from_rules() convert to and from the
+    plain dict that the bundle hooks (courses.signals.bundle_imported and
+    courses.services.bundles.provide_exam_settings) pass across.
+    """
+
+    item_count: int = 10
+    quotas: tuple[tuple[str, int], ...] = ()  # (section id, items), sorted by section id
+    shuffle: bool = True
+    pass_mark: float = 0.8
+    critical_rule: bool = True
+    time_limit_seconds: int | None = 1800
+    attempts_allowed: int | None = 3
+    retry_delay_seconds: int = 24 * 3600
+    validity_days: int | None = None
+    refresh_item_count: int = 5
+    refresh_grace_days: int = 14
+
+    def as_rules(self) -> dict:
+        """The ExamRules fields, with quotas as a dict."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {**values, "quotas": dict(self.quotas)}
+
+    @classmethod
+    def from_rules(cls, rules: dict) -> ExamSpec:
+        values = {name: rules[name] for name in cls.__dataclass_fields__ if name in rules}
+        quotas = tuple(sorted((str(k), int(v)) for k, v in (rules.get("quotas") or {}).items()))
+        return cls(**{**values, "quotas": quotas})
+
+
+@dataclass(frozen=True)
 class CourseSpec:
     """What course.yaml says about a course."""
 
@@ -68,6 +102,7 @@ class CourseSpec:
     qualifies_for: str
     estimated_minutes: int | None
     status: str
+    exam: ExamSpec | None = None  # None: the bundle sets no exam rules
 
 
 @dataclass(frozen=True)

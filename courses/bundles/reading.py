@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yaml.nodes import ScalarNode, SequenceNode
 
+from courses.bundles.exam_block import read_exam
 from courses.bundles.model import (
     COURSE_KEYS,
     MAX_MEDIA_BYTES,
@@ -90,8 +91,13 @@ def _read_text(root: Path, rel: str, errors: ErrorList,
 # course.yaml
 
 
-def _read_course(root: Path, errors: ErrorList) -> CourseSpec | None:
-    """course.yaml, with defaults for optional keys; None when it cannot be parsed at all."""
+def _read_course(root: Path, errors: ErrorList,
+                 sections: set[str] | None = None) -> CourseSpec | None:
+    """course.yaml, with defaults for optional keys; None when it cannot be parsed at all.
+
+    `sections`: the latest manual version's section ids, which exam quotas must name (None
+    when the manual has errors of its own, so that quotas are not checked against it).
+    """
     text = _read_text(root, "course.yaml", errors)
     if text is None:
         return None
@@ -119,6 +125,7 @@ def _read_course(root: Path, errors: ErrorList) -> CourseSpec | None:
         qualifies_for=line_value(doc, "qualifies_for", errors) or "",
         estimated_minutes=minutes,
         status=status,
+        exam=read_exam(doc, errors, sections),
     )
 
 
@@ -364,9 +371,9 @@ def read_bundle(root: Path) -> Bundle:
     if not root.is_dir():
         problem = "is not a folder" if root.exists() else "does not exist"
         raise BundleInvalid([BundleError(".", 1, f"bundle folder {root} {problem}")])
-    course = _read_course(root, errors)
     media, present = _read_media(root, errors)
     versions = _read_manual(root, present, errors)
+    course = _read_course(root, errors, _latest_sections(versions, errors))
     items = _read_text(root, "items.jsonl", errors, "file is missing (an empty file is fine)")
     if items is not None:
         items = normalise_items(items)
@@ -376,18 +383,22 @@ def read_bundle(root: Path) -> Bundle:
     return Bundle(course, versions, media, items)
 
 
+def _latest_sections(versions: tuple[ManualVersionSpec, ...],
+                     errors: ErrorList) -> set[str] | None:
+    """The section ids of the latest manual version; None when a manual file has errors.
+
+    Then sections are not checked: the latest version may be the one that could not be read,
+    and naming its sections unknown would only add confusion.
+    """
+    if any(error.file.startswith("manual/") for error in errors):
+        return None
+    return {s.id for s in render_manual(versions[-1].markdown).sections} if versions else set()
+
+
 def _check_items(text: str, media: set[str], versions: tuple[ManualVersionSpec, ...],
                  errors: ErrorList) -> None:
-    """Every gold item checked: its media in media/, its sections in the latest manual.
-
-    When a manual file has errors, sections are not checked: the latest version may be the one
-    that could not be read, and naming its sections unknown would only add confusion.
-    """
-    manual_ok = not any(error.file.startswith("manual/") for error in errors)
-    sections = None
-    if manual_ok:
-        sections = {s.id for s in render_manual(versions[-1].markdown).sections} if versions \
-            else set()
+    """Every gold item checked: its media in media/, its sections in the latest manual."""
+    sections = _latest_sections(versions, errors)
     try:
         load_items(text, media=media, sections=sections)
     except ImportInvalid as invalid:

@@ -16,6 +16,7 @@ import yaml
 from courses.bundles.model import (
     Bundle,
     CourseSpec,
+    ExamSpec,
     ManualVersionSpec,
     format_timestamp,
     media_path_problem,
@@ -96,7 +97,44 @@ def _course_yaml(course: CourseSpec) -> str:
         f"estimated_minutes: {'null' if minutes is None else int(minutes)}",
         f"status: {yaml_scalar(normalise_line(course.status))}",
     ]
+    if course.exam is not None:
+        lines += _exam_lines(course.exam)
     return "\n".join(lines) + "\n"
+
+
+def _decimal(value: float) -> str:
+    """A number as YAML reads it back exactly: 30, 1.5, 0.8 (never 1e-05)."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = f"{value:.17f}".rstrip("0")
+    return text
+
+
+def _optional(value: int | float | None, scale: int = 1) -> str:
+    return "null" if value is None else _decimal(value / scale)
+
+
+def _exam_lines(exam: ExamSpec) -> list[str]:
+    """The `exam:` block with every key, in the documented order (docs/course-bundles.md)."""
+    quotas = sorted(exam.quotas)
+    return [
+        "exam:",
+        f"  items: {int(exam.item_count)}",
+        *(["  quotas:", *(f"    {yaml_scalar(s)}: {int(n)}" for s, n in quotas)]
+          if quotas else ["  quotas: {}"]),
+        f"  shuffle: {'true' if exam.shuffle else 'false'}",
+        f"  pass_mark: {repr(float(exam.pass_mark))}",
+        f"  critical_rule: {'true' if exam.critical_rule else 'false'}",
+        f"  time_limit_minutes: {_optional(exam.time_limit_seconds, 60)}",
+        f"  attempts: {_optional(exam.attempts_allowed)}",
+        f"  retry_delay_hours: {_decimal(exam.retry_delay_seconds / 3600)}",
+        f"  validity_days: {_optional(exam.validity_days)}",
+        "  refresh:",
+        f"    items: {int(exam.refresh_item_count)}",
+        f"    grace_days: {int(exam.refresh_grace_days)}",
+    ]
 
 
 def _version_file(version: ManualVersionSpec) -> str:

@@ -76,22 +76,32 @@ def parse_mapping(text: str, doc: YamlMapping, allowed: tuple[str, ...],
     if not isinstance(root, MappingNode):
         errors.add(doc.file, doc.line(root), 'must be YAML keys and values, like "slug: ..."')
         return False
-    for key, value in root.value:
+    fill_mapping(root, doc, allowed, errors)
+    return True
+
+
+def fill_mapping(node: MappingNode, doc: YamlMapping, allowed: tuple[str, ...],
+                 errors: ErrorList, prefix: str = "") -> None:
+    """Fill doc.nodes from a mapping node; report duplicate and unknown keys.
+
+    `prefix` names a nested mapping in messages ("exam." for the keys under `exam:`).
+    """
+    for key, value in node.value:
         name = key.value if isinstance(key, ScalarNode) else None
         if name in doc.nodes:
-            errors.add(doc.file, doc.line(key), f'key "{name}" appears twice')
+            errors.add(doc.file, doc.line(key), f'key "{prefix}{name}" appears twice')
         elif name in allowed:
             doc.nodes[name] = value
             doc.key_lines[name] = doc.line(key)
         else:
-            errors.add(doc.file, doc.line(key), _unknown_key(str(name), allowed))
-    return True
+            errors.add(doc.file, doc.line(key), _unknown_key(str(name), allowed, prefix))
 
 
-def _unknown_key(name: str, allowed: tuple[str, ...]) -> str:
+def _unknown_key(name: str, allowed: tuple[str, ...], prefix: str = "") -> str:
     close = difflib.get_close_matches(name, allowed, n=1)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
-    return f'unknown key "{name}"; {hint}allowed keys: {", ".join(allowed)}'
+    hint = f'did you mean "{prefix}{close[0]}"? ' if close else ""
+    where = f" under {prefix.rstrip('.')}" if prefix else ""
+    return f'unknown key "{prefix}{name}"; {hint}allowed keys{where}: {", ".join(allowed)}'
 
 
 def is_null(node: Node | None) -> bool:

@@ -7,6 +7,7 @@ checks a bundle against what is already stored, then writes it in one transactio
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from courses.bundles import (
     BundleError,
     BundleInvalid,
     CourseSpec,
+    ExamSpec,
     ManualVersionSpec,
     read_bundle,
     write_bundle,
@@ -27,7 +29,25 @@ from courses.bundles import (
 from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
 from courses.services import catalog, items, manuals
-from courses.signals import manual_published
+from courses.signals import bundle_imported, manual_published
+
+# The exam rules export writes into course.yaml's `exam:` block. Exams registers the provider
+# (exams/bundle_hooks.py): courses never import exams. It returns the fields of
+# exams.services.settings.ExamRules as a dict, or None when the course has no stored rules.
+ExamSettingsProvider = Callable[[Course], "dict | None"]
+_exam_settings_provider: ExamSettingsProvider | None = None
+
+
+def provide_exam_settings(provider: ExamSettingsProvider) -> ExamSettingsProvider:
+    """Register the function export asks for a course's exam rules (usable as a decorator)."""
+    global _exam_settings_provider
+    _exam_settings_provider = provider
+    return provider
+
+
+def _exam_spec(course: Course) -> ExamSpec | None:
+    rules = _exam_settings_provider(course) if _exam_settings_provider else None
+    return None if rules is None else ExamSpec.from_rules(rules)
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,8 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
     db.session.flush()
     changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
                                  reason="bundle import")
+    exam = bundle.course.exam
+    bundle_imported.send(course, exam=None if exam is None else exam.as_rules(), actor=actor)
     for version in published:  # after the items: a refresh exam draws from the new bank
         manual_published.send(course, version=version)
     if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing
@@ -135,6 +157,7 @@ def export_bundle(course: Course, root: Path) -> None:
             slug=course.slug, title=course.title, code_name=course.code_name,
             description=course.description, qualifies_for=course.qualifies_for,
             estimated_minutes=course.estimated_minutes, status=course.status.value,
+            exam=_exam_spec(course),
         ),
         versions=tuple(_spec_of(v) for v in manuals.published_versions(course)),
         media={m.path: m.content for m in media},

@@ -4,5 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("exams", __name__)
 
-from exams import models  # noqa: E402, F401  (the tables)
+from exams import bundle_hooks, models  # noqa: E402, F401  (bundle hooks, the tables)
 from exams.services import qualifications, regrading  # noqa: E402, F401  (signal receivers)
+from exams.views import manage, taking  # noqa: E402, F401  (instructor, trainee routes)

@@ -13,9 +13,13 @@ from bootcamp.users.models import Role
 def world(app, make_user):
     """One of everything a URL can name: a user, an open course with two versions, a cohort,
     a practice item."""
+    from sqlalchemy import select
+
     from bootcamp.extensions import db
-    from courses.models import CourseStatus, MediaFile
+    from bootcamp.users.models import User
+    from courses.models import CourseStatus, Item, MediaFile
     from courses.services import catalog, enrolment, items, manuals
+    from exams.services import disputes
 
     author = make_user(Role.INSTRUCTOR)
     target = make_user(Role.TRAINEE)
@@ -34,8 +38,26 @@ def world(app, make_user):
             "spec": {"options": ["one", "two"]}, "gold": "two", "explanation": "",
             "sections": ["rules"], "critical": False, "pools": ["practice"]}], author, "world")
         cohort = enrolment.create_cohort(course, "Cohort", date(2026, 1, 1), None, author)
+        item = db.session.scalar(select(Item).where(Item.key == "q1"))
+        dispute = disputes.open_dispute(db.session.get(User, target.id), item, "one", "Why?")
+        attempt = _graded_exam_attempt(course, author, db.session.get(User, target.id))
         db.session.commit()
         token = enrolment.make_invite_token(app.config["SECRET_KEY"], cohort, 1)
         return {"user_id": target.id, "slug": course.slug, "cohort_id": cohort.id,
                 "number": 1, "name": "a.png", "token": token, "module": "rules",
-                "item_key": "q1", "key": "q1"}
+                "item_key": "q1", "key": "q1",
+                "dispute_id": dispute.id, "attempt_id": attempt.id, "position": 1}
+
+
+def _graded_exam_attempt(course, author, trainee):
+    """A one-item exam and the target trainee's graded attempt (for the exam pages)."""
+    from courses.services import items
+    from exams.services import attempts, settings
+
+    items.upsert_items(course, [{
+        "id": "e1", "kind": "choice", "prompt": "Exam?", "media": None,
+        "spec": {"options": ["one", "two"]}, "gold": "one", "explanation": "",
+        "sections": ["rules"], "critical": False, "pools": ["exam"]}], author, "world-exam")
+    settings.save_settings(course, settings.ExamRules(item_count=1), author)
+    attempt = attempts.start(trainee, course)
+    return attempts.submit(attempt)

@@ -81,6 +81,29 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.cohort"): STAFF,
     ("POST", "courses.invite_link"): STAFF,
     ("POST", "courses.invite_emails"): STAFF,
+    # Exams, the instructor side: settings, qualifications, disputes (forms posted empty
+    # re-render with errors). A trainee disputes a practice item: sent back to the item.
+    ("GET", "exams.settings"): STAFF,
+    ("POST", "exams.settings"): STAFF,
+    ("GET", "exams.qualifications"): STAFF,
+    ("GET", "exams.qualification"): STAFF,
+    ("POST", "exams.revoke"): STAFF,
+    ("POST", "exams.reinstate"): STAFF,
+    ("GET", "exams.disputes"): STAFF,
+    ("GET", "exams.dispute"): STAFF,
+    ("POST", "exams.resolve_dispute"): STAFF,
+    ("POST", "exams.dispute_practice_item"): MEMBERS_REDIRECT,
+    # Exams, the trainee side. The world's attempt is another trainee's, graded: its owner only
+    # takes it (404 for everyone else) and staff may read its result. Autosave is a JSON PUT
+    # whose CSRF token comes in a header: without one it is refused (401 when logged out).
+    ("GET", "exams.overview"): ENROLLED_OR_STAFF,
+    ("POST", "exams.start"): MEMBERS_REDIRECT,  # to the attempt, or back with why not
+    ("GET", "exams.take"): (LOGIN, 404, 404, 404),
+    ("PUT", "exams.save_answer"): (401, 400, 400, 400),
+    ("POST", "exams.submit"): (LOGIN, 404, 404, 404),
+    ("GET", "exams.result"): (LOGIN, 404, 200, 200),
+    ("POST", "exams.dispute_exam_item"): (LOGIN, 404, 404, 404),
+    ("GET", "exams.attempt_media"): (LOGIN, 404, 404, 404),
 }
 
 

@@ -71,6 +71,48 @@ def test_demo_creates_one_account_per_role_and_prints_passwords(app):
     assert again.exit_code == 0  # running the demo twice is fine
 
 
+def test_demo_shows_a_qualified_a_needs_refresh_and_a_failed_trainee(app):
+    from courses.models import Course
+    from exams.models import Attempt, Qualification, QualificationChange
+
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    expected = {"qualified@example.com": "qualified", "refresh@example.com": "needs refresh",
+                "failed@example.com": "failed"}
+    for email, status in expected.items():
+        line = next(line for line in result.output.splitlines() if email in line)
+        assert line.split()[:2] == ["trainee", email] and line.endswith(f"({status})"), line
+        password = line.split()[2]
+        assert find(app, email).role is Role.TRAINEE
+        assert log_in(app.test_client(), email, password).status_code == 302
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "clothing-tagging"))
+        rows = {user.email: qualification for qualification, user in db.session.execute(
+            select(Qualification, User).join(User, User.id == Qualification.user_id)
+            .where(Qualification.course_id == course.id))}
+        assert {email: str(rows[email].status) for email in expected} == {
+            "qualified@example.com": "qualified", "refresh@example.com": "needs_refresh",
+            "failed@example.com": "failed"}
+        refresh = rows["refresh@example.com"]
+        assert refresh.refresh_sections and refresh.refresh_due_at is not None
+        failed_attempts = db.session.scalars(select(Attempt).where(
+            Attempt.user_id == rows["failed@example.com"].user_id)).all()
+        assert len(failed_attempts) == 2 and not any(a.passed for a in failed_attempts)
+        passed = db.session.get(Attempt, rows["qualified@example.com"].attempt_id)
+        assert passed.passed and passed.score == 1.0 and passed.closed_by == "trainee"
+        history = db.session.scalars(select(QualificationChange.to_status).where(
+            QualificationChange.qualification_id == refresh.id)
+            .order_by(QualificationChange.id)).all()
+        assert history[-2:] == ["qualified", "needs_refresh"]
+        counts = {email: len(db.session.scalars(select(Attempt).where(
+            Attempt.user_id == rows[email].user_id)).all()) for email in expected}
+    again = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():  # a second run keeps their history and adds no attempts
+        assert {email: len(db.session.scalars(select(Attempt).where(
+            Attempt.user_id == rows[email].user_id)).all()) for email in expected} == counts
+
+
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A URL to a database with no tables at all."""

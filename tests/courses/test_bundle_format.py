@@ -558,7 +558,7 @@ def test_course_yaml_must_be_a_mapping(tmp_path: Path) -> None:
 
 def test_unknown_and_duplicate_keys(tmp_path: Path) -> None:
     text = COURSE_YAML + "titel: Typo\ncolour: red\nslug: again\n"
-    keys = "slug, title, code_name, description, qualifies_for, estimated_minutes, status"
+    keys = "slug, title, code_name, description, qualifies_for, estimated_minutes, status, exam"
     assert course_errors(tmp_path, text) == [
         f'course.yaml:11: unknown key "titel"; did you mean "title"? allowed keys: {keys}',
         f'course.yaml:12: unknown key "colour"; allowed keys: {keys}',

@@ -29,6 +29,9 @@ START_TIMEOUT = 30.0  # seconds for the demo to migrate, seed and answer on its 
 STOP_TIMEOUT = 10.0
 # "  admin      admin@example.com            demo-XXXX"
 ACCOUNT_LINE = re.compile(r"^\s+(?P<role>\w+)\s+(?P<email>\S+@\S+)\s+(?P<password>demo-\S+)\s*$")
+# "  trainee    failed@example.com           demo-XXXX  (failed)", under the role accounts
+EXAM_TRAINEE_LINE = re.compile(
+    r"^\s+trainee\s+(?P<email>\S+@\S+)\s+(?P<password>demo-\S+)\s+\((?P<status>[\w ]+)\)$")
 
 
 def free_port() -> int:
@@ -69,6 +72,15 @@ class Demo:
             match = ACCOUNT_LINE.match(line)
             if match:
                 found[match["role"]] = (match["email"], match["password"])
+        return found
+
+    def exam_trainees(self) -> dict[str, tuple[str, str]]:
+        """Status -> (email, password) of the trainees who took the clothing-tagging exam."""
+        found = {}
+        for line in self.lines:
+            match = EXAM_TRAINEE_LINE.match(line)
+            if match:
+                found[match["status"]] = (match["email"], match["password"])
         return found
 
     def read_output(self) -> None:
@@ -172,4 +184,22 @@ def test_the_demo_admin_sees_the_demo_accounts(demo: Demo, new_page, browser_err
         )
         expect(row).to_have_count(1)
         expect(row.get_by_role("combobox", name=f"Role of {account_email}")).to_have_value(role)
+    assert browser_errors == []
+
+
+@pytest.mark.parametrize(("status", "label", "name"), [
+    ("qualified", "Qualified", "Quinn Qualified"),
+    ("needs refresh", "Needs a refresh", "Rhea Refresh"),
+    ("failed", "Not qualified: no attempts left", "Fred Failed"),
+])
+def test_the_demo_trainees_who_took_the_exam_see_their_status(
+        demo: Demo, new_page, browser_errors, status, label, name):
+    trainees = demo.exam_trainees()
+    assert set(trainees) == {"qualified", "needs refresh", "failed"}, demo.output
+    email, password = trainees[status]
+    page: Page = new_page(demo.base_url)
+    log_in(page, email, password)
+    expect_dashboard(page, name)
+    page.goto("/courses/clothing-tagging")
+    expect(page.get_by_role("main")).to_contain_text(f"Your qualification: {label}")
     assert browser_errors == []

@@ -1,10 +1,13 @@
 // Starts the annotation widget of every `.widget[data-kind]` on the page.
 //
 // Markup (rendered by the server; without JavaScript the fallback paragraph stays visible):
-//   <div class="widget" data-kind="boxes|points|spans" data-spec='{...}' data-media="/…/file.png">
-//     <input type="hidden" name="answer" value='[...]'>
+//   <div class="widget" data-kind="boxes|points|spans" data-spec='{...}' data-media="/…/file.png"
+//        data-answer-field="answer-json">
+//     <input type="hidden" name="answer" id="answer-json" value='[...]'>
 //     <p class="widget-fallback">This task needs JavaScript to draw on the image.</p>
 //   </div>
+// data-answer-field is the id of the hidden input (several widgets can share a page, each with
+// its own field); without it the widget's own hidden input is used.
 // Each kind's module exports mount(root, {spec, mediaUrl, input}); it starts from the answer
 // in the hidden input and writes the whole answer JSON back into it after every change (and
 // fires "change" on it), so a plain form post sends it. Shapes: docs/scoring.md.
@@ -16,7 +19,10 @@ async function start(root) {
     const path = MODULES[root.dataset.kind];
     if (!path) throw new Error(`unknown kind “${root.dataset.kind}”`);
     const spec = JSON.parse(root.dataset.spec || "{}");
-    const input = root.querySelector("input[name=answer]");
+    const named = root.dataset.answerField;
+    const input = (named && document.getElementById(named))
+      || root.querySelector("input[type=hidden]");
+    if (!input) throw new Error("the answer field is missing");
     const { mount } = await import(path);
     mount(root, { spec, mediaUrl: root.dataset.media || "", input });
     if (fallback) fallback.hidden = true;

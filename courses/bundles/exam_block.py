@@ -1,0 +1,197 @@
+"""course.yaml's optional `exam:` block: the course's exam rules, read with file:line errors.
+
+Pure logic: no Flask, no database. The ranges are those of
+exams.services.settings.rule_problems (courses never import exams, so they are repeated here;
+tests/courses/test_bundle_exam.py checks that both agree). Units are the ones instructors
+think in (minutes, hours, days); ExamSpec keeps seconds, like the exam settings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from courses.bundles.model import ErrorList, ExamSpec, normalise_line
+from courses.bundles.yaml_doc import YamlMapping, fill_mapping, is_null
+
+EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "time_limit_minutes",
+             "attempts", "retry_delay_hours", "validity_days", "refresh")
+REFRESH_KEYS = ("items", "grace_days")
+
+# (low, high) for each number, as rule_problems checks them (in the block's units).
+ITEMS = (1, 500)
+TIME_LIMIT_MINUTES = (1, 24 * 60)
+ATTEMPTS = (1, 100)
+RETRY_DELAY_HOURS = (0, 365 * 24)
+VALIDITY_DAYS = (1, 3650)
+REFRESH_ITEMS = (1, 500)
+GRACE_DAYS = (0, 365)
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+_NUMBER = re.compile(r"-?((0|[1-9][0-9]*)(\.[0-9]+)?|\.[0-9]+)")
+_MISSING = object()
+
+
+class _Reader:
+    """Values of one mapping of the block, each checked and reported at its key's line."""
+
+    def __init__(self, doc: YamlMapping, prefix: str, errors: ErrorList):
+        self.doc, self.prefix, self.errors = doc, prefix, errors
+
+    def _node(self, key: str) -> Node | object:
+        return self.doc.nodes.get(key, _MISSING)
+
+    def report(self, key: str, message: str) -> None:
+        self.errors.add(self.doc.file, self.doc.at(key), f"{self.prefix}{key} {message}")
+
+    def whole(self, key: str, default: int | None, bounds: tuple[int, int], example: str,
+              nullable: bool = False) -> int | None:
+        """A whole number within bounds; null only where nullable; absent: the default."""
+        node = self._node(key)
+        if node is _MISSING:
+            return default
+        if nullable and is_null(node):
+            return None
+        if not (isinstance(node, ScalarNode) and node.tag == _INT
+                and _DECIMAL.fullmatch(node.value)):
+            also = " or null" if nullable else ""
+            self.report(key, f"must be a whole number{also}, like {example}")
+            return default
+        value = int(node.value)
+        if not bounds[0] <= value <= bounds[1]:
+            self.report(key, f"must be between {bounds[0]} and {bounds[1]}, not {value}")
+        return value
+
+    def number(self, key: str, default: float | None, example: str,
+               nullable: bool = False) -> float | None:
+        """A plain decimal number (1, 0.8, 1.5); null only where nullable; absent: default."""
+        node = self._node(key)
+        if node is _MISSING:
+            return default
+        if nullable and is_null(node):
+            return None
+        if not (isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT)
+                and _NUMBER.fullmatch(node.value) and math.isfinite(float(node.value))):
+            also = " or null" if nullable else ""
+            self.report(key, f"must be a number{also}, like {example}")
+            return default
+        return float(node.value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        node = self._node(key)
+        if node is _MISSING:
+            return default
+        if isinstance(node, ScalarNode) and node.tag == _BOOL \
+                and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        self.report(key, "must be true or false")
+        return default
+
+    def mapping(self, key: str, allowed: tuple[str, ...]) -> YamlMapping | None:
+        """A nested mapping (its keys checked); None when absent or null."""
+        node = self._node(key)
+        if node is _MISSING or is_null(node):
+            return None
+        if not isinstance(node, MappingNode):
+            self.report(key, f"must be keys and values, like {key}: {{...}}")
+            return None
+        nested = YamlMapping(self.doc.file, self.doc.first_line)
+        fill_mapping(node, nested, allowed, self.errors, f"{self.prefix}{key}.")
+        return nested
+
+
+def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamSpec | None:
+    """The `exam:` block of course.yaml; None when absent or null.
+
+    Absent keys take the defaults of ExamSpec. `sections` are the section ids of the latest
+    manual version, which quotas must name; None skips that check (the manual has errors).
+    """
+    node = doc.nodes.get("exam")
+    if is_null(node):
+        return None
+    if not isinstance(node, MappingNode):
+        errors.add(doc.file, doc.at("exam"),
+                   'exam must be keys and values on the lines below it, like "  items: 10"')
+        return None
+    exam = YamlMapping(doc.file, doc.first_line)
+    fill_mapping(node, exam, EXAM_KEYS, errors, "exam.")
+    read = _Reader(exam, "exam.", errors)
+    default = ExamSpec()
+    count = read.whole("items", default.item_count, ITEMS, "10")
+    minutes = read.number("time_limit_minutes", default.time_limit_seconds / 60, "30",
+                          nullable=True)
+    if minutes is not None and not TIME_LIMIT_MINUTES[0] <= minutes <= TIME_LIMIT_MINUTES[1]:
+        read.report("time_limit_minutes", f"must be between {TIME_LIMIT_MINUTES[0]} and "
+                                          f"{TIME_LIMIT_MINUTES[1]} (24 hours), or null")
+    hours = read.number("retry_delay_hours", default.retry_delay_seconds / 3600, "24")
+    if not RETRY_DELAY_HOURS[0] <= hours <= RETRY_DELAY_HOURS[1]:
+        read.report("retry_delay_hours", f"must be between {RETRY_DELAY_HOURS[0]} and "
+                                         f"{RETRY_DELAY_HOURS[1]} (365 days)")
+    pass_mark = read.number("pass_mark", default.pass_mark, "0.8")
+    if not 0 < pass_mark <= 1:
+        read.report("pass_mark", "must be a share of the points above 0 and at most 1, "
+                                 "like 0.8 for 80%")
+    refresh = read.mapping("refresh", REFRESH_KEYS)
+    refresh_read = _Reader(refresh or YamlMapping(doc.file, doc.first_line), "exam.refresh.",
+                           errors)
+    quotas = _quotas(read, count, sections)
+    return ExamSpec(
+        item_count=count,
+        quotas=quotas,
+        shuffle=read.flag("shuffle", default.shuffle),
+        pass_mark=pass_mark,
+        critical_rule=read.flag("critical_rule", default.critical_rule),
+        time_limit_seconds=None if minutes is None else round(minutes * 60),
+        attempts_allowed=read.whole("attempts", default.attempts_allowed, ATTEMPTS, "3",
+                                    nullable=True),
+        retry_delay_seconds=round(hours * 3600),
+        validity_days=read.whole("validity_days", default.validity_days, VALIDITY_DAYS, "365",
+                                 nullable=True),
+        refresh_item_count=refresh_read.whole("items", default.refresh_item_count,
+                                              REFRESH_ITEMS, "5"),
+        refresh_grace_days=refresh_read.whole("grace_days", default.refresh_grace_days,
+                                              GRACE_DAYS, "14"),
+    )
+
+
+def _quotas(read: _Reader, count: int, sections: set[str] | None) -> tuple[tuple[str, int], ...]:
+    """Section id -> at least that many items; each a section of the latest manual version."""
+    node = read.doc.nodes.get("quotas")
+    if is_null(node):
+        return ()
+    file = read.doc.file
+    if not isinstance(node, MappingNode):
+        read.report("quotas", "must map section ids to numbers of items, like "
+                              "{what-counts: 2, footwear: 1}")
+        return ()
+    quotas: dict[str, int] = {}
+    for key, value in node.value:
+        line = read.doc.line(key)
+        section = normalise_line(key.value) if isinstance(key, ScalarNode) else ""
+        if not section or "\n" in section:
+            read.errors.add(file, line, "exam.quotas must use section ids as keys")
+            continue
+        if section in quotas:
+            read.errors.add(file, line, f'exam.quotas: section "{section}" is listed twice')
+            continue
+        if not (isinstance(value, ScalarNode) and value.tag == _INT
+                and _DECIMAL.fullmatch(value.value) and int(value.value) >= 1):
+            read.errors.add(file, read.doc.line(value),
+                            f'exam.quotas: the quota of section "{section}" must be a whole '
+                            "number above 0, like 2")
+            continue
+        if sections is not None and section not in sections:
+            known = ", ".join(sorted(sections)) or "none"
+            read.errors.add(file, line,
+                            f'exam.quotas: "{section}" is not a section of the latest manual '
+                            f"version (its sections: {known})")
+        quotas[section] = int(value.value)
+    if count >= 1 and sum(quotas.values()) > count:
+        read.report("quotas", f"add up to {sum(quotas.values())} items, more than the "
+                              f"{count} items of the exam")
+    return tuple(sorted(quotas.items()))

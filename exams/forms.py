@@ -1,0 +1,116 @@
+"""Forms for the instructor side of exams: settings, qualification actions, disputes."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from exams.services.disputes import MAX_COMMENT
+
+QUOTA_LINE = re.compile(r"^\s*(?P<section>[^:\s][^:]*?)\s*:\s*(?P<count>\S+)\s*$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ExamSettingsForm(FlaskForm):
+    item_count = IntegerField(
+        "Number of items", validators=[InputRequired(), NumberRange(min=1, max=500)],
+        description="How many items each attempt draws from the exam pool.")
+    quotas = TextAreaField(
+        "Items per manual section (optional)", validators=[Length(max=10_000)],
+        description="One line per section: the section id, a colon and the least number of "
+                    "items on it, e.g. “what-counts: 3”. The rest are drawn from the whole pool.")
+    shuffle = BooleanField("Shuffle the order of the items for each attempt")
+    pass_mark = FloatField(
+        "Pass mark (% of the points)", validators=[InputRequired(), NumberRange(min=1, max=100)])
+    critical_rule = BooleanField(
+        "Any critical item answered wrong fails the exam, whatever the score")
+    time_limit_minutes = IntegerField(
+        "Time limit (minutes, empty for none)",
+        validators=[Optional(), NumberRange(min=1, max=1440)])
+    attempts_allowed = IntegerField(
+        "Attempts allowed (empty for unlimited)",
+        validators=[Optional(), NumberRange(min=1, max=100)])
+    retry_delay_hours = FloatField(
+        "Delay before a retry (hours, e.g. 0.5)",
+        validators=[InputRequired(), NumberRange(min=0, max=365 * 24)])
+    validity_days = IntegerField(
+        "Qualification valid for (days, empty for no expiry)",
+        validators=[Optional(), NumberRange(min=1, max=3650)])
+    refresh_item_count = IntegerField(
+        "Items in a refresh exam", validators=[InputRequired(), NumberRange(min=1, max=500)],
+        description="The short exam on the changed sections after a material manual change.")
+    refresh_grace_days = IntegerField(
+        "Days to take the refresh exam", validators=[InputRequired(), NumberRange(min=0, max=365)],
+        description="After this grace period, a qualification not refreshed expires.")
+
+
+def parse_quotas(text: str, known: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    """`section-id: N` lines -> ({section: N}, problems naming the line); blank lines skipped."""
+    quotas: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    listing = ", ".join(known) if known else None
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = QUOTA_LINE.match(line)
+        if match is None:
+            problems.append(f"Line {number}: write “section-id: number”, not “{line.strip()}”.")
+            continue
+        section, count = match["section"], match["count"]
+        if not count.isdigit() or int(count) < 1:
+            problems.append(f"Line {number}: the number of items for “{section}” must be a "
+                            f"whole number above 0, not “{count}”.")
+            continue
+        if section not in known:
+            where = (f"The latest manual's sections are: {listing}." if listing
+                     else "The course has no published manual yet.")
+            problems.append(f"Line {number}: there is no section “{section}”. {where}")
+            continue
+        if section in seen:
+            problems.append(f"Line {number}: section “{section}” is already on line "
+                            f"{seen[section]}.")
+            continue
+        seen[section] = number
+        quotas[section] = int(count)
+    return quotas, problems
+
+
+def quotas_text(quotas: dict[str, int] | None, order: list[str] = ()) -> str:
+    """The quotas as the form's lines, in manual order (the database may not keep key order)."""
+    rank = {section: n for n, section in enumerate(order)}
+    ordered = sorted((quotas or {}).items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    return "\n".join(f"{section}: {count}" for section, count in ordered)
+
+
+class ReasonForm(FlaskForm):
+    """Revoke or reinstate a qualification: the reason goes into its history and the audit log."""
+
+    reason = TextAreaField("Reason", filters=[_strip], validators=[
+        DataRequired(message="Give a reason: it is kept in the history and the trainee sees it."),
+        Length(max=1000)])
+
+
+class ResolveDisputeForm(FlaskForm):
+    action = RadioField("Decision", choices=[
+        SelectChoice("accept_alternative",
+                     "Accept the trainee's answer as another correct answer"),
+        SelectChoice("accept_correct", "Make the trainee's answer the gold (correct the gold)"),
+        SelectChoice("reject", "Reject: the gold stands"),
+    ], validators=[InputRequired(message="Choose a decision.")])
+    reply = TextAreaField("Reply to the trainee", filters=[_strip],
+                          validators=[Length(max=MAX_COMMENT)],
+                          description="Required when rejecting; the trainee sees it.")
+
+
+class DisputeForm(FlaskForm):
+    comment = TextAreaField("What is wrong with this item's correct answer?", filters=[_strip],
+                            validators=[DataRequired(message="Say what you think is wrong."),
+                                        Length(max=MAX_COMMENT)])

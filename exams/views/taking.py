@@ -1,0 +1,421 @@
+"""The trainee's side of exams: the rules, taking an attempt with autosave, and the result.
+
+Exam gold never reaches the browser: pages and JSON answers carry prompts, specs (options,
+labels, texts), media and the trainee's own answers, never an item's gold, alternatives,
+explanation or per-item grading details.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import MultiDict
+
+from bootcamp.auth.forms import ActionForm
+from bootcamp.extensions import csrf, db
+from bootcamp.types import utcnow
+from courses.models import Course, Item, MediaFile
+from courses.services import catalog, enrolment, practice
+from courses.views.access import viewable_course
+from courses.views.answers import parse_answer
+from courses.views.media import media_response
+from exams.models import Attempt, AttemptKind, DisputeStatus, Response
+from exams.services import attempts, disputes, notices, qualifications
+from exams.services.settings import readiness_problems, settings_for
+from exams.views import bp
+
+SWEEP_SECONDS = 30  # how often (per process and app) a request closes expired attempts
+MAX_SEQ = 2**62
+
+
+# --- The sweep: expired attempts and qualifications are closed on the next request. ---------
+
+_sweep_lock = threading.Lock()
+
+
+@bp.before_app_request
+def sweep_expired() -> None:
+    """At most every SWEEP_SECONDS per process: grade attempts past their deadline and expire
+    qualifications whose validity or grace period ended (the CLI does the same on a timer)."""
+    if request.endpoint in (None, "static"):
+        return
+    interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
+    state = current_app.extensions.setdefault("exam_sweep", {"last": None})
+    now = time.monotonic()
+    with _sweep_lock:
+        if state["last"] is not None and now - state["last"] < interval:
+            return
+        state["last"] = now
+    attempts.close_expired()
+    qualifications.expire_due()
+    db.session.commit()
+
+
+# --- Rules, as every exam page and the course home show them. --------------------------------
+
+def _duration(seconds: int | None) -> str:
+    """3600 -> "1 hour"; 90 -> "2 minutes" (rounded up); None/0 -> "no limit"."""
+    if not seconds:
+        return "none"
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'' if days == 1 else 's'}"
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def exam_rules(course: Course) -> dict[str, Any]:
+    """The course's exam rules in words, for the pages."""
+    settings = settings_for(course)
+    allowed = settings.attempts_allowed
+    validity = settings.validity_days
+    return {
+        "items": settings.item_count,
+        "pass_mark": f"{round(settings.pass_mark * 100)}%",
+        "time_limit": (_duration(settings.time_limit_seconds)
+                       if settings.time_limit_seconds else "no time limit"),
+        "attempts": f"{allowed}" if allowed is not None else "unlimited",
+        "retry_delay": ("none: you can retry at once" if not settings.retry_delay_seconds
+                        else _duration(settings.retry_delay_seconds)),
+        "validity": (f"{validity} day{'' if validity == 1 else 's'}" if validity
+                     else "does not expire"),
+        "critical_rule": settings.critical_rule,
+        "refresh_items": settings.refresh_item_count,
+        "refresh_grace": f"{settings.refresh_grace_days} days",
+    }
+
+
+def _status_label(status: qualifications.Status) -> str:
+    return qualifications.LABELS.get(status, str(status))
+
+
+@bp.app_template_global("exam_summary")
+def exam_summary(course: Course) -> dict[str, Any]:
+    """What the course home shows about the exam: the rules and, for a trainee, the status.
+
+    A template global, so the courses package shows the exam without importing exams.
+    """
+    summary: dict[str, Any] = {"rules": exam_rules(course),
+                               "ready": not readiness_problems(course, settings_for(course)),
+                               "url": url_for("exams.overview", slug=course.slug),
+                               "status": None, "status_label": None, "expires_at": None}
+    if current_user.is_authenticated and not catalog.is_staff(current_user):
+        status = qualifications.status_of(current_user.id, course.id)
+        record = qualifications.qualification_of(current_user.id, course.id)
+        summary.update(status=str(status), status_label=_status_label(status),
+                       expires_at=record.expires_at if record else None)
+    return summary
+
+
+# --- Helpers. ---------------------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str:
+    """UTC with milliseconds, as JavaScript's Date.parse reads it."""
+    if moment is None:
+        return ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    """The attempt, if it is the current user's; 404 for everyone else."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _enrolled(course: Course) -> bool:
+    return enrolment.enrollment_of(current_user.id, course.id) is not None
+
+
+def _section_titles(course: Course) -> dict[str, str]:
+    return practice.section_titles(course)
+
+
+def _answer_summary(item: Item, answer: Any) -> str:
+    """The trainee's answer in a few words (never compared with the gold)."""
+    if answer is None:
+        return "Not answered"
+    if item.kind == "choice":
+        return str(answer)
+    if item.kind == "labels":
+        return ", ".join(str(a) for a in answer) if answer else "Nothing ticked"
+    if not answer:
+        return "Nothing marked"
+    if item.kind == "spans":
+        text = (item.spec or {}).get("text", "")
+        parts = [f"{span.get('label')}: “{text[span.get('start', 0):span.get('end', 0)]}”"
+                 for span in answer if isinstance(span, dict)]
+        return "; ".join(parts) or "Nothing marked"
+    if item.kind == "boxes":
+        return f"{len(answer)} box{'' if len(answer) == 1 else 'es'} drawn"
+    if item.kind == "points":
+        return f"{len(answer)} {'person' if len(answer) == 1 else 'people'} marked"
+    return "Answered"
+
+
+# --- The exam page: rules, standing, past attempts, notices and disputes. ---------------------
+
+@bp.route("/courses/<slug>/exam")
+@login_required
+def overview(slug: str):
+    course = viewable_course(slug)
+    staff = catalog.is_staff(current_user)
+    if not staff and not _enrolled(course):
+        flash("Enrol in this course to take its exam.", "info")
+        return redirect(url_for("courses.home", slug=slug))
+    context: dict[str, Any] = {"course": course, "rules": exam_rules(course), "staff": staff,
+                               "form": ActionForm(), "now_iso": _iso(utcnow())}
+    if not staff:
+        current = attempts.open_attempt(current_user.id, course.id)
+        if current is not None and attempts.is_past_deadline(current, utcnow()):
+            attempts.close_if_expired(current)
+            db.session.commit()
+        standing = attempts.standing(current_user, course)
+        titles = _section_titles(course)
+        context.update(
+            standing=standing, status_label=_status_label(standing.status),
+            qualification=qualifications.qualification_of(current_user.id, course.id),
+            past=[a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open],
+            notices=notices.recent_notices(current_user.id, course.id),
+            disputes=_disputes_with_items(course),
+            retry_iso=_iso(standing.retry_at), section_titles=titles,
+            refresh=standing.kind == AttemptKind.REFRESH,
+        )
+    return render_template("exams/overview.html", **context)
+
+
+def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:
+    found = disputes.disputes_of(course, user=current_user)
+    return [(d, db.session.get(Item, d.item_id)) for d in found]
+
+
+@bp.route("/courses/<slug>/exam/start", methods=["POST"])
+@login_required
+def start(slug: str):
+    course = viewable_course(slug)
+    if catalog.is_staff(current_user):
+        flash("Staff cannot take the exam: it is for enrolled trainees.", "info")
+        return redirect(url_for("exams.overview", slug=slug))
+    if not _enrolled(course):
+        flash("Enrol in this course to take its exam.", "info")
+        return redirect(url_for("courses.home", slug=slug))
+    try:
+        attempt = attempts.start(current_user, course)
+    except attempts.StartRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("exams.overview", slug=slug))
+    db.session.commit()
+    return redirect(url_for("exams.take", attempt_id=attempt.id))
+
+
+# --- Taking an attempt. -----------------------------------------------------------------------
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not attempt.is_open or attempts.is_past_deadline(attempt, utcnow()):
+        attempts.close_if_expired(attempt)
+        db.session.commit()
+        return redirect(url_for("exams.result", attempt_id=attempt.id))
+    course = db.session.get(Course, attempt.course_id)
+    rows = [(response, item, _attempt_media_url(attempt, item.media) if item.media else None)
+            for response, item in attempts.graded_items(attempt)]
+    return render_template(
+        "exams/take.html", course=course, attempt=attempt, rows=rows, form=ActionForm(),
+        deadline_iso=_iso(attempt.deadline), now_iso=_iso(utcnow()),
+        uses_widgets=any(item.kind not in ("choice", "labels") for _, item, _ in rows),
+    )
+
+
+def _attempt_media_url(attempt: Attempt, path: str) -> str:
+    if not path.startswith("media/"):
+        return path  # an absolute URL given by the item
+    return url_for("exams.attempt_media", attempt_id=attempt.id, name=path[len("media/"):])
+
+
+@bp.route("/attempts/<int:attempt_id>/media/<path:name>")
+@login_required
+def attempt_media(attempt_id: int, name: str):
+    """The picture of an item of the trainee's open attempt (exam-only media are not served
+    by the course's media route, so that nobody studies them before the exam)."""
+    attempt = _own_attempt(attempt_id)
+    path = f"media/{name}"
+    if not attempt.is_open or not any(item.media == path
+                                      for _, item in attempts.graded_items(attempt)):
+        abort(404)
+    file = db.session.scalar(db.select(MediaFile).where(
+        MediaFile.course_id == attempt.course_id, MediaFile.path == path))
+    if file is None:
+        abort(404)
+    return media_response(file)
+
+
+def problem(status: int, title: str, detail: str):
+    """An RFC 9457 problem document."""
+    response = jsonify({"type": "about:blank", "title": title, "detail": detail,
+                        "status": status})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
+@csrf.exempt  # checked below, so that a refusal is a JSON problem like every other error
+def save_answer(attempt_id: int, position: int):
+    if not current_user.is_authenticated:
+        return problem(401, "Not logged in", "Log in again, then reload the exam page.")
+    try:
+        csrf.protect()
+    except CSRFError as error:
+        return problem(400, "Missing or invalid CSRF token",
+                       f"{error.description} Reload the page and try again.")
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        return problem(404, "No such attempt", "This attempt does not exist.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "answer" not in body:
+        return problem(400, "Malformed request",
+                       'Send JSON like {"answer": ..., "seq": 1}.')
+    seq = body.get("seq")
+    if type(seq) is not int or not 0 < seq < MAX_SEQ:
+        return problem(400, "Malformed request", "seq must be a positive whole number.")
+    try:
+        response = attempts.save_answer(attempt, position, body["answer"], seq)
+    except LookupError:
+        db.session.rollback()
+        return problem(404, "No such item", f"This attempt has no item {position}.")
+    except attempts.AttemptClosed as closed:
+        db.session.rollback()
+        return problem(409, "Attempt closed", str(closed))
+    except practice.AnswerRefused as refused:
+        db.session.rollback()
+        return problem(400, "Answer refused", str(refused))
+    payload = {"position": response.position, "seq": response.answer_seq,
+               "saved_at": _iso(response.saved_at)}
+    db.session.commit()
+    return jsonify(payload)
+
+
+def _save_posted_answers(attempt: Attempt) -> int:
+    """Keep the answers a plain form post carries (the page without JavaScript); how many
+    could not be read."""
+    if attempts.is_past_deadline(attempt, utcnow(), attempts.SAVE_GRACE):
+        return 0
+    seq = min(int(time.time() * 1000), MAX_SEQ - 1)
+    refused = 0
+    for response, item in attempts.graded_items(attempt):
+        field = f"answer-{response.position}"
+        if field not in request.form:
+            continue
+        values = MultiDict([("answer", value) for value in request.form.getlist(field)])
+        try:
+            answer = parse_answer(item.kind, values)
+            if answer == [] and response.answer is None and item.kind != "labels":
+                continue  # an untouched drawing tool: still not answered
+            attempts.save_answer(attempt, response.position, answer, seq)
+        except practice.AnswerRefused:
+            refused += 1
+        except attempts.AttemptClosed:
+            break
+    return refused
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_open:
+        refused = _save_posted_answers(attempt)
+        if refused:
+            flash(f"{refused} answer{'' if refused == 1 else 's'} could not be read and "
+                  f"{'was' if refused == 1 else 'were'} not kept.", "error")
+        late = attempts.is_past_deadline(attempt, utcnow())  # the page submits at zero
+        attempts.submit(attempt, closed_by="deadline" if late else "trainee")
+        db.session.commit()
+    return redirect(url_for("exams.result", attempt_id=attempt.id))
+
+
+# --- The result. ------------------------------------------------------------------------------
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    attempt = db.session.get(Attempt, attempt_id)
+    staff = catalog.is_staff(current_user)
+    if attempt is None or (attempt.user_id != current_user.id and not staff):
+        abort(404)
+    own = attempt.user_id == current_user.id
+    if attempt.is_open:
+        attempts.close_if_expired(attempt)
+        db.session.commit()
+        if attempt.is_open:
+            if own:
+                return redirect(url_for("exams.take", attempt_id=attempt.id))
+            abort(404)
+    course = db.session.get(Course, attempt.course_id)
+    outcome = attempts.result_of(attempt)
+    rows = attempts.graded_items(attempt)
+    by_key = {item.key: item for _, item in rows}
+    titles = _section_titles(course)
+    context: dict[str, Any] = {}
+    if own:
+        standing = attempts.standing(current_user, course)
+        context.update(standing=standing, status_label=_status_label(standing.status),
+                       retry_iso=_iso(standing.retry_at), now_iso=_iso(utcnow()),
+                       open_disputes={d.item_id for d in disputes.disputes_of(
+                           course, user=current_user) if d.status == DisputeStatus.OPEN})
+    return render_template(
+        "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
+        critical=[by_key[key].prompt for key in outcome.critical_missed if key in by_key],
+        sections=[(s, titles.get(s.section)) for s in outcome.sections if s.missed],
+        all_sections=outcome.sections, titles=titles,
+        rows=[(response, item, _answer_summary(item, response.answer)) for response, item in rows],
+        form=ActionForm(), **context,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/items/<int:position>/dispute", methods=["POST"])
+@login_required
+def dispute_exam_item(attempt_id: int, position: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_open:
+        abort(404)
+    response = db.session.scalar(db.select(Response).where(
+        Response.attempt_id == attempt.id, Response.position == position))
+    if response is None:
+        abort(404)
+    item = db.session.get(Item, response.item_id)
+    back = url_for("exams.result", attempt_id=attempt.id, _anchor=f"item-{position}")
+    comment = request.form.get("comment", "")
+    try:
+        disputes.open_dispute(current_user, item, response.answer, comment, response=response)
+    except disputes.DisputeRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"Thanks: your dispute about item {position} was sent to the instructors. "
+          "You will see their answer on the exam page.", "success")
+    return redirect(back)
+
