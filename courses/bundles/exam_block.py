@@ -159,16 +159,16 @@ def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) ->
     )
 
 
-def _quotas(read: _Reader, count: int, sections: set[str] | None) -> tuple[tuple[str, int], ...]:
+def _quotas(read: _Reader, count: int, sections: set[str] | None) -> dict[str, int]:
     """Section id -> at least that many items; each a section of the latest manual version."""
     node = read.doc.nodes.get("quotas")
     if is_null(node):
-        return ()
+        return {}
     file = read.doc.file
     if not isinstance(node, MappingNode):
         read.report("quotas", "must map section ids to numbers of items, like "
                               "{what-counts: 2, footwear: 1}")
-        return ()
+        return {}
     quotas: dict[str, int] = {}
     for key, value in node.value:
         line = read.doc.line(key)
@@ -194,4 +194,4 @@ def _quotas(read: _Reader, count: int, sections: set[str] | None) -> tuple[tuple
     if count >= 1 and sum(quotas.values()) > count:
         read.report("quotas", f"add up to {sum(quotas.values())} items, more than the "
                               f"{count} items of the exam")
-    return tuple(sorted(quotas.items()))
+    return dict(sorted(quotas.items()))

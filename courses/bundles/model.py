@@ -13,7 +13,7 @@ normalisation here, so that write -> read -> write gives byte-identical files:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
@@ -59,16 +59,14 @@ class ErrorList(list[BundleError]):
 
 @dataclass(frozen=True)
 class ExamSpec:
-    """course.yaml's `exam:` block: the course's exam rules, in the units exams store them.
+    """A course's exam rules, in the units exams store them; course.yaml's `exam:` block.
 
-    Plain data, because courses never import exams: the fields are named like
-    exams.services.settings.ExamRules, and as_rules() / from_rules() convert to and from the
-    plain dict that the bundle hooks (courses.signals.bundle_imported and
-    courses.services.bundles.provide_exam_settings) pass across.
+    Defined here, as plain data, because bundles carry it and courses never import exams;
+    exams uses this very class as its ExamRules (exams/services/settings.py).
     """
 
     item_count: int = 10
-    quotas: tuple[tuple[str, int], ...] = ()  # (section id, items), sorted by section id
+    quotas: dict[str, int] = field(default_factory=dict)  # section id -> at least N items
     shuffle: bool = True
     pass_mark: float = 0.8
     critical_rule: bool = True
@@ -78,17 +76,6 @@ class ExamSpec:
     validity_days: int | None = None
     refresh_item_count: int = 5
     refresh_grace_days: int = 14
-
-    def as_rules(self) -> dict:
-        """The ExamRules fields, with quotas as a dict."""
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return {**values, "quotas": dict(self.quotas)}
-
-    @classmethod
-    def from_rules(cls, rules: dict) -> ExamSpec:
-        values = {name: rules[name] for name in cls.__dataclass_fields__ if name in rules}
-        quotas = tuple(sorted((str(k), int(v)) for k, v in (rules.get("quotas") or {}).items()))
-        return cls(**{**values, "quotas": quotas})
 
 
 @dataclass(frozen=True)

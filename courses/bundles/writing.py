@@ -118,7 +118,7 @@ def _optional(value: int | float | None, scale: int = 1) -> str:
 
 def _exam_lines(exam: ExamSpec) -> list[str]:
     """The `exam:` block with every key, in the documented order (docs/course-bundles.md)."""
-    quotas = sorted(exam.quotas)
+    quotas = sorted(exam.quotas.items())
     return [
         "exam:",
         f"  items: {int(exam.item_count)}",

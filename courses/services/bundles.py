@@ -33,8 +33,8 @@ from courses.signals import bundle_imported, manual_published
 
 # The exam rules export writes into course.yaml's `exam:` block. Exams registers the provider
 # (exams/bundle_hooks.py): courses never import exams. It returns the fields of
-# exams.services.settings.ExamRules as a dict, or None when the course has no stored rules.
-ExamSettingsProvider = Callable[[Course], "dict | None"]
+# the course's rules as an ExamSpec, or None when the course has no stored rules.
+ExamSettingsProvider = Callable[[Course], "ExamSpec | None"]
 _exam_settings_provider: ExamSettingsProvider | None = None
 
 
@@ -46,8 +46,7 @@ def provide_exam_settings(provider: ExamSettingsProvider) -> ExamSettingsProvide
 
 
 def _exam_spec(course: Course) -> ExamSpec | None:
-    rules = _exam_settings_provider(course) if _exam_settings_provider else None
-    return None if rules is None else ExamSpec.from_rules(rules)
+    return _exam_settings_provider(course) if _exam_settings_provider else None
 
 
 @dataclass(frozen=True)
@@ -137,8 +136,7 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
     db.session.flush()
     changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
                                  reason="bundle import")
-    exam = bundle.course.exam
-    bundle_imported.send(course, exam=None if exam is None else exam.as_rules(), actor=actor)
+    bundle_imported.send(course, exam=bundle.course.exam, actor=actor)
     for version in published:  # after the items: a refresh exam draws from the new bank
         manual_published.send(course, version=version)
     if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing

@@ -231,12 +231,6 @@ def reinstate(qualification: Qualification, reason: str, actor: User) -> None:
                  data={"reason": reason, "status": str(target)})
 
 
-def course_qualifications(course: Course) -> list[tuple[Qualification, User]]:
-    return list(db.session.execute(
-        select(Qualification, User).join(User, User.id == Qualification.user_id)
-        .where(Qualification.course_id == course.id).order_by(User.email)))
-
-
 def _refresh_if_changed_since(qualification: Qualification, attempt: Attempt) -> None:
     """An attempt started before a material change certifies the old manual: refresh at once."""
     started_under = db.session.get(ManualVersion, attempt.manual_version_id)

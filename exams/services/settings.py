@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 from sqlalchemy import select
 
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
+from courses.bundles import ExamSpec
 from courses.models import Course, Item, ItemStatus
 from exams.models import ExamSettings
 from exams.sampling import PoolItem, sampling_problems
@@ -16,23 +17,8 @@ from exams.sampling import PoolItem, sampling_problems
 EXAM_POOL = "exam"
 
 
-@dataclass(frozen=True)
-class ExamRules:
-    """The editable exam settings, as a form or a course bundle gives them."""
-
-    item_count: int = 10
-    quotas: dict[str, int] | None = None
-    shuffle: bool = True
-    pass_mark: float = 0.8
-    critical_rule: bool = True
-    time_limit_seconds: int | None = 1800
-    attempts_allowed: int | None = 3
-    retry_delay_seconds: int = 24 * 3600
-    validity_days: int | None = None
-    refresh_item_count: int = 5
-    refresh_grace_days: int = 14
-
-
+# The editable exam settings, as a form or a course bundle gives them (with their defaults).
+ExamRules = ExamSpec
 RULE_NAMES = tuple(f.name for f in fields(ExamRules))
 
 
@@ -46,7 +32,7 @@ def settings_for(course: Course) -> ExamSettings:
     if stored is not None:
         return stored
     values = {name: getattr(ExamRules(), name) for name in RULE_NAMES}
-    return ExamSettings(course_id=course.id, **{**values, "quotas": {}})
+    return ExamSettings(course_id=course.id, **values)
 
 
 def rules_of(settings: ExamSettings) -> ExamRules:
@@ -73,7 +59,7 @@ def rule_problems(rules: ExamRules) -> list[str]:
         problems.append("The refresh exam needs between 1 and 500 items.")
     if not 0 <= rules.refresh_grace_days <= 365:
         problems.append("The grace period must be between 0 and 365 days.")
-    for section, count in (rules.quotas or {}).items():
+    for section, count in rules.quotas.items():
         if type(count) is not int or count < 1:
             problems.append(f"The quota for section {section!r} must be a whole number above 0.")
     return problems
@@ -88,7 +74,7 @@ def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamS
     before = rules_of(settings)
     for name in RULE_NAMES:
         value = getattr(rules, name)
-        setattr(settings, name, dict(value or {}) if name == "quotas" else value)
+        setattr(settings, name, dict(value) if name == "quotas" else value)
     changed = [name for name in RULE_NAMES if getattr(before, name) != getattr(rules, name)]
     if changed or settings.id is None:
         record_audit("exam_settings_changed", actor_id=actor.id if actor else None,

@@ -7,14 +7,12 @@ explanation or per-item grading details.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
 from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -36,93 +34,10 @@ from courses.views.answers import parse_answer
 from courses.views.media import media_response
 from exams.models import Attempt, AttemptKind, DisputeStatus, Response
 from exams.services import attempts, disputes, notices, qualifications
-from exams.services.settings import readiness_problems, settings_for
 from exams.views import bp
+from exams.views.rules import exam_rules, status_label
 
-SWEEP_SECONDS = 30  # how often (per process and app) a request closes expired attempts
 MAX_SEQ = 2**62
-
-
-# --- The sweep: expired attempts and qualifications are closed on the next request. ---------
-
-_sweep_lock = threading.Lock()
-
-
-@bp.before_app_request
-def sweep_expired() -> None:
-    """At most every SWEEP_SECONDS per process: grade attempts past their deadline and expire
-    qualifications whose validity or grace period ended (the CLI does the same on a timer)."""
-    if request.endpoint in (None, "static"):
-        return
-    interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
-    state = current_app.extensions.setdefault("exam_sweep", {"last": None})
-    now = time.monotonic()
-    with _sweep_lock:
-        if state["last"] is not None and now - state["last"] < interval:
-            return
-        state["last"] = now
-    attempts.close_expired()
-    qualifications.expire_due()
-    db.session.commit()
-
-
-# --- Rules, as every exam page and the course home show them. --------------------------------
-
-def _duration(seconds: int | None) -> str:
-    """3600 -> "1 hour"; 90 -> "2 minutes" (rounded up); None/0 -> "no limit"."""
-    if not seconds:
-        return "none"
-    if seconds % 86400 == 0:
-        days = seconds // 86400
-        return f"{days} day{'' if days == 1 else 's'}"
-    if seconds % 3600 == 0:
-        hours = seconds // 3600
-        return f"{hours} hour{'' if hours == 1 else 's'}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
-
-
-def exam_rules(course: Course) -> dict[str, Any]:
-    """The course's exam rules in words, for the pages."""
-    settings = settings_for(course)
-    allowed = settings.attempts_allowed
-    validity = settings.validity_days
-    return {
-        "items": settings.item_count,
-        "pass_mark": f"{round(settings.pass_mark * 100)}%",
-        "time_limit": (_duration(settings.time_limit_seconds)
-                       if settings.time_limit_seconds else "no time limit"),
-        "attempts": f"{allowed}" if allowed is not None else "unlimited",
-        "retry_delay": ("none: you can retry at once" if not settings.retry_delay_seconds
-                        else _duration(settings.retry_delay_seconds)),
-        "validity": (f"{validity} day{'' if validity == 1 else 's'}" if validity
-                     else "does not expire"),
-        "critical_rule": settings.critical_rule,
-        "refresh_items": settings.refresh_item_count,
-        "refresh_grace": f"{settings.refresh_grace_days} days",
-    }
-
-
-def _status_label(status: qualifications.Status) -> str:
-    return qualifications.LABELS.get(status, str(status))
-
-
-@bp.app_template_global("exam_summary")
-def exam_summary(course: Course) -> dict[str, Any]:
-    """What the course home shows about the exam: the rules and, for a trainee, the status.
-
-    A template global, so the courses package shows the exam without importing exams.
-    """
-    summary: dict[str, Any] = {"rules": exam_rules(course),
-                               "ready": not readiness_problems(course, settings_for(course)),
-                               "url": url_for("exams.overview", slug=course.slug),
-                               "status": None, "status_label": None, "expires_at": None}
-    if current_user.is_authenticated and not catalog.is_staff(current_user):
-        status = qualifications.status_of(current_user.id, course.id)
-        record = qualifications.qualification_of(current_user.id, course.id)
-        summary.update(status=str(status), status_label=_status_label(status),
-                       expires_at=record.expires_at if record else None)
-    return summary
 
 
 # --- Helpers. ---------------------------------------------------------------------------------
@@ -192,7 +107,7 @@ def overview(slug: str):
         standing = attempts.standing(current_user, course)
         titles = _section_titles(course)
         context.update(
-            standing=standing, status_label=_status_label(standing.status),
+            standing=standing, status_label=status_label(standing.status),
             qualification=qualifications.qualification_of(current_user.id, course.id),
             past=[a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open],
             notices=notices.recent_notices(current_user.id, course.id),
@@ -381,7 +296,7 @@ def result(attempt_id: int):
     context: dict[str, Any] = {}
     if own:
         standing = attempts.standing(current_user, course)
-        context.update(standing=standing, status_label=_status_label(standing.status),
+        context.update(standing=standing, status_label=status_label(standing.status),
                        retry_iso=_iso(standing.retry_at), now_iso=_iso(utcnow()),
                        open_disputes={d.item_id for d in disputes.disputes_of(
                            course, user=current_user) if d.status == DisputeStatus.OPEN})

@@ -3,6 +3,7 @@ the exam settings through the bundle hooks, and exported back byte for byte."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from bootcamp.audit import AuditEntry
 from bootcamp.extensions import db
-from courses.bundles import BundleInvalid, ExamSpec, bundle_files, read_bundle, write_bundle
+from courses.bundles import BundleInvalid, bundle_files, read_bundle, write_bundle
 from courses.bundles.exam_block import (
     ATTEMPTS,
     GRACE_DAYS,
@@ -88,15 +89,14 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def test_a_full_block_reads_into_the_exam_rules(bundle_dir):
     exam = read_bundle(with_exam(bundle_dir, FULL_EXAM)).course.exam
-    assert exam == ExamSpec.from_rules(vars(FULL_RULES))
-    assert ExamRules(**exam.as_rules()) == FULL_RULES
+    assert exam == FULL_RULES
 
 
 def test_absent_keys_take_the_defaults_and_null_means_none(bundle_dir):
     exam = read_bundle(with_exam(bundle_dir, "exam:\n  items: 4\n  validity_days: null\n"
                                              "  time_limit_minutes: null\n")).course.exam
     defaults = ExamRules()
-    rules = ExamRules(**exam.as_rules())
+    rules = exam
     assert rules == ExamRules(**{**vars(defaults), "item_count": 4, "quotas": {},
                                  "time_limit_seconds": None, "validity_days": None})
     flow = read_bundle(with_exam(bundle_dir, "exam: {items: 4, refresh: {grace_days: 0}}\n"))
@@ -126,8 +126,8 @@ def test_the_canonical_block_reads_back_and_writes_byte_identical(bundle_dir, tm
 @pytest.mark.parametrize("seconds", [60, 90, 100, 1799, 3601, 86399, 86400])
 def test_times_that_are_not_whole_minutes_or_hours_round_trip(bundle_dir, tmp_path, seconds):
     bundle = read_bundle(with_exam(bundle_dir, "exam: {}\n"))
-    exam = ExamSpec.from_rules({**bundle.course.exam.as_rules(), "time_limit_seconds": seconds,
-                                "retry_delay_seconds": seconds})
+    exam = dataclasses.replace(bundle.course.exam, time_limit_seconds=seconds,
+                               retry_delay_seconds=seconds)
     course = type(bundle.course)(**{**vars(bundle.course), "exam": exam})
     out = tmp_path / "out"
     write_bundle(type(bundle)(course, bundle.versions, bundle.media, bundle.items_jsonl), out)
@@ -222,7 +222,7 @@ def test_the_ranges_agree_with_the_exam_settings_checks(bundle_dir, field, bound
     low, high = bounds
     for value in (low, high):
         exam = read_bundle(with_exam(bundle_dir, f"exam:\n  {block.format(value)}\n")).course.exam
-        assert rule_problems(ExamRules(**exam.as_rules())) == [], (field, value)
+        assert rule_problems(exam) == [], (field, value)
     scale = {"time_limit_seconds": 60, "retry_delay_seconds": 3600}.get(field, 1)
     for value in (low - 1, high + 1):
         if value >= 0:
