@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from courses.models import Course
 from courses.services import catalog
-from exams.services import qualifications
+from exams.services import attempts, qualifications
 from exams.services.settings import readiness_problems, settings_for
 from exams.views import bp
 
@@ -62,10 +62,15 @@ def exam_summary(course: Course) -> dict[str, Any]:
     summary: dict[str, Any] = {"rules": exam_rules(course),
                                "ready": not readiness_problems(course, settings_for(course)),
                                "url": url_for("exams.overview", slug=course.slug),
-                               "status": None, "status_label": None, "expires_at": None}
+                               "status": None, "status_label": None, "expires_at": None,
+                               "refresh_due_at": None, "resume_url": None}
     if current_user.is_authenticated and not catalog.is_staff(current_user):
         status = qualifications.status_of(current_user.id, course.id)
         record = qualifications.qualification_of(current_user.id, course.id)
+        current = attempts.open_attempt(current_user.id, course.id)
         summary.update(status=str(status), status_label=status_label(status),
-                       expires_at=record.expires_at if record else None)
+                       expires_at=record.expires_at if record else None,
+                       refresh_due_at=record.refresh_due_at if record else None,
+                       resume_url=url_for("exams.take", attempt_id=current.id)
+                       if current else None)
     return summary

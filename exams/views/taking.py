@@ -302,12 +302,21 @@ def result(attempt_id: int):
                            course, user=current_user) if d.status == DisputeStatus.OPEN})
     return render_template(
         "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
-        critical=[by_key[key].prompt for key in outcome.critical_missed if key in by_key],
+        critical=_critical_sections(outcome.critical_missed, by_key, titles),
         sections=[(s, titles.get(s.section)) for s in outcome.sections if s.missed],
         all_sections=outcome.sections, titles=titles,
         rows=[(response, item, _answer_summary(item, response.answer)) for response, item in rows],
         form=ActionForm(), **context,
     )
+
+
+def _critical_sections(missed: tuple[str, ...], by_key: dict[str, Item],
+                       titles: dict[str, str]) -> list[tuple[str, str]]:
+    """The manual sections the missed critical items test: not the items themselves, whose
+    prompt next to a wrong answer would give a two-option item's gold away."""
+    sections = dict.fromkeys(section for key in missed if key in by_key
+                             for section in by_key[key].sections if section in titles)
+    return [(section, titles[section]) for section in sections]
 
 
 @bp.route("/attempts/<int:attempt_id>/items/<int:position>/dispute", methods=["POST"])
