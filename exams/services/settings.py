@@ -98,3 +98,12 @@ def exam_pool(course: Course, sections: set[str] | None = None) -> list[PoolItem
 def readiness_problems(course: Course, settings: ExamSettings) -> list[str]:
     """Why no attempt can start now (empty when the exam is ready)."""
     return sampling_problems(exam_pool(course), settings.item_count, settings.quotas or {})
+
+
+def exam_items_in_practice(course: Course) -> list[str]:
+    """Keys of active exam items that are practice items too: their gold is no secret."""
+    rows = db.session.execute(
+        select(Item.key, Item.pools)
+        .where(Item.course_id == course.id, Item.status == ItemStatus.ACTIVE)
+        .order_by(Item.position, Item.id)).all()
+    return [key for key, pools in rows if EXAM_POOL in pools and "practice" in pools]

@@ -104,7 +104,8 @@ def settings(slug: str):
     return render_template(
         "exams/manage_settings.html", course=course, form=form, problems=problems,
         sections=sections, pool_size=len(pool),
-        readiness=exam_settings.readiness_problems(course, stored), saved=stored.id is not None)
+        readiness=exam_settings.readiness_problems(course, stored), saved=stored.id is not None,
+        in_practice=exam_settings.exam_items_in_practice(course))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -94,6 +94,17 @@ def test_settings_form_shows_the_stored_rules_and_readiness(staff):
     assert 'id="pass_mark"' in page and 'value="100.0"' in page
     assert "Ready: the exam pool has 4 active items." in page
     assert "shoes" in page and "Section ids of the latest manual" in page
+    assert "practice pool too" not in page
+
+
+def test_settings_warn_about_exam_items_whose_gold_practice_shows(app, staff, setup):
+    with app.app_context():
+        item = db.session.scalar(select(Item).where(Item.key == "shoe-1"))
+        item.pools = ["practice", "exam"]
+        db.session.commit()
+    page = text_of(staff.get(f"{BASE}/exam/settings"))
+    assert "1 item is in the practice pool too (shoe-1)" in page
+    assert "memory rather than skill" in page
 
 
 def test_settings_save_converts_units_and_is_audited(app, staff, setup):
