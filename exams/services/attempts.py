@@ -20,7 +20,7 @@ from bootcamp.events import record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.models import Course, Item
+from courses.models import Course, CourseStatus, Item
 from courses.services import items as item_bank
 from courses.services import manuals, practice
 from exams import grading
@@ -97,6 +97,8 @@ def _refusal(qualification: Qualification | None, course: Course,
              now: datetime) -> tuple[AttemptKind | None, str | None, datetime | None, int]:
     """(kind, refusal, retry_at, attempts used) for a trainee's next attempt."""
     settings = settings_for(course)
+    if course.status != CourseStatus.OPEN:
+        return None, "This course is closed: its exam cannot be taken.", None, 0
     if qualification is None:
         return AttemptKind.QUALIFICATION, None, None, 0
     status = qualification.status

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bootcamp.events import Event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
-from courses.models import Item, ManualVersion
+from courses.models import CourseStatus, Item, ManualVersion
 from courses.services import practice
 from exams.models import AttemptKind, Notice, QualificationStatus
 from exams.services import attempts, qualifications
@@ -223,3 +223,10 @@ def test_a_pass_under_a_manual_changed_during_the_attempt_needs_a_refresh_at_onc
         assert attempt.passed and qualification.status == Status.NEEDS_REFRESH
         assert [c.to_status for c in qualifications.history(qualification)][-2:] == [
             "qualified", "needs_refresh"]
+
+
+def test_an_archived_course_takes_no_new_attempts(app, world):
+    with app.app_context():
+        world.course().status = CourseStatus.ARCHIVED
+        with pytest.raises(attempts.StartRefused, match="closed"):
+            attempts.start(world.user(world.trainee), world.course())
