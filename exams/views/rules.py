@@ -53,24 +53,30 @@ def status_label(status: qualifications.Status) -> str:
     return qualifications.LABELS.get(status, str(status))
 
 
-@bp.app_template_global("exam_summary")
-def exam_summary(course: Course) -> dict[str, Any]:
-    """What the course home shows about the exam: the rules and, for a trainee, the status.
+@bp.app_template_global("exam_status")
+def exam_status(course: Course) -> dict[str, Any]:
+    """The signed-in trainee's qualification in the course, for course pages and cards.
 
-    A template global, so the courses package shows the exam without importing exams.
+    A template global, so the courses package shows it without importing exams; for staff and
+    anonymous visitors the status is None.
     """
-    summary: dict[str, Any] = {"rules": exam_rules(course),
-                               "ready": not readiness_problems(course, settings_for(course)),
-                               "url": url_for("exams.overview", slug=course.slug),
-                               "status": None, "status_label": None, "expires_at": None,
-                               "refresh_due_at": None, "resume_url": None}
+    found: dict[str, Any] = {"url": url_for("exams.overview", slug=course.slug),
+                             "status": None, "status_label": None, "expires_at": None,
+                             "refresh_due_at": None, "resume_url": None}
     if current_user.is_authenticated and not catalog.is_staff(current_user):
         status = qualifications.status_of(current_user.id, course.id)
         record = qualifications.qualification_of(current_user.id, course.id)
         current = attempts.open_attempt(current_user.id, course.id)
-        summary.update(status=str(status), status_label=status_label(status),
-                       expires_at=record.expires_at if record else None,
-                       refresh_due_at=record.refresh_due_at if record else None,
-                       resume_url=url_for("exams.take", attempt_id=current.id)
-                       if current else None)
-    return summary
+        found.update(status=str(status), status_label=status_label(status),
+                     expires_at=record.expires_at if record else None,
+                     refresh_due_at=record.refresh_due_at if record else None,
+                     resume_url=url_for("exams.take", attempt_id=current.id) if current else None)
+    return found
+
+
+@bp.app_template_global("exam_summary")
+def exam_summary(course: Course) -> dict[str, Any]:
+    """What the course home shows about the exam: the rules, readiness and the trainee's status."""
+    return {"rules": exam_rules(course),
+            "ready": not readiness_problems(course, settings_for(course)),
+            **exam_status(course)}
