@@ -35,7 +35,8 @@ def import_command(directory: Path) -> None:
                f"{len(result.new_media)} new media file(s).")
     changes = result.item_changes
     click.echo(f"Gold items: {len(changes.created)} new, {len(changes.revised)} with a new gold "
-               f"revision, {len(changes.updated)} updated, {len(changes.unchanged)} unchanged.")
+               f"revision, {len(changes.updated)} updated, {len(changes.unchanged)} unchanged, "
+               f"{len(changes.retired)} retired.")
 
 
 @courses_cli.command("export")

@@ -135,7 +135,7 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
                                  sha256=_sha256(content)))
     db.session.flush()
     changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
-                                 reason="bundle import")
+                                 reason="bundle import", retire_missing=True)
     bundle_imported.send(course, exam=bundle.course.exam, actor=actor)
     for version in published:  # after the items: a refresh exam draws from the new bank
         manual_published.send(course, version=version)

@@ -23,6 +23,7 @@ class BankChanges:
     revised: list[str] = field(default_factory=list)  # the gold or spec changed: a new revision
     updated: list[str] = field(default_factory=list)  # other fields changed
     unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # active before, missing from the bundle
 
 
 def bank(course: Course, *, active_only: bool = False) -> list[Item]:
@@ -67,11 +68,13 @@ def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str,
 
 
 def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | None,
-                 reason: str) -> BankChanges:
+                 reason: str, *, retire_missing: bool = False) -> BankChanges:
     """Create or update items by id, in the given order; items are assumed validated.
 
-    An imported item is active, also when it had been retired; items the import does not
-    mention are left as they are (attempts may refer to them).
+    An imported item is active, also when it had been retired. Items the import does not
+    mention stay in the bank (attempts refer to them): as they are, or retired when
+    `retire_missing` (a bundle's items.jsonl is the whole bank, so an item deleted from it
+    leaves the practice and exam pools).
     """
     existing = {item.key: item for item in bank(course)}
     changes = BankChanges()
@@ -99,13 +102,20 @@ def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | No
         else:
             changes.unchanged.append(item.key)
         _assign(item, native, position)
+    if retire_missing:
+        mentioned = {native["id"] for native in natives}
+        for key, item in existing.items():
+            if key not in mentioned and item.status == ItemStatus.ACTIVE:
+                item.status = ItemStatus.RETIRED
+                changes.retired.append(key)
     for key in changes.revised:
         gold_revised.send(existing[key], reason=reason)
-    if changes.created or changes.revised or changes.updated:
+    if changes.created or changes.revised or changes.updated or changes.retired:
         record_audit("items_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",
                      data={"created": len(changes.created), "revised": changes.revised,
-                           "updated": len(changes.updated), "reason": reason})
+                           "updated": len(changes.updated), "retired": changes.retired,
+                           "reason": reason})
     return changes
 
 

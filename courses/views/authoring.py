@@ -161,7 +161,9 @@ def import_bundle():
                 versions = ", ".join(map(str, result.new_versions)) or "no new versions"
                 created = len(result.item_changes.created)
                 revised = len(result.item_changes.revised)
+                retired = len(result.item_changes.retired)
                 flash(f"Imported {result.course.title}: manual {versions}. Gold items: "
-                      f"{created} new, {revised} with a new gold revision.", "success")
+                      f"{created} new, {revised} with a new gold revision, {retired} retired "
+                      "(no longer in items.jsonl).", "success")
                 return redirect(url_for("courses.home", slug=result.course.slug))
     return render_template("courses/import.html", form=form, errors=errors)

@@ -18,7 +18,15 @@ from bootcamp.events import Event
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from courses.importers.native import dump_items
-from courses.models import Course, Enrollment, ManualVersion, MediaFile, VersionStatus
+from courses.models import (
+    Course,
+    Enrollment,
+    Item,
+    ItemStatus,
+    ManualVersion,
+    MediaFile,
+    VersionStatus,
+)
 from courses.services import enrolment, manuals
 from courses.services import items as item_bank
 from tests.conftest import _empty_tables
@@ -207,10 +215,34 @@ def test_a_changed_gold_makes_a_new_revision_and_other_items_stay(app, bundle_co
 
     result = import_cli(app, bundle_copy)
     assert f"Gold items: 0 new, 1 with a new gold revision, 0 updated, {len(natives) - 1} " \
-        "unchanged." in result.output
+        "unchanged, 0 retired." in result.output
     kind, gold, revision, _, golds = bank_of(app)[changed["id"]]
     assert (gold, revision, golds) == (new_gold, 2, [old_gold, new_gold])
     assert all(entry[2] == 1 for key, entry in bank_of(app).items() if key != changed["id"])
+
+
+def test_an_item_deleted_from_items_jsonl_is_retired_and_left_out_of_the_export(
+        app, bundle_copy, tmp_path):
+    import_cli(app, bundle_copy)
+    natives = example_items(bundle_copy)
+    removed = natives.pop(0)
+    gone = removed["id"]
+    (bundle_copy / "items.jsonl").write_text(dump_items(natives), encoding="utf-8")
+
+    result = import_cli(app, bundle_copy)
+    assert "1 retired." in result.output
+    with app.app_context():
+        item = db.session.scalar(select(Item).where(Item.key == gone))
+        assert item.status == ItemStatus.RETIRED  # kept: answers and attempts refer to it
+    assert run_cli(app, "export", SLUG, tmp_path / "out").exit_code == 0
+    assert (tmp_path / "out" / "items.jsonl").read_bytes() == \
+        (bundle_copy / "items.jsonl").read_bytes()
+    natives.insert(0, removed)  # back again: active
+    (bundle_copy / "items.jsonl").write_text(dump_items(natives), encoding="utf-8")
+    import_cli(app, bundle_copy)
+    with app.app_context():
+        assert db.session.scalar(select(Item.status).where(Item.key == gone)) == (
+            ItemStatus.ACTIVE)
 
 
 def test_exported_items_are_the_canonical_example_file(app, example_bundle, tmp_path):
