@@ -137,3 +137,22 @@ def test_errors_name_the_file_given():
         "bundle/items.jsonl:1: not valid JSON: Expecting property name enclosed in double "
         "quotes (column 2)"
     ]
+
+
+def test_alternatives_are_golds_too_and_round_trip():
+    text = line(alternatives=["b"]) + "\n"
+    (item,) = load_items(text)
+    assert item["alternatives"] == ["b"]
+    assert '"gold": "a", "alternatives": ["b"], ' in dump_items([item])
+    assert load_items(dump_items([item])) == [item]
+    assert '"alternatives"' not in dump_items(load_items(line() + "\n"))  # none: left out
+
+
+@pytest.mark.parametrize(("alternatives", "message"), [
+    ("b", "items.jsonl:1: alternatives: must be a list of golds, got a string"),
+    (["c"], "items.jsonl:1: alternatives[0]"),
+    ([["a"]], "items.jsonl:1: alternatives[0]"),
+])
+def test_a_bad_alternative_is_reported_with_its_index(alternatives, message):
+    (error,) = errors_of(line(alternatives=alternatives) + "\n")
+    assert error.startswith(message), error
