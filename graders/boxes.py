@@ -125,16 +125,6 @@ def refuse_duplicates(rows: list[tuple]) -> None:
         seen[row] = index
 
 
-def validate_spec(spec: Any) -> None:
-    """Raise ScoringError unless `spec` is a valid boxes spec."""
-    parse_spec(spec)
-
-
-def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
-    """Raise ScoringError unless `value` is a valid list of boxes (`role`: answer or gold)."""
-    parse(parse_spec(spec), value, checks.role(role))
-
-
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """F1 of same-label matches at IoU >= threshold; correct when every box matches, no extra."""
     checked = parse_spec(spec)

@@ -33,13 +33,6 @@ def fail(path: str, message: str) -> NoReturn:
     raise ScoringError(path, message)
 
 
-def role(value: str) -> str:
-    """The role of a value being checked; it decides the path prefix and the gold-only rules."""
-    if value not in ("answer", "gold"):
-        raise ValueError(f"role must be 'answer' or 'gold', got {value!r}")
-    return value
-
-
 def type_name(value: object) -> str:
     """The JSON name of a value's type, since authors write items as JSON or YAML."""
     return _JSON_TYPES.get(type(value), type(value).__name__)

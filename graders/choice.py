@@ -20,20 +20,16 @@ def parse_spec(spec: Any) -> dict[str, None]:
     return dict.fromkeys(checks.names(spec["options"], "spec.options", MIN_OPTIONS, MAX_OPTIONS))
 
 
-def validate_spec(spec: Any) -> None:
-    """Raise ScoringError unless `spec` is a valid choice spec."""
-    parse_spec(spec)
-
-
-def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
-    """Raise ScoringError unless `value` is one of the spec's options (`role`: answer or gold)."""
-    checks.member(value, checks.role(role), parse_spec(spec), "option")
+def parse(options: dict[str, None], value: Any, role: str) -> str:
+    """The chosen option, after checking that it is one of the spec's (`role`: answer or gold)."""
+    checks.member(value, role, options, "option")
+    return value
 
 
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """1 point for the gold option, 0 for any other."""
     options = parse_spec(spec)
-    checks.member(gold, "gold", options, "option")
-    checks.member(answer, "answer", options, "option")
+    parse(options, gold, "gold")
+    parse(options, answer, "answer")
     correct = answer == gold
     return Score(float(correct), correct, {"expected": gold, "given": answer})

@@ -32,16 +32,6 @@ def parse(options: tuple[str, ...], value: Any, role: str) -> frozenset[str]:
     return frozenset(items)
 
 
-def validate_spec(spec: Any) -> None:
-    """Raise ScoringError unless `spec` is a valid labels spec."""
-    parse_spec(spec)
-
-
-def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
-    """Raise ScoringError unless `value` is a list of unique options (`role`: answer or gold)."""
-    parse(parse_spec(spec), value, checks.role(role))
-
-
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """Jaccard index of the two sets of options; correct only when they are equal."""
     options = parse_spec(spec)

@@ -158,16 +158,6 @@ def parse(spec: PointSpec, value: Any, role: str) -> Persons:
     return Persons(rows[:, :, :2], rows[:, :, 2] > 0, areas)
 
 
-def validate_spec(spec: Any) -> None:
-    """Raise ScoringError unless `spec` is a valid points spec."""
-    parse_spec(spec)
-
-
-def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
-    """Raise ScoringError unless `value` is a valid list of persons (`role`: answer or gold)."""
-    parse(parse_spec(spec), value, checks.role(role))
-
-
 class Comparison(NamedTuple):
     """Every gold person against every answer person: per keypoint (gold x answer x k) and OKS."""
 

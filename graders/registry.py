@@ -1,7 +1,8 @@
 """The registry of item kinds and the public entry points: score, validate, validate_answer.
 
-Each kind is a module with validate_spec(spec), validate_answer(spec, value, role) and
-score(spec, gold, answer); adding a kind means adding a module and a line here.
+Each kind is a module with parse_spec(spec) (the checked spec), parse(checked_spec, value,
+role) (a checked gold or answer; role "gold" or "answer" names the path in errors and turns on
+gold-only rules) and score(spec, gold, answer); adding a kind means a module and a line here.
 """
 
 from __future__ import annotations
@@ -37,12 +38,10 @@ def score(kind: str, spec: Any, gold: Any, answer: Any) -> Score:
 def validate(kind: str, spec: Any, gold: Any) -> None:
     """Raise ScoringError unless `spec` and `gold` make a valid item of `kind` (for importers)."""
     module = kind_module(kind)
-    module.validate_spec(spec)
-    module.validate_answer(spec, gold, role="gold")
+    module.parse(module.parse_spec(spec), gold, "gold")
 
 
 def validate_answer(kind: str, spec: Any, answer: Any) -> None:
     """Raise ScoringError unless `answer` is well formed for this item (e.g. before storing it)."""
     module = kind_module(kind)
-    module.validate_spec(spec)
-    module.validate_answer(spec, answer, role="answer")
+    module.parse(module.parse_spec(spec), answer, "answer")

@@ -92,16 +92,6 @@ def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
                                            f"{checks.show(rows[first][0])}")
 
 
-def validate_spec(spec: Any) -> None:
-    """Raise ScoringError unless `spec` is a valid spans spec."""
-    parse_spec(spec)
-
-
-def validate_answer(spec: Any, value: Any, role: str = "answer") -> None:
-    """Raise ScoringError unless `value` is a valid list of spans (`role`: answer or gold)."""
-    parse(parse_spec(spec), value, checks.role(role))
-
-
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """F1 of same-label matches (exact, or overlap >= threshold); correct at F1 = 1."""
     checked = parse_spec(spec)
