@@ -180,3 +180,16 @@ def _fail_every_attempt(user: User, course) -> None:
         started += delay + timedelta(hours=1)
         if qualifications.status_of(user.id, course.id) == qualifications.Status.FAILED:
             break
+    _dispute_first_miss(user, attempt)
+
+
+def _dispute_first_miss(user: User, attempt) -> None:
+    """An open dispute, so that the instructors' queue has something to resolve."""
+    from courses.models import Item
+    from exams.services import disputes
+
+    missed = next((r for r in attempt.responses if not r.correct), None)
+    if missed is not None:
+        disputes.open_dispute(user, db.session.get(Item, missed.item_id), missed.answer,
+                              "The manual does not say this clearly; I think my answer fits.",
+                              response=missed)

@@ -73,7 +73,13 @@ def test_demo_creates_one_account_per_role_and_prints_passwords(app):
 
 def test_demo_shows_a_qualified_a_needs_refresh_and_a_failed_trainee(app):
     from courses.models import Course
-    from exams.models import Attempt, Qualification, QualificationChange
+    from exams.models import (
+        Attempt,
+        Dispute,
+        DisputeStatus,
+        Qualification,
+        QualificationChange,
+    )
 
     result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
@@ -98,6 +104,10 @@ def test_demo_shows_a_qualified_a_needs_refresh_and_a_failed_trainee(app):
         failed_attempts = db.session.scalars(select(Attempt).where(
             Attempt.user_id == rows["failed@example.com"].user_id)).all()
         assert len(failed_attempts) == 2 and not any(a.passed for a in failed_attempts)
+        assert all(0 < a.score < 1 for a in failed_attempts)  # half right: a real breakdown
+        disputed = db.session.scalars(select(Dispute.user_id).where(
+            Dispute.status == DisputeStatus.OPEN)).all()
+        assert disputed == [rows["failed@example.com"].user_id]  # the queue has one
         passed = db.session.get(Attempt, rows["qualified@example.com"].attempt_id)
         assert passed.passed and passed.score == 1.0 and passed.closed_by == "trainee"
         history = db.session.scalars(select(QualificationChange.to_status).where(
