@@ -106,11 +106,13 @@ def build_course(natives: list[dict]):
     from bootcamp.extensions import db
     from bootcamp.users.models import Role
     from bootcamp.users.services import create_user
+    from courses.models import CourseStatus
     from courses.services import catalog, items, manuals
     from exams.services import settings
 
     author = create_user("author@example.com", "a long bench passphrase", "", Role.INSTRUCTOR)
-    course = catalog.create_course(catalog.CourseFields(slug="bench-exam", title="Bench exam"),
+    course = catalog.create_course(catalog.CourseFields(slug="bench-exam", title="Bench exam",
+                                                     status=CourseStatus.OPEN),
                                    author)
     manuals.save_draft(course, MANUAL, author)
     manuals.publish_draft(course, "", [], author)
