@@ -243,11 +243,13 @@ def grade(attempt: Attempt) -> grading.AttemptResult:
     return result
 
 
-def result_of(attempt: Attempt) -> grading.AttemptResult:
-    """The stored result of a graded attempt, with its per-section breakdown."""
+def result_of(attempt: Attempt,
+              rows: list[tuple[Response, Item]] | None = None) -> grading.AttemptResult:
+    """The stored result of a graded attempt, with its per-section breakdown (`rows`: its
+    graded_items, when the caller has them already)."""
     graded = [grading.Graded(item.key, tuple(item.sections), item.critical,
                              response.points or 0.0, bool(response.correct))
-              for response, item in graded_items(attempt)]
+              for response, item in (rows if rows is not None else graded_items(attempt))]
     return grading.AttemptResult(attempt.score or 0.0, bool(attempt.passed),
                                  tuple(attempt.critical_missed), grading.by_section(graded))
 

@@ -28,7 +28,7 @@ from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import csrf, db
 from bootcamp.types import utcnow
 from courses.models import Course, Item, MediaFile
-from courses.services import catalog, enrolment, practice
+from courses.services import catalog, practice
 from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
@@ -55,14 +55,6 @@ def _own_attempt(attempt_id: int) -> Attempt:
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
-
-
-def _enrolled(course: Course) -> bool:
-    return enrolment.enrollment_of(current_user.id, course.id) is not None
-
-
-def _section_titles(course: Course) -> dict[str, str]:
-    return practice.section_titles(course)
 
 
 def _answer_summary(item: Item, answer: Any) -> str:
@@ -94,7 +86,7 @@ def _answer_summary(item: Item, answer: Any) -> str:
 def overview(slug: str):
     course = viewable_course(slug)
     staff = catalog.is_staff(current_user)
-    if not staff and not _enrolled(course):
+    if not staff and not catalog.is_enrolled(current_user.id, course.id):
         flash("Enrol in this course to take its exam.", "info")
         return redirect(url_for("courses.home", slug=slug))
     context: dict[str, Any] = {"course": course, "rules": exam_rules(course), "staff": staff,
@@ -105,7 +97,7 @@ def overview(slug: str):
             attempts.close_if_expired(current)
             db.session.commit()
         standing = attempts.standing(current_user, course)
-        titles = _section_titles(course)
+        titles = practice.section_titles(course)
         context.update(
             standing=standing, status_label=status_label(standing.status),
             qualification=qualifications.qualification_of(current_user.id, course.id),
@@ -130,7 +122,7 @@ def start(slug: str):
     if catalog.is_staff(current_user):
         flash("Staff cannot take the exam: it is for enrolled trainees.", "info")
         return redirect(url_for("exams.overview", slug=slug))
-    if not _enrolled(course):
+    if not catalog.is_enrolled(current_user.id, course.id):
         flash("Enrol in this course to take its exam.", "info")
         return redirect(url_for("courses.home", slug=slug))
     try:
@@ -289,10 +281,10 @@ def result(attempt_id: int):
                 return redirect(url_for("exams.take", attempt_id=attempt.id))
             abort(404)
     course = db.session.get(Course, attempt.course_id)
-    outcome = attempts.result_of(attempt)
     rows = attempts.graded_items(attempt)
+    outcome = attempts.result_of(attempt, rows)
     by_key = {item.key: item for _, item in rows}
-    titles = _section_titles(course)
+    titles = practice.section_titles(course)
     context: dict[str, Any] = {}
     if own:
         standing = attempts.standing(current_user, course)
