@@ -123,8 +123,7 @@ def _refusal(qualification: Qualification | None, course: Course,
 
 def standing(user: User, course: Course, now: datetime | None = None) -> Standing:
     now = now or utcnow()
-    status = qualifications.status_of(user.id, course.id)
-    qualification = qualifications.qualification_of(user.id, course.id)
+    status, qualification = qualifications.standing(user.id, course.id)
     kind, refusal, retry_at, used = _refusal(qualification, course, now)
     return Standing(status, kind, open_attempt(user.id, course.id), refusal, retry_at, used,
                     settings_for(course).attempts_allowed)

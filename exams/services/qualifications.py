@@ -104,16 +104,29 @@ def has_started(user_id: int, course_id: int) -> bool:
         Event.kind.in_(STARTED_EVENTS)).limit(1)) is not None
 
 
-def status_of(user_id: int, course_id: int) -> Status:
-    """The trainee's status now (expiries applied), also when no record exists yet."""
-    qualification = qualification_of(user_id, course_id)
+def shown_status(qualification: Qualification | None, started: bool, now: datetime) -> Status:
+    """The status at `now` without writing: no record yet, or a lapse not yet applied."""
     if qualification is None:
-        return Status.IN_TRAINING if has_started(user_id, course_id) else Status.NOT_STARTED
-    if lapse_reason(qualification, utcnow()) is not None:
+        return Status.IN_TRAINING if started else Status.NOT_STARTED
+    if lapse_reason(qualification, now) is not None:
+        return Status.EXPIRED
+    return qualification.status
+
+
+def standing(user_id: int, course_id: int) -> tuple[Status, Qualification | None]:
+    """The trainee's status now (a due expiry applied and committed) and their record."""
+    qualification = qualification_of(user_id, course_id)
+    if qualification is not None and lapse_reason(qualification, utcnow()) is not None:
         qualification, _ = locked(user_id, course_id)
         expire_if_due(qualification, utcnow())
         db.session.commit()
-    return qualification.status
+    started = qualification is not None or has_started(user_id, course_id)
+    return shown_status(qualification, started, utcnow()), qualification
+
+
+def status_of(user_id: int, course_id: int) -> Status:
+    """The trainee's status now, also when no record exists yet."""
+    return standing(user_id, course_id)[0]
 
 
 def lapse_reason(qualification: Qualification, now: datetime) -> str | None:

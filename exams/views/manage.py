@@ -5,8 +5,6 @@ Also the trainee's "Dispute this item" from practice feedback, which posts here.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -112,15 +110,6 @@ def settings(slug: str):
 # Qualifications
 
 
-def _effective(qualification: Qualification | None, started: bool, now: datetime) -> Status:
-    """The status to show: a lapsed qualification shows as expired before the sweep runs."""
-    if qualification is None:
-        return Status.IN_TRAINING if started else Status.NOT_STARTED
-    if qualifications.lapse_reason(qualification, now) is not None:
-        return Status.EXPIRED
-    return qualification.status
-
-
 def _trainee_rows(course: Course) -> list[dict]:
     """Every enrolled trainee and everyone with a qualification record, by email."""
     found = db.session.execute(
@@ -139,7 +128,7 @@ def _trainee_rows(course: Course) -> list[dict]:
                                     Event.user_id.in_(without)).distinct())) if without else set()
     now = utcnow()
     return [{"user": user, "qualification": qualification, "version": version,
-             "status": _effective(qualification, user.id in started, now)}
+             "status": qualifications.shown_status(qualification, user.id in started, now)}
             for user, qualification, version in found]
 
 
@@ -167,8 +156,7 @@ def _trainee(user_id: int) -> User:
 
 def _render_qualification(course: Course, user: User, revoke_form: ReasonForm | None = None,
                           reinstate_form: ReasonForm | None = None):
-    qualification = qualifications.qualification_of(user.id, course.id)
-    status = qualifications.status_of(user.id, course.id)  # applies a due expiry
+    status, qualification = qualifications.standing(user.id, course.id)  # applies an expiry
     changes = qualifications.history(qualification) if qualification else []
     actor_ids = {change.actor_id for change in changes if change.actor_id}
     actors = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}

@@ -64,8 +64,7 @@ def exam_status(course: Course) -> dict[str, Any]:
                              "status": None, "status_label": None, "expires_at": None,
                              "refresh_due_at": None, "resume_url": None}
     if current_user.is_authenticated and not catalog.is_staff(current_user):
-        status = qualifications.status_of(current_user.id, course.id)
-        record = qualifications.qualification_of(current_user.id, course.id)
+        status, record = qualifications.standing(current_user.id, course.id)
         current = attempts.open_attempt(current_user.id, course.id)
         found.update(status=str(status), status_label=status_label(status),
                      expires_at=record.expires_at if record else None,
