@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import Flask
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.users.models import Role
 
 
@@ -31,9 +30,8 @@ def format_minutes(minutes: int | None) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    """Make roles and the log-out form available to every template."""
+    """Make roles and the date filters available to every template."""
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.globals["Role"] = Role
-    app.jinja_env.globals["action_form"] = ActionForm
