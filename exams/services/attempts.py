@@ -261,7 +261,10 @@ def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = 
     if not attempt.is_open:
         return attempt
     grade(attempt)
-    attempt.state, attempt.submitted_at, attempt.closed_by = AttemptState.GRADED, now, closed_by
+    # Time ran out at the deadline, however late the page or the sweep noticed it.
+    closed_at = attempt.deadline if closed_by == "deadline" and attempt.deadline else now
+    attempt.state, attempt.submitted_at, attempt.closed_by = (
+        AttemptState.GRADED, min(closed_at, now), closed_by)
     record_event("exam_submitted", user_id=attempt.user_id, course_id=attempt.course_id, data={
         "attempt": attempt.id, "kind": str(attempt.kind), "number": attempt.number,
         "score": attempt.score, "passed": attempt.passed, "closed_by": closed_by,

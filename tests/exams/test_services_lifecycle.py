@@ -80,6 +80,7 @@ def test_after_the_deadline_saves_are_refused_and_the_sweep_grades_what_was_save
         assert attempts.close_expired(now=late) == 1
         db.session.refresh(attempt)
         assert (attempt.state, attempt.closed_by, attempt.score) == ("graded", "deadline", 1.0)
+        assert attempt.submitted_at == attempt.deadline  # when time ran out, not the sweep
         assert status(world) == Status.QUALIFIED
 
 
