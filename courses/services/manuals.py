@@ -81,13 +81,11 @@ def save_draft(course: Course, markdown: str, author: User) -> ManualVersion:
     return draft
 
 
-def start_draft(course: Course, author: User) -> ManualVersion:
-    """The draft, begun from the latest published text when there is none yet."""
-    draft = draft_of(course)
-    if draft is not None:
-        return draft
-    latest = latest_version(course)
-    return save_draft(course, latest.markdown if latest else "", author)
+def draft_text(course: Course) -> str:
+    """What the editor opens with: the draft, else the latest published text (a read: the
+    draft row is created by the first save, never by opening the editor)."""
+    draft = draft_of(course) or latest_version(course)
+    return draft.markdown if draft else ""
 
 
 def discard_draft(course: Course) -> None:

@@ -56,15 +56,18 @@ def test_publishing_numbers_versions_1_2_3(app, instructor, course_id):
 def test_a_course_has_one_draft_that_starts_from_the_latest_version(app, instructor, course_id):
     with app.app_context():
         course, author = _load(course_id, instructor)
-        assert manuals.start_draft(course, author).markdown == ""
+        assert manuals.draft_text(course) == ""
         first = manuals.save_draft(course, "\n# A\r\n\r\nWindows line ends.\r\n", author)
         assert first.markdown == "# A\n\nWindows line ends."
         again = manuals.save_draft(course, MANUAL_V1, author)
         assert first.id == again.id and again.markdown == MANUAL_V1.rstrip()
         manuals.publish_draft(course, "", [], author)
-        started = manuals.start_draft(course, author)
+        assert manuals.draft_of(course) is None
+        assert manuals.draft_text(course) == MANUAL_V1.rstrip()  # opened, not yet saved
+        started = manuals.save_draft(course, manuals.draft_text(course), author)
         assert started.markdown == MANUAL_V1.rstrip() and started.status is VersionStatus.DRAFT
-        assert manuals.start_draft(course, author).id == started.id
+        assert manuals.save_draft(course, MANUAL_V2, author).id == started.id
+        assert manuals.draft_text(course) == MANUAL_V2.rstrip()
         db.session.commit()
         assert len(db.session.scalars(select(ManualVersion).where(
             ManualVersion.status == VersionStatus.DRAFT)).all()) == 1

@@ -86,6 +86,19 @@ def test_an_instructor_writes_saves_and_publishes_three_versions(app, instructor
     assert version_rows(app, course_id) == [(1, "published"), (2, "published"), (3, "published")]
 
 
+def test_opening_the_editor_writes_nothing(app, instructor):
+    course_id = make_course(app, instructor, versions=(MANUAL_V1,))
+    client = signed_in(app, instructor)
+    page = text_of(client.get("/courses/tagging/manual/draft"))
+    assert "Based on version 1." in page and "Discard this draft" not in page
+    assert "Tag every piece of clothing." in page  # the editor opens on the latest text
+    assert version_rows(app, course_id) == [(1, "published")]
+    assert "Unpublished draft" not in text_of(client.get("/courses/tagging/manual/history"))
+    post_form(client, "/courses/tagging/manual/draft", {"markdown": MANUAL_V2, "action": "save"})
+    assert "Discard this draft" in text_of(client.get("/courses/tagging/manual/draft"))
+    assert version_rows(app, course_id) == [(1, "published"), (None, "draft")]
+
+
 def test_the_publish_page_lists_every_problem_and_publishes_nothing(app, instructor):
     course_id = make_course(app, instructor, versions=(MANUAL_V1,))
     client = signed_in(app, instructor)
