@@ -124,6 +124,12 @@ def make_exam_course(app: Flask, author: User, enrol: tuple[User, ...] = (), *,
     return course_id
 
 
+def has_number(body: str, number: float) -> bool:
+    """True when `number` stands in `body` as a whole token: 59.119 is found in "h": 59.119
+    but not in a time such as 21:44:59.119Z, nor 41 in 41.913, so only a real leak matches."""
+    return re.search(rf"(?<![\w.]){re.escape(str(number))}(?![\w.])", body) is not None
+
+
 def gold_leaks(body: str, *, options_shown: bool = False) -> list[str]:
     """Every exam gold (or explanation) found in a response body.
 
@@ -133,10 +139,10 @@ def gold_leaks(body: str, *, options_shown: bool = False) -> list[str]:
     found = [f"explanation of {key}" for key in EXAM_KEYS
              if EXPLANATION.format(key=key) in body]
     for box in BOXES_GOLD:
-        found += [f"box coordinate {box[c]}" for c in "xywh" if str(box[c]) in body]
+        found += [f"box coordinate {box[c]}" for c in "xywh" if has_number(body, box[c])]
     for span in SPAN_GOLD:
         found += [f"span offset {span[end]}" for end in ("start", "end")
-                  if re.search(rf"(?<![\w.]){span[end]}(?![\w.])", body)]
+                  if has_number(body, span[end])]
     if not options_shown:
         found += [f"choice gold {gold}" for gold in (CHOICE_GOLD, STREET_GOLD, "ibis-gold-opt")
                   if gold in body]

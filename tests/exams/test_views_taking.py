@@ -171,8 +171,10 @@ def test_autosave_is_idempotent_keeps_the_newest_and_explains_refusals(app, take
 
     assert taker.save(attempt_id, 99, "x", 300, token).status_code == 404
     assert taker.save(attempt_id + 1000, 1, "x", 300, token).status_code == 404
+    deep = "[" * 5000 + "]" * 5000
     for raw in ("not json", "[]", '{"seq": 5}', '{"answer": 1, "seq": "5"}',
-                '{"answer": 1, "seq": -1}'):
+                '{"answer": 1, "seq": -1}', deep, f'{{"answer": {deep}, "seq": 7}}',
+                '{"answer": ' + "[" * 900 + "]" * 900 + ', "seq": 7}'):
         refused = taker.save(attempt_id, choice, None, 0, token, raw=raw)
         assert refused.status_code == 400 and refused.mimetype == "application/problem+json"
     assert stored_answers(app, attempt_id)[choice] == (None, 150)
@@ -463,6 +465,10 @@ def test_no_exam_gold_ever_reaches_the_trainee(app, taker):
     assert gold_leaks("GOLD-EXPLANATION-s-call quokka-gold-opt") == [
         "explanation of s-call", "choice gold quokka-gold-opt"]
     assert BOXES_SPEC["width"] == 400
+    # ...and only there: a time with milliseconds is not a box coordinate.
+    assert gold_leaks('{"h":59.119}') == ["box coordinate 59.119"]
+    assert gold_leaks('<time datetime="2026-12-06T21:44:59.119Z">21:44</time>') == []
+    assert gold_leaks("41.9130 131.7710 x97.283") == []
 
 
 def test_exam_pages_carry_no_inline_code(app, taker):
