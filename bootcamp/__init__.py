@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bootcamp import config as settings
@@ -61,10 +60,10 @@ def configure_extensions(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(token: str):
-    """Sessions carry the user's session token, so a password change ends them all."""
-    from bootcamp.users.models import User
+    """The cookie carries the token of a server-side session: ending the session ends it."""
+    from bootcamp.auth.sessions import load_user as load_session_user
 
-    return db.session.scalar(select(User).where(User.session_token == token))
+    return load_session_user(token)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -53,6 +53,16 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _positive_int(name: str, default: int) -> int:
+    """A whole number >= 1 from the environment; a clear error names the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping for a new application."""
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
@@ -68,15 +78,25 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(redis_url),
         # Per-address limits stay generous: a whole cohort often shares one office address.
         "LOGIN_LIMIT_PER_IP": os.environ.get("BOOTCAMP_LOGIN_LIMIT_PER_IP", "60 per minute"),
+        # Failed log-ins (see bootcamp/auth/limits.py): from a device the account logged in on
+        # before, per device; from any other client, per account and address, and all such
+        # clients together per account (loose: it stops a botnet, not the owner's devices).
+        "LOGIN_LIMIT_PER_DEVICE": os.environ.get(
+            "BOOTCAMP_LOGIN_LIMIT_PER_DEVICE", "10 per 15 minutes"
+        ),
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": os.environ.get(
+            "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "10 per 15 minutes"
+        ),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
-            "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
+            "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT", "100 per hour"
         ),
         "SIGNUP_LIMIT_PER_IP": os.environ.get("BOOTCAMP_SIGNUP_LIMIT_PER_IP", "100 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),  # also the longest a log-in lasts
+        "SESSION_IDLE_MINUTES": _positive_int("BOOTCAMP_SESSION_IDLE_MINUTES", 30),
         "HSTS_ENABLED": secure_cookies,
         "PROXY_HOPS": int(os.environ.get("BOOTCAMP_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,

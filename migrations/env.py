@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -28,9 +30,26 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection) -> Iterator[None]:
+    """Batch mode rebuilds a SQLite table by copying it and dropping the original; with foreign
+    keys on, that drop fires ON DELETE actions (SET NULL, CASCADE) on the rows referring to it.
+    SQLite honours the pragma only outside a transaction; the pooled connection gets it back."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
 def run_migrations_online() -> None:
     """Apply migrations over a live connection."""
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from bootcamp.users.models import User
 from bootcamp.users.passwords import MAX_LENGTH, password_problems
 
 
@@ -13,16 +14,12 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _acceptable_password(email_field: str | None = None):
-    """Validator that explains every reason a new password is refused."""
-
-    def check(form: FlaskForm, field) -> None:
-        email = (form[email_field].data or "") if email_field else ""
-        problems = password_problems(field.data or "", email)
-        if problems:
-            raise ValidationError(" ".join(problems))
-
-    return check
+def _acceptable_password(form: FlaskForm, field) -> None:
+    """Explain every reason a new password is refused; the form says whose password it is."""
+    email, name = form.account_words()
+    problems = password_problems(field.data or "", email, name)
+    if problems:
+        raise ValidationError(" ".join(problems))
 
 
 class SignupForm(FlaskForm):
@@ -30,13 +27,15 @@ class SignupForm(FlaskForm):
     email = EmailField(
         "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
     )
-    password = PasswordField(
-        "Password", validators=[DataRequired(), _acceptable_password("email")]
-    )
+    password = PasswordField("Password", validators=[DataRequired(), _acceptable_password])
     confirm = PasswordField(
         "Repeat password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
+
+    def account_words(self) -> tuple[str, str]:
+        """The email and name a password must not be built from."""
+        return self.email.data or "", self.name.data or ""
 
 
 class LoginForm(FlaskForm):
@@ -48,9 +47,7 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), _acceptable_password()]
-    )
+    new_password = PasswordField("New password", validators=[DataRequired(), _acceptable_password])
     confirm = PasswordField(
         "Repeat new password",
         validators=[
@@ -58,6 +55,14 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new_password", message="The passwords do not match."),
         ],
     )
+
+    def __init__(self, account: User, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.account = account  # whose password changes: it must not be built from their name
+
+    def account_words(self) -> tuple[str, str]:
+        """The email and name a password must not be built from."""
+        return self.account.email, self.account.name
 
 
 class ActionForm(FlaskForm):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from bootcamp.auth import bp
-from bootcamp.auth.forms import ChangePasswordForm, LoginForm, SignupForm
-from bootcamp.auth.limits import login_per_account, login_per_ip, signup_per_ip
-from bootcamp.users import services
+from bootcamp.auth import bp, limits
+from bootcamp.auth.forms import ActionForm, ChangePasswordForm, LoginForm, SignupForm
+from bootcamp.auth.sessions import current_session, log_in, policy
+from bootcamp.extensions import db
+from bootcamp.users import services, sessions
 from bootcamp.users.passwords import verify_password
 
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
@@ -26,7 +27,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@signup_per_ip
+@limits.signup_per_ip
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
@@ -41,8 +42,10 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_per_ip
-@login_per_account
+@limits.login_per_ip
+@limits.login_per_device
+@limits.login_per_account_and_ip
+@limits.login_per_account
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
@@ -52,10 +55,11 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session on privilege change
-            login_user(user)
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
+            log_in(user)
+            db.session.commit()
+            response = redirect(_safe_next(request.args.get("next")))
+            limits.remember_device(response, user.email)
+            return response
         g.login_failed = True
         form.form_errors.append(LOGIN_FAILED)
     return render_template("auth/login.html", form=form)
@@ -64,22 +68,59 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     # CSRFProtect has already checked the token: a cross-site page cannot log anyone out.
+    ending = current_session()
+    if ending is not None:
+        sessions.end_session(ending.id)  # a copy of the cookie dies with it
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("home.index"))
 
 
+@bp.route("/account")
+@login_required
+def account():
+    rules, here = policy(), current_session()
+    active = sessions.active_sessions(current_user, rules)
+    active.sort(key=lambda row: row.id != here.id)  # this device first, then the most recent
+    return render_template(
+        "auth/account.html", form=ActionForm(), sessions=active, this_session=here,
+        idle_minutes=int(rules.idle.total_seconds() // 60), lifetime_days=rules.lifetime.days)
+
+
+@bp.route("/account/logout-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user, current_session().id)
+    db.session.commit()
+    flash(f"Logged out of {ended} other session{'' if ended == 1 else 's'}. "
+          "This device stays logged in.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def end_all_sessions():
+    sessions.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out everywhere, on this device too.", "info")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(account=current_user)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append("This is not your current password.")
         else:
-            services.change_password(current_user, form.new_password.data)
-            login_user(current_user._get_current_object())  # this session stays; others end
+            services.change_password(current_user, form.new_password.data,
+                                     keep_session_id=current_session().id)
+            db.session.commit()
             flash("Password changed. Your other sessions have been logged out.", "success")
-            return redirect(url_for("home.dashboard"))
+            return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bootcamp.extensions import db
 from bootcamp.types import UTCDateTime, utcnow
@@ -30,11 +29,6 @@ class Role(enum.StrEnum):
         return self.value.capitalize()
 
 
-def new_session_token() -> str:
-    """A fresh random token; changing it logs the user out of every other session."""
-    return secrets.token_urlsafe(24)
-
-
 class User(UserMixin, db.Model):
     """A person with an account: trainee, instructor or admin."""
 
@@ -48,13 +42,23 @@ class User(UserMixin, db.Model):
         Enum(Role, name="user_role", values_callable=lambda roles: [r.value for r in roles]),
         default=Role.TRAINEE,
     )
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # The raw token of the server-side session this request runs in: set at log-in and by the
+    # user loader, never stored (user_sessions keeps only its hash).
+    session_key = None
+
+    # Plain identity: UserMixin compares get_id(), which names a session, not a person.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
-        """Flask-Login keeps this in the session cookie instead of the primary key."""
-        return self.session_token
+        """Flask-Login keeps this in the session cookie: the token of a UserSession."""
+        if self.session_key is None:
+            raise RuntimeError("log users in through bootcamp.auth.sessions.log_in")
+        return self.session_key
 
     def has_role(self, role: Role) -> bool:
         """True when this user's role includes `role`."""
@@ -62,3 +66,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """One log-in: the cookie carries a random token, the database only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    device: Mapped[str] = mapped_column(String(80), default="")
+    address: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id}>"

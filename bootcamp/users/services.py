@@ -9,8 +9,9 @@ from bootcamp.audit import record_audit
 from bootcamp.events import record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
-from bootcamp.users.models import Role, User, new_session_token
+from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password, needs_rehash, verify_password
+from bootcamp.users.sessions import end_other_sessions, find_session
 
 
 class AccountError(ValueError):
@@ -60,7 +61,8 @@ def sign_up(email: str, password: str, name: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user when the credentials match; also upgrades outdated hashes."""
+    """Return the user when the credentials match (the caller starts a session and commits);
+    also upgrades outdated hashes."""
     user = find_user(email)
     if not verify_password(user.password_hash if user else None, password):
         return None
@@ -68,16 +70,14 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record_event("logged_in", user_id=user.id)
-    db.session.commit()
     return user
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Set a new password and end every existing session of this user."""
+def change_password(user: User, new_password: str, keep_session_id: int | None) -> None:
+    """Set a new password and end every session of this user but `keep_session_id`."""
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
+    end_other_sessions(user, keep_session_id)
     record_event("password_changed", user_id=user.id)
-    db.session.commit()
 
 
 def set_role(user: User, role: Role, actor: User) -> None:
@@ -93,7 +93,15 @@ def set_role(user: User, role: Role, actor: User) -> None:
         data={"email": user.email, "from": user.role.value, "to": role.value},
     )
     user.role = role
+    _end_sessions_for_new_role(user, actor)
     db.session.commit()
+
+
+def _end_sessions_for_new_role(user: User, actor: User) -> None:
+    """New rights start with a new log-in; an admin changing their own role keeps the session
+    they do it from."""
+    acting = find_session(actor.session_key) if actor.id == user.id else None
+    end_other_sessions(user, acting.id if acting else None)
 
 
 def admin_count() -> int:

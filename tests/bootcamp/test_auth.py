@@ -166,3 +166,29 @@ def test_log_ins_are_limited_per_address(app, make_user):
     response = log_in(client, "y@example.com", "guess guess guess")
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_sign_up_refuses_a_common_password_saying_why(app, client):
+    page = sign_up(client, email="weak@example.com", password="password123!").get_data(
+        as_text=True)
+    assert "This is similar to a commonly used password. Add another word or two." in page
+    assert user_by_email(app, "weak@example.com") is None
+
+
+def test_sign_up_refuses_a_password_made_of_the_users_name(app, client):
+    page = sign_up(client, email="grace@example.com", password="gracehopper1",
+                   name="Grace Hopper").get_data(as_text=True)
+    assert "It contains your name, your email address or this site&#39;s name." in page
+    assert user_by_email(app, "grace@example.com") is None
+
+
+def test_a_new_password_must_be_hard_to_guess(client, login_as):
+    login_as()
+    token = csrf_token(client, "/auth/password")
+    page = client.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "qwertyuiop",
+              "confirm": "qwertyuiop", "csrf_token": token},
+    ).get_data(as_text=True)
+    assert "This is a top-100 common password." in page
+    assert log_in(client.application.test_client(), "trainee1@example.com").status_code == 302

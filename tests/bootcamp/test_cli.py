@@ -49,6 +49,10 @@ def test_users_create_refuses_weak_passwords_and_duplicates(app, make_user):
     runner = app.test_cli_runner()
     weak = runner.invoke(args=["users", "create", "--email", "w@example.com", "--password", "x"])
     assert weak.exit_code == 2 and "Use at least 10 characters." in weak.output
+    common = runner.invoke(
+        args=["users", "create", "--email", "c@example.com", "--password", "1234567890"])
+    assert common.exit_code == 2 and "This is a top-100 common password." in common.output
+    assert find(app, "c@example.com") is None
     assert find(app, "w@example.com") is None
     make_user(email="dup@example.com")
     dup = runner.invoke(

@@ -14,7 +14,8 @@ from tests.bootcamp.test_authorization_matrix import MATRIX, sample_arguments
 from tests.helpers import PASSWORD, csrf_token, log_in
 
 POST_ENDPOINTS = sorted(endpoint for method, endpoint in MATRIX if method == "POST")
-GET_PAGES = ["/", "/auth/login", "/auth/signup", "/dashboard", "/auth/password", "/admin/users"]
+GET_PAGES = ["/", "/auth/login", "/auth/signup", "/dashboard", "/auth/account", "/auth/password",
+             "/admin/users"]
 
 
 def url(app, endpoint: str, world: dict) -> str:

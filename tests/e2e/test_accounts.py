@@ -8,7 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bootcamp.users.models import Role
-from tests.e2e.steps import DESKTOP, PHONE, expect_dashboard, log_in, sign_up
+from tests.e2e.steps import (
+    DESKTOP,
+    PHONE,
+    expect_dashboard,
+    expect_fits_the_screen,
+    log_in,
+    sign_up,
+)
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -101,7 +108,8 @@ def test_pages_load_cleanly_and_fit_the_screen(page: Page, browser_errors, make_
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     page.wait_for_load_state("load")
     check("/dashboard", f"Welcome, {user.name}")
-    for path, heading in [("/auth/password", "Change password"), ("/admin/users", "Users")]:
+    for path, heading in [("/auth/account", "Your account"), ("/auth/password", "Change password"),
+                          ("/admin/users", "Users")]:
         page.goto(path, wait_until="load")
         check(path, heading)
 
@@ -126,3 +134,35 @@ def test_the_first_tab_focuses_the_skip_link_when_logged_in(page: Page, make_use
     expect_dashboard(page, user.name)
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "360px"])
+def test_the_account_page_logs_out_other_devices(page: Page, new_page, live_server,
+                                                 browser_errors, make_user, viewport):
+    user = make_user(email="sam@example.com")
+    phone = new_page(live_server, PHONE)
+    log_in(phone, user.email, PASSWORD)
+    expect_dashboard(phone, user.name)
+    log_in(page, user.email, PASSWORD)
+    expect_dashboard(page, user.name)
+
+    main_nav(page).get_by_role("link", name="Account", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    sessions = page.get_by_role("region", name="Where you are logged in").get_by_role("listitem")
+    expect(sessions).to_have_count(2)
+    expect(sessions.first).to_contain_text("This device")
+    expect(page.get_by_role("link", name="Change password")).to_be_visible()
+    expect_fits_the_screen(page, viewport)
+
+    page.get_by_role("button", name="Log out other sessions").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Logged out of 1 other session. This device stays logged in.")
+    expect(sessions).to_have_count(1)
+    expect(page.get_by_role("button", name="Log out other sessions")).to_have_count(0)
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Log out everywhere").click()
+    expect(page.get_by_role("status")).to_contain_text("You are logged out everywhere")
+    expect_logged_out(page)
+    assert browser_errors == []
