@@ -6,7 +6,6 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from courses.services import progress
-from courses.views.access import media_prefix
 
 bp = Blueprint("home", __name__)
 
@@ -22,6 +21,6 @@ def index():
 @login_required
 def dashboard():
     """The trainee's training centre: their courses, progress and next steps."""
-    cards = [progress.course_progress(current_user, course, media_prefix(course))
+    cards = [progress.course_progress(current_user, course)
              for course in progress.training_centre_courses(current_user)]
     return render_template("home/dashboard.html", cards=cards)

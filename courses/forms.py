@@ -24,7 +24,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from courses.models import CourseStatus, ItemStatus
+from courses.models import CourseStatus, ItemStatus, StaffRole
+from courses.rendering import limit_problems
 
 
 def _strip(value):
@@ -55,7 +56,16 @@ class CourseForm(FlaskForm):
 
 
 class DraftForm(FlaskForm):
-    markdown = TextAreaField("Manual (Markdown)", validators=[Length(max=2_000_000)])
+    markdown = TextAreaField("Manual (Markdown)")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Refuse a manual past the size limits: the page shows why, at the top of the form."""
+        if not super().validate(extra_validators):
+            return False
+        problems = limit_problems(self.markdown.data or "")
+        if problems:
+            self.form_errors.extend(["The draft was not saved.", *problems])
+        return not problems
 
 
 class PublishForm(FlaskForm):
@@ -72,6 +82,18 @@ class CohortForm(FlaskForm):
     starts_on = DateField("Start date", validators=[DataRequired()])
     capacity = IntegerField("Capacity (optional)",
                             validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
+class StaffForm(FlaskForm):
+    email = StringField("Email of their account", filters=[_strip],
+                        validators=[DataRequired(), Length(max=254)],
+                        description="They must already have an instructor account.")
+    role = SelectField("Role", default=StaffRole.INSTRUCTOR.value, choices=[
+        SelectChoice(StaffRole.INSTRUCTOR.value, "Instructor"),
+        SelectChoice(StaffRole.OWNER.value, "Owner"),
+    ], description="Instructors change the course, its manual, items, exam and cohorts; "
+                   "owners also add and remove staff. Adding someone already on the staff "
+                   "changes their role.")
 
 
 class InviteLinkForm(FlaskForm):

@@ -72,9 +72,12 @@ class ManualVersion(db.Model):
     status: Mapped[VersionStatus] = mapped_column(
         str_enum(VersionStatus, "manual_version_status"), default=VersionStatus.DRAFT
     )
-    markdown: Mapped[str] = mapped_column(Text, default="")
+    markdown: Mapped[str] = mapped_column(Text, default="", deferred=True)  # up to 1 MB
     changelog: Mapped[str] = mapped_column(Text, default="")
     material_sections: Mapped[list[str]] = mapped_column(JSONData, default=list)
+    # Id, title and digest of each section, kept when published so that counting sections
+    # and reads never renders the manual ([] while a draft).
+    outline: Mapped[list[dict[str, str]]] = mapped_column(JSONData, default=list)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -241,4 +244,25 @@ class PracticeAnswer(db.Model):
     points: Mapped[float] = mapped_column(Float)
     correct: Mapped[bool] = mapped_column()
     details: Mapped[dict] = mapped_column(JSONData, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffRole(enum.StrEnum):
+    """Owners also decide who else staffs the course; instructors change everything else."""
+
+    OWNER = "owner"
+    INSTRUCTOR = "instructor"
+
+
+class CourseStaff(db.Model):
+    """An instructor who may see and change one course (admins may change every course)."""
+
+    __tablename__ = "course_staff"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "course_staff_role"))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

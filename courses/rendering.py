@@ -9,6 +9,9 @@ labels) are tagged with a per-render secret nonce so that authors cannot forge t
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import re
 import secrets
 import unicodedata
@@ -23,6 +26,19 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
 MediaUrl = Callable[[str], str]
+MAX_MANUAL_BYTES = 1024 * 1024  # of UTF-8; the longest real manual we know of is about 60 KB
+# Besides its size, what a manual may hold at most: each bounds a cost of rendering that grows
+# faster than the text does (bench/manual_limits.py: the worst 1 MB renders in about a second).
+STRUCTURE_LIMITS = (
+    (re.compile(r"\n"), 10_000, "lines"),
+    (re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.M), 1_000,
+     "headings"),
+    (re.compile(r"\|"), 10_000, "table cell borders (|)"),
+    (re.compile(r"[*_~]"), 10_000, "emphasis marks (*, _ and ~)"),
+    (re.compile(r"[\[\]]"), 10_000, "brackets ([ and ], as in links and images)"),
+    (re.compile(r"[<>]"), 10_000, "angle brackets (< and >, as in HTML and quotes)"),
+    (re.compile(r":::"), 1_000, "call-out fences (:::)"),
+)
 
 
 @dataclass(frozen=True)
@@ -271,12 +287,26 @@ def _take_heading(inline: Token) -> tuple[str, str | None]:
     return " ".join(_inline_text(children).split()), explicit
 
 
-def _unique(base: str, used: set[str]) -> str:
-    candidate, n = base, 2
-    while candidate in used:
-        candidate, n = f"{base}-{n}", n + 1
-    used.add(candidate)
-    return candidate
+class _Ids:
+    """Unique anchor ids in document order: "x", else "x-2", "x-3"... skipping ids in use.
+
+    Ids are only ever added, so the suffix to try next can be remembered per base: n identical
+    headings take linear time, and each id is the one counting up from "-2" would give.
+    """
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
+
+    def claim(self, base: str) -> str:
+        candidate = base
+        if candidate in self.used:
+            n = self.next_suffix.get(base, 2)
+            while (candidate := f"{base}-{n}") in self.used:
+                n += 1
+            self.next_suffix[base] = n + 1
+        self.used.add(candidate)
+        return candidate
 
 
 def _source_of(lines: list[str], start: int, end: int) -> str:
@@ -307,23 +337,23 @@ def _parse(markdown: str, media_url: MediaUrl | None) -> _Document:
     return _Document(tokens, source.split("\n"), env, _sanitiser(nonce, media_url))
 
 
-def _introduction(doc: _Document, end: int, end_line: int, used: set[str]) -> Section | None:
+def _introduction(doc: _Document, end: int, end_line: int, ids: _Ids) -> Section | None:
     """Text before the first heading, as a section of its own when there is any."""
     body = [n for n, line in enumerate(doc.lines[:end_line]) if line.strip()]
     if not body:
         return None
     tokens = doc.tokens[:end]
     markdown = _source_of(doc.lines, body[0], end_line)
-    sid = _unique("introduction", used)
+    sid = ids.claim("introduction")
     html, text = doc.html(0, end), _plain_text(tokens)
     return Section(sid, "Introduction", 1, body[0] + 1, markdown, text, html)
 
 
-def _heading_section(doc: _Document, start: int, end: int, used: set[str]) -> Section:
+def _heading_section(doc: _Document, start: int, end: int, ids: _Ids) -> Section:
     """The section from the heading at tokens[start] up to tokens[end]; sets its anchor id."""
     heading = doc.tokens[start]
     title, explicit = _take_heading(doc.tokens[start + 1])
-    sid = _unique(explicit or slugify(title), used)
+    sid = ids.claim(explicit or slugify(title))
     heading.attrSet("id", f"{doc.env['nonce']}:{sid}")
     line = _line_of(doc, start)
     return Section(
@@ -348,12 +378,59 @@ def render_manual(markdown: str, media_url: MediaUrl | None = None) -> RenderedM
     doc = _parse(markdown, media_url)
     starts = [i for i, t in enumerate(doc.tokens) if t.type == "heading_open" and t.level == 0]
     first = starts[0] if starts else len(doc.tokens)
-    used: set[str] = set()
-    intro = _introduction(doc, first, _line_of(doc, first), used)
+    ids = _Ids()
+    intro = _introduction(doc, first, _line_of(doc, first), ids)
     sections = [intro] if intro else []
     for start, end in zip(starts, [*starts[1:], len(doc.tokens)], strict=False):
-        sections.append(_heading_section(doc, start, end, used))
+        sections.append(_heading_section(doc, start, end, ids))
     return RenderedManual("".join(s.html for s in sections), sections)
+
+
+def section_digest(section: Section) -> str:
+    """A fingerprint of what a trainee reads in a section: its title and its text."""
+    return hashlib.sha256(json.dumps([section.title, section.text]).encode()).hexdigest()
+
+
+def manual_outline(manual: RenderedManual) -> list[dict[str, str]]:
+    """Id, title and digest of every section: what progress needs, kept so as not to render."""
+    return [{"id": s.id, "title": s.title, "digest": section_digest(s)} for s in manual.sections]
+
+
+def size_problem(text: str, limit: int = MAX_MANUAL_BYTES) -> str | None:
+    """Why text is over `limit` bytes of UTF-8 ("is 1.4 MB ...; the limit is 1 MB ..."), or None."""
+    return too_large(len(text.encode("utf-8", "surrogatepass")), limit)
+
+
+def limit_problems(markdown: str) -> list[str]:
+    """Why a manual is too large to render quickly, in sentences for its author."""
+    size = size_problem(markdown)
+    if size:
+        return [f"The manual {size}."]
+    return [f"Line {line}: {message}." for line, message in structure_problems(markdown)]
+
+
+def structure_problems(markdown: str) -> list[tuple[int, str]]:
+    """What a manual has too much of to render quickly, as (1-based line, message).
+
+    Counted on the source with regular expressions (in code blocks too), so that checking
+    costs far less than rendering; bench/manual_limits.py measures what each limit bounds.
+    """
+    problems = []
+    for pattern, limit, what in STRUCTURE_LIMITS:
+        over = next(itertools.islice(pattern.finditer(markdown), limit, None), None)
+        if over is not None:
+            line = markdown.count("\n", 0, over.start()) + 1
+            problems.append((line, f"a manual may have at most {limit:,} {what}, and this "
+                                   "line goes past that"))
+    return problems
+
+
+def too_large(size: int, limit: int = MAX_MANUAL_BYTES) -> str | None:
+    """The words for a size in bytes over `limit`, or None when it fits."""
+    if size <= limit:
+        return None
+    return (f"is {size / 2**20:.1f} MB ({size:,} bytes); "
+            f"the limit is {limit / 2**20:g} MB ({limit:,} bytes)")
 
 
 def render_markdown(markdown: str, media_url: MediaUrl | None = None) -> str:

@@ -160,6 +160,10 @@ def markdown_value(doc: YamlMapping, key: str, errors: ErrorList) -> str:
     if raw is None:
         return ""
     text = normalise_markdown(raw)
+    if len(text) > LIMITS.get(key, len(text)):
+        errors.add(doc.file, doc.at(key),
+                   f"{key} is {len(text):,} characters long; the limit is {LIMITS[key]:,}")
+        return text
     node = doc.nodes[key]
     if isinstance(node, ScalarNode) and node.style == "|":
         first = doc.line(node) + 1 + leading_blank_lines(normalise_newlines(raw)).count("\n")

@@ -13,11 +13,16 @@ from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.bundles import normalise_markdown
+from courses.bundles import LIMITS, normalise_markdown
 from courses.html_safety import find_unsafe_html
 from courses.manual_diff import ManualDiff, diff_manuals
 from courses.models import Course, ManualVersion, VersionStatus
-from courses.rendering import RenderedManual, render_manual
+from courses.rendering import (
+    RenderedManual,
+    limit_problems,
+    manual_outline,
+    render_manual,
+)
 from courses.signals import manual_published
 
 
@@ -97,19 +102,32 @@ def discard_draft(course: Course) -> None:
 def publish_problems(markdown: str, changelog: str, material: list[str],
                      first: bool) -> list[str]:
     """Everything that stops a draft from being published, in words an author can act on."""
+    return _checked(markdown, changelog, material, first)[0]
+
+
+def _checked(markdown: str, changelog: str, material: list[str],
+             first: bool) -> tuple[list[str], RenderedManual | None]:
+    """Problems, and the rendered manual unless it is too large or too deep to render."""
     problems = []
     if not markdown.strip():
         problems.append("The manual is empty.")
     if not first and not changelog.strip():
         problems.append("Describe what changed in the changelog.")
+    limits = limit_problems(markdown)
+    if len(changelog) > LIMITS["changelog"]:
+        limits.append(f"The changelog is {len(changelog):,} characters long; "
+                      f"the limit is {LIMITS['changelog']:,}.")
+    if limits:
+        return problems + limits, None
     problems += [f"Line {u.line}: {u.message}" for u in find_unsafe_html(markdown)]
     problems += [f"Changelog line {u.line}: {u.message}" for u in find_unsafe_html(changelog)]
-    known = {section.id for section in render_manual(markdown).sections}
+    rendered = render_manual(markdown)
+    known = {section.id for section in rendered.sections}
     problems += [f"There is no section {sid!r} to mark as a material change."
                  for sid in material if sid not in known]
     if first and material:
         problems.append("The first version has nothing to change: mark no material sections.")
-    return problems
+    return problems, rendered
 
 
 def publish_draft(course: Course, changelog: str, material: list[str], actor: User,
@@ -120,9 +138,10 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     if draft is None:
         raise ManualError(["There is no draft to publish."])
     latest = latest_version(course)
-    problems = publish_problems(draft.markdown, changelog, material, latest is None)
-    if problems:
+    problems, rendered = _checked(draft.markdown, changelog, material, latest is None)
+    if problems or rendered is None:
         raise ManualError(problems)
+    draft.outline = manual_outline(rendered)  # before it is published, and so frozen
     draft.number = (latest.number if latest else 0) + 1
     draft.changelog = normalise_markdown(changelog)
     draft.material_sections = list(material)
@@ -138,6 +157,18 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
 def media_url_for(prefix: str) -> Callable[[str], str]:
     """Map a bundle-relative "media/x.png" to the URL that serves it."""
     return lambda path: prefix + path[len("media/"):] if path.startswith("media/") else path
+
+
+def outline_of(markdown: str) -> list[dict[str, str]]:
+    """What a published version keeps of its sections; rendered once, when it is published."""
+    return manual_outline(render_manual(markdown))
+
+
+def preview(markdown: str, media_prefix: str) -> tuple[RenderedManual | None, list[str]]:
+    """A draft as trainees would see it; unrendered, with the reasons, when past a limit."""
+    problems = limit_problems(markdown)
+    rendered = None if problems else render_manual(markdown, media_url_for(media_prefix))
+    return rendered, problems
 
 
 def render_version(version: ManualVersion, media_prefix: str) -> RenderedManual:
@@ -164,11 +195,10 @@ def record_opened(user: User, course: Course, version: ManualVersion) -> None:
                  data={"version": version.number})
 
 
-def mark_section_read(user: User, course: Course, version: ManualVersion, section_id: str,
-                      media_prefix: str) -> None:
-    """Record that the trainee read one section of one version."""
-    ids = {section.id for section in render_version(version, media_prefix).sections}
-    if section_id not in ids:
+def mark_section_read(user: User, course: Course, version: ManualVersion,
+                      section_id: str) -> None:
+    """Record that the trainee read one section of one (published) version."""
+    if section_id not in {entry["id"] for entry in version.outline}:
         raise ManualError([f"Version {version.number} has no section {section_id!r}."])
     record_event("section_read", user_id=user.id, course_id=course.id,
                  data={"version": version.number, "section": section_id})
@@ -193,28 +223,32 @@ def read_sections(user_id: int, course_id: int) -> set[str]:
     return set(rows)
 
 
-def sections_still_read(user_id: int, course: Course, version: ManualVersion,
-                        media_prefix: str) -> set[str]:
+def sections_still_read(user_id: int, course: Course, version: ManualVersion) -> set[str]:
     """Sections of `version` the trainee read in a version where they said the same.
 
-    A section marked read in version 2 and rewritten in version 3 needs reading again.
+    A section marked read in version 2 and rewritten in version 3 needs reading again. The
+    outlines kept at publishing say what each section said: nothing is rendered.
     """
     reads = db.session.execute(
         select(Event.data["section"].as_string(), Event.data["version"].as_integer()).distinct()
         .where(Event.user_id == user_id, Event.course_id == course.id,
                Event.kind == "section_read")
     ).all()
-    current = {s.id: (s.title, s.text) for s in render_version(version, media_prefix).sections}
-    still_read = set()
-    for number in {read_version for _, read_version in reads}:
-        then = version_by_number(course, number)
-        if then is None:
-            continue
-        sections = {s.id: (s.title, s.text) for s in render_version(then, media_prefix).sections}
-        still_read |= {section for section, read_version in reads
-                       if read_version == number and section in current
-                       and sections.get(section) == current[section]}
-    return still_read
+    digests = _digests(course, {number for _, number in reads})
+    current = {entry["id"]: entry["digest"] for entry in version.outline}
+    return {section for section, number in reads
+            if section in current and digests.get(number, {}).get(section) == current[section]}
+
+
+def _digests(course: Course, numbers: set[int]) -> dict[int, dict[str, str]]:
+    """Section id -> digest for each of these published versions, without their Markdown."""
+    rows = db.session.execute(
+        select(ManualVersion.number, ManualVersion.outline)
+        .where(ManualVersion.course_id == course.id, ManualVersion.number.in_(numbers),
+               ManualVersion.status == VersionStatus.PUBLISHED)
+    ).all() if numbers else []
+    return {number: {entry["id"]: entry["digest"] for entry in outline}
+            for number, outline in rows}
 
 
 @dataclass(frozen=True)

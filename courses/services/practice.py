@@ -55,7 +55,7 @@ def section_titles(course: Course) -> dict[str, str]:
     latest = manuals.latest_version(course)
     if latest is None:
         return {}
-    return {s.id: s.title for s in manuals.render_version(latest, "").sections}
+    return {entry["id"]: entry["title"] for entry in latest.outline}
 
 
 def modules(course: Course) -> list[Module]:

@@ -56,17 +56,16 @@ class CourseProgress:
                 and self.last_read is not None and self.sections_read >= self.sections_total)
 
 
-def course_progress(user: User, course: Course, media_prefix: str) -> CourseProgress:
+def course_progress(user: User, course: Course) -> CourseProgress:
+    """Counted from the outline kept at publishing: drawing a card never renders a manual."""
     latest = manuals.latest_version(course)
-    section_ids = (
-        {s.id for s in manuals.render_version(latest, media_prefix).sections} if latest else set()
-    )
-    read = manuals.sections_still_read(user.id, course, latest, media_prefix) if latest else set()
+    read = manuals.sections_still_read(user.id, course, latest) if latest else set()
     enrolled = db.session.scalar(
         select(Enrollment.id).where(Enrollment.user_id == user.id,
                                     Enrollment.course_id == course.id)) is not None
     return CourseProgress(course, enrolled, latest, manuals.last_read_version(user.id, course.id),
-                          len(section_ids), len(read), practice.has_practice(course))
+                          len(latest.outline) if latest else 0, len(read),
+                          practice.has_practice(course))
 
 
 def training_centre_courses(user: User) -> list[Course]:

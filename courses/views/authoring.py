@@ -17,7 +17,7 @@ from courses.bundles import BundleInvalid, extract_zip, normalise_markdown
 from courses.forms import BundleUploadForm, CourseForm, DraftForm, PublishForm
 from courses.manual_diff import diff_manuals
 from courses.models import CourseStatus
-from courses.rendering import render_manual
+from courses.rendering import limit_problems
 from courses.services import bundles, catalog, manuals
 from courses.views import bp
 from courses.views.access import editable_course, media_prefix
@@ -37,9 +37,10 @@ def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
 @bp.route("/manage")
 @staff_only
 def manage():
-    courses = catalog.staff_courses()
+    courses = catalog.staff_courses(current_user)
     counts = catalog.published_counts([c.id for c in courses])
-    return render_template("courses/manage.html", courses=courses, counts=counts)
+    return render_template("courses/manage.html", courses=courses, counts=counts,
+                           every_course=current_user.has_role(Role.ADMIN))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,8 +79,7 @@ def draft(slug: str):
     course = editable_course(slug)
     form = DraftForm()
     if request.method == "GET":
-        form.markdown.data = manuals.start_draft(course, current_user).markdown
-        db.session.commit()
+        form.markdown.data = manuals.draft_text(course)
     elif form.validate_on_submit():
         manuals.save_draft(course, form.markdown.data or "", current_user)
         db.session.commit()
@@ -87,19 +87,24 @@ def draft(slug: str):
             return redirect(url_for("courses.publish", slug=slug))
         flash("Draft saved.", "success")
         return redirect(url_for("courses.draft", slug=slug))
-    preview = render_manual(form.markdown.data or "", manuals.media_url_for(media_prefix(course)))
+    preview, problems = manuals.preview(form.markdown.data or "", media_prefix(course))
     return render_template("courses/draft.html", course=course, form=form, preview=preview,
-                           latest=manuals.latest_version(course), discard_form=ActionForm())
+                           problems=problems, latest=manuals.latest_version(course),
+                           discard_form=ActionForm(),
+                           has_draft=manuals.draft_of(course) is not None)
 
 
 @bp.route("/<slug>/manual/preview", methods=["POST"])
 @staff_only
 def preview(slug: str):
-    """The draft rendered by the same sanitiser trainees get; the editor fetches it live."""
+    """The draft rendered by the same sanitiser trainees get; the editor fetches it live.
+
+    A draft past the size limits is not rendered: 422 and the reasons, shown in its place.
+    """
     course = editable_course(slug)
-    markdown = request.form.get("markdown", "")
-    rendered = render_manual(markdown, manuals.media_url_for(media_prefix(course)))
-    return render_template("courses/_preview.html", preview=rendered)
+    rendered, problems = manuals.preview(request.form.get("markdown", ""), media_prefix(course))
+    return (render_template("courses/_preview.html", preview=rendered, problems=problems),
+            422 if problems else 200)
 
 
 @bp.route("/<slug>/manual/draft/discard", methods=["POST"])
@@ -121,10 +126,15 @@ def publish(slug: str):
         flash("Write a draft first.", "info")
         return redirect(url_for("courses.draft", slug=slug))
     latest = manuals.latest_version(course)
+    form = PublishForm()
+    problems = limit_problems(pending.markdown)
+    if problems:  # a draft saved before the limits: say why rather than render it
+        form.form_errors.extend(["Shorten the manual draft before publishing it.", *problems])
+        return render_template("courses/publish.html", course=course, form=form, diff=None,
+                               latest=latest, sections=[])
     prefix = media_prefix(course)
     rendered = manuals.render_version(pending, prefix)
     diff = diff_manuals(manuals.render_version(latest, prefix), rendered) if latest else None
-    form = PublishForm()
     form.material.choices = [SelectChoice(s.id, s.title) for s in rendered.sections]
     if form.validate_on_submit():
         try:

@@ -16,7 +16,7 @@ from courses.views.access import media_prefix, viewable_course
 @bp.route("/")
 @login_required
 def index():
-    cards = [progress.course_progress(current_user, course, media_prefix(course))
+    cards = [progress.course_progress(current_user, course)
              for course in progress.training_centre_courses(current_user)]
     return render_template("courses/index.html", cards=cards)
 
@@ -25,9 +25,10 @@ def index():
 @login_required
 def home(slug: str):
     course = viewable_course(slug)
-    standing = progress.course_progress(current_user, course, media_prefix(course))
+    standing = progress.course_progress(current_user, course)
     return render_template(
         "courses/home.html", course=course, standing=standing,
+        staff=catalog.can_edit(course.id, current_user),
         description_html=render_markdown(course.description), form=ActionForm(),
         versions=manuals.published_versions(course), practice_modules=practice.modules(course),
     )
@@ -57,7 +58,7 @@ def _show_version(course, version, current: bool):
     return render_template(
         "courses/manual.html", course=course, version=version,
         manual=manuals.render_version(version, prefix), changes=changes, current=current,
-        read=manuals.sections_still_read(current_user.id, course, version, prefix),
+        read=manuals.sections_still_read(current_user.id, course, version),
         form=ActionForm(),
     )
 
@@ -93,7 +94,7 @@ def mark_read(slug: str):
     if version is None or not version.is_published:
         abort(400)
     try:
-        manuals.mark_section_read(current_user, course, version, section, media_prefix(course))
+        manuals.mark_section_read(current_user, course, version, section)
     except manuals.ManualError:
         abort(400)
     db.session.commit()
@@ -119,12 +120,11 @@ def changes(slug: str):
 def history(slug: str):
     course = viewable_course(slug)
     versions = manuals.published_versions(course)
-    prefix = media_prefix(course)
-    titles = {v.number: {s.id: s.title for s in manuals.render_version(v, prefix).sections}
+    titles = {v.number: {entry["id"]: entry["title"] for entry in v.outline}
               for v in versions if v.material_sections}
     return render_template(
         "courses/history.html", course=course, versions=versions, titles=titles,
-        draft=manuals.draft_of(course) if catalog.is_staff(current_user) else None,
+        draft=manuals.draft_of(course) if catalog.can_edit(course.id, current_user) else None,
         render_markdown=render_markdown,
     )
 

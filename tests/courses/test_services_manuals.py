@@ -241,11 +241,11 @@ def test_reading_records_events_with_version_and_section(app, instructor, traine
         assert manuals.last_read_version(user.id, course.id) is None
         assert manuals.read_sections(user.id, course.id) == set()
         manuals.record_opened(user, course, v1)
-        manuals.mark_section_read(user, course, v1, "shoes", PREFIX)
-        manuals.mark_section_read(user, course, v1, "shoes", PREFIX)
-        manuals.mark_section_read(user, course, v1, "towels", PREFIX)
+        manuals.mark_section_read(user, course, v1, "shoes")
+        manuals.mark_section_read(user, course, v1, "shoes")
+        manuals.mark_section_read(user, course, v1, "towels")
         with pytest.raises(manuals.ManualError, match="Version 1 has no section 'armour'"):
-            manuals.mark_section_read(user, course, v1, "armour", PREFIX)
+            manuals.mark_section_read(user, course, v1, "armour")
         db.session.commit()
         assert manuals.last_read_version(user.id, course.id) == 1
         assert manuals.read_sections(user.id, course.id) == {"shoes", "towels"}
@@ -254,7 +254,7 @@ def test_reading_records_events_with_version_and_section(app, instructor, traine
         v2 = manuals.version_by_number(course, 2)
         manuals.record_opened(user, course, v2)
         manuals.record_opened(user, course, v1)  # going back to an old version
-        manuals.mark_section_read(user, course, v2, "armour", PREFIX)
+        manuals.mark_section_read(user, course, v2, "armour")
         db.session.commit()
         assert manuals.last_read_version(user.id, course.id) == 2
         assert manuals.read_sections(user.id, course.id) == {"shoes", "towels", "armour"}
@@ -273,16 +273,16 @@ def test_a_rewritten_section_needs_reading_again(app, instructor, trainee, publi
         user = db.session.get(User, trainee.id)
         v1 = manuals.version_by_number(course, 1)
         for section in ("what-counts", "towels", "shoes"):
-            manuals.mark_section_read(user, course, v1, section, PREFIX)
-        assert manuals.sections_still_read(user.id, course, v1, PREFIX) == {
+            manuals.mark_section_read(user, course, v1, section)
+        assert manuals.sections_still_read(user.id, course, v1) == {
             "what-counts", "towels", "shoes"}
         manuals.publish_draft(course, "Hats.", ["what-counts"],
                               db.session.get(User, instructor.id))
         v2 = manuals.version_by_number(course, 2)
         # "What counts" was rewritten and "Shoes" is gone; "Towels" reads the same as before.
-        assert manuals.sections_still_read(user.id, course, v2, PREFIX) == {"towels"}
-        manuals.mark_section_read(user, course, v2, "what-counts", PREFIX)
-        assert manuals.sections_still_read(user.id, course, v2, PREFIX) == {
+        assert manuals.sections_still_read(user.id, course, v2) == {"towels"}
+        manuals.mark_section_read(user, course, v2, "what-counts")
+        assert manuals.sections_still_read(user.id, course, v2) == {
             "towels", "what-counts"}
 
 

@@ -14,11 +14,12 @@ async function refresh() {
   status.textContent = "Updating preview…";
   try {
     const response = await fetch(form.dataset.previewUrl, { method: "POST", body });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const refused = response.status === 422; // too large to preview: the reasons come instead
+    if (!response.ok && !refused) throw new Error(`HTTP ${response.status}`);
     const html = await response.text();
     if (ticket !== latest) return; // a newer request is on its way
     preview.innerHTML = html; // sanitised on the server
-    status.textContent = "Preview up to date.";
+    status.textContent = refused ? "Preview not shown: the manual is over a limit (see below)." : "Preview up to date.";
   } catch (error) {
     if (ticket === latest) status.textContent = `Preview not updated (${error.message}). Your text is safe; save the draft when you are back online.`;
   }
