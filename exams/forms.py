@@ -31,6 +31,16 @@ class ExamSettingsForm(FlaskForm):
         "Pass mark (% of the points)", validators=[InputRequired(), NumberRange(min=1, max=100)])
     critical_rule = BooleanField(
         "Any critical item answered wrong fails the exam, whatever the score")
+    result_detail = RadioField(
+        "What a trainee's result shows", choices=[
+            SelectChoice("score", "The score only"),
+            SelectChoice("sections", "The score and the sections to re-read"),
+            SelectChoice("counts", "The score and the sections to re-read, with how many "
+                                   "items on them were missed"),
+        ], validators=[InputRequired(message="Choose what a result shows.")],
+        description="Never an item's own right or wrong: sections are reported in groups of "
+                    "at least 3 items of the attempt, and an attempt of fewer than 3 items "
+                    "shows only passed or not passed. Applies to past results too.")
     time_limit_minutes = IntegerField(
         "Time limit (minutes, empty for none)",
         validators=[Optional(), NumberRange(min=1, max=1440)])

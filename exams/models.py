@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bootcamp.extensions import db
 from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
+from exams.grading import ResultDetail
 
 
 class ExamSettings(db.Model):
@@ -47,6 +48,10 @@ class ExamSettings(db.Model):
     validity_days: Mapped[int | None] = mapped_column(Integer)  # None: never expires
     refresh_item_count: Mapped[int] = mapped_column(Integer, default=5)
     refresh_grace_days: Mapped[int] = mapped_column(Integer, default=14)
+    # How much a trainee's result shows. Read when the result is shown (not frozen with the
+    # attempt): showing less must also cover results already taken.
+    result_detail: Mapped[ResultDetail] = mapped_column(
+        str_enum(ResultDetail, "result_detail"), default=ResultDetail.SECTIONS)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

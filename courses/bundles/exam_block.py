@@ -16,8 +16,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from courses.bundles.model import ErrorList, ExamSpec, normalise_line
 from courses.bundles.yaml_doc import YamlMapping, fill_mapping, is_null
 
-EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "time_limit_minutes",
-             "attempts", "retry_delay_hours", "validity_days", "refresh")
+EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
+             "time_limit_minutes", "attempts", "retry_delay_hours", "validity_days", "refresh")
 REFRESH_KEYS = ("items", "grace_days")
 
 # (low, high) for each number, as rule_problems checks them (in the block's units).
@@ -28,10 +28,13 @@ RETRY_DELAY_HOURS = (0, 365 * 24)
 VALIDITY_DAYS = (1, 3650)
 REFRESH_ITEMS = (1, 500)
 GRACE_DAYS = (0, 365)
+# What a trainee's result shows, as exams.grading.ResultDetail names it.
+RESULT_DETAILS = ("score", "sections", "counts")
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
+_STR = "tag:yaml.org,2002:str"
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _NUMBER = re.compile(r"-?((0|[1-9][0-9]*)(\.[0-9]+)?|\.[0-9]+)")
 _MISSING = object()
@@ -90,6 +93,16 @@ class _Reader:
                 and node.value.lower() in ("true", "false"):
             return node.value.lower() == "true"
         self.report(key, "must be true or false")
+        return default
+
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        """One of the allowed words; absent: the default."""
+        node = self._node(key)
+        if node is _MISSING:
+            return default
+        if isinstance(node, ScalarNode) and node.tag == _STR and node.value in allowed:
+            return node.value
+        self.report(key, f"must be one of {', '.join(allowed)}")
         return default
 
     def mapping(self, key: str, allowed: tuple[str, ...]) -> YamlMapping | None:
@@ -156,6 +169,7 @@ def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) ->
                                               REFRESH_ITEMS, "5"),
         refresh_grace_days=refresh_read.whole("grace_days", default.refresh_grace_days,
                                               GRACE_DAYS, "14"),
+        result_detail=read.choice("result_detail", default.result_detail, RESULT_DETAILS),
     )
 
 

@@ -9,11 +9,12 @@ per trainee and course, and attempt numbers are unique per cycle, should a lock 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import graders
 from bootcamp.events import record_event
@@ -242,15 +243,25 @@ def grade(attempt: Attempt) -> grading.AttemptResult:
     return result
 
 
-def result_of(attempt: Attempt,
-              rows: list[tuple[Response, Item]] | None = None) -> grading.AttemptResult:
-    """The stored result of a graded attempt, with its per-section breakdown (`rows`: its
-    graded_items, when the caller has them already)."""
+def result_of(attempt: Attempt, rows: list[tuple[Response, Item]] | None = None,
+              order: Sequence[str] = ()) -> grading.AttemptResult:
+    """The stored result of a graded attempt, with its breakdowns (`rows`: its graded_items,
+    when the caller has them already; `order`: the manual's section ids)."""
     graded = [grading.Graded(item.key, tuple(item.sections), item.critical,
                              response.points or 0.0, bool(response.correct))
               for response, item in (rows if rows is not None else graded_items(attempt))]
     return grading.AttemptResult(attempt.score or 0.0, bool(attempt.passed),
-                                 tuple(attempt.critical_missed), grading.by_section(graded))
+                                 tuple(attempt.critical_missed), grading.by_section(graded),
+                                 len(graded), grading.partition(graded, order))
+
+
+def item_counts(attempt_ids: Collection[int]) -> dict[int, int]:
+    """How many items each attempt has (a score is shown only from grading.MIN_GROUP)."""
+    if not attempt_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Response.attempt_id, func.count()).where(Response.attempt_id.in_(attempt_ids))
+        .group_by(Response.attempt_id)).all())
 
 
 def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = None) -> Attempt:

@@ -21,6 +21,7 @@ from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion
 from courses.signals import manual_published
+from exams.grading import MIN_GROUP
 from exams.models import (
     Attempt,
     AttemptKind,
@@ -204,14 +205,20 @@ def apply_result(qualification: Qualification, attempt: Attempt) -> None:
     if attempt.kind == AttemptKind.REFRESH:
         if attempt.passed and qualification.status == Status.NEEDS_REFRESH:
             grant(qualification, attempt,
-                  f"Passed the refresh exam ({number}) with {attempt.score:.0%}.")
+                  f"Passed the refresh exam ({number}){with_score(attempt)}.")
         return
     if attempt.passed:
-        grant(qualification, attempt, f"Passed the exam ({number}) with {attempt.score:.0%}.")
+        grant(qualification, attempt, f"Passed the exam ({number}){with_score(attempt)}.")
         _refresh_if_changed_since(qualification, attempt)
     else:
         settle_after_fail(qualification, attempt,
-                          f"Did not pass the exam ({number}) with {attempt.score:.0%}.")
+                          f"Did not pass the exam ({number}){with_score(attempt)}.")
+
+
+def with_score(attempt: Attempt) -> str:
+    """" with 80%" for the trainee's notices, or "" where their result page keeps the score
+    to itself (an attempt of fewer than grading.MIN_GROUP items: the score is a count)."""
+    return f" with {attempt.score:.0%}" if len(attempt.responses) >= MIN_GROUP else ""
 
 
 def revoke(qualification: Qualification, reason: str, actor: User) -> None:

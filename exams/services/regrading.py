@@ -17,6 +17,7 @@ from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from courses.models import Course, Item, PracticeAnswer
 from courses.signals import gold_revised
+from exams import grading
 from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
 from exams.services import attempts, notices, qualifications
 from exams.services.qualifications import Status
@@ -48,7 +49,7 @@ def regrade_item(item: Item, reason: str) -> RegradeSummary:
         attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id)
                                     .with_for_update())
         was = (attempt.score, attempt.passed)
-        attempts.grade(attempt)
+        items = attempts.grade(attempt).items
         summary.attempts += 1
         if (attempt.score, attempt.passed) == was:
             continue
@@ -57,10 +58,7 @@ def regrade_item(item: Item, reason: str) -> RegradeSummary:
             "attempt": attempt.id, "item": item.key, "revision": item.revision,
             "score": [was[0], attempt.score], "passed": [was[1], attempt.passed],
             "reason": reason})
-        outcome = "passed" if attempt.passed else "did not pass"
-        notices.notify(user_id, course_id,
-                       f"Item {item.key} was regraded ({reason}). Your attempt "
-                       f"{attempt.number} now scores {attempt.score:.0%} and {outcome}.")
+        notices.notify(user_id, course_id, _regrade_notice(attempt, items, reason))
         if attempt.passed != was[1]:
             summary.flipped += 1
             _follow_flip(qualification, attempt, reason)
@@ -68,11 +66,24 @@ def regrade_item(item: Item, reason: str) -> RegradeSummary:
     return summary
 
 
+def _regrade_notice(attempt: Attempt, items: int, reason: str) -> str:
+    """The trainee's notice of a regraded attempt. It names no item, and keeps the score to
+    itself where the result page does (grading.disclose): next to the score it had before,
+    the new one would tell how that one item's right or wrong changed."""
+    kind = "refresh attempt" if attempt.kind == AttemptKind.REFRESH else "attempt"
+    outcome = "passed" if attempt.passed else "not passed"
+    if items < grading.MIN_GROUP:
+        return (f"An item of your {kind} {attempt.number} was regraded ({reason}): the "
+                f"attempt has now {outcome}.")
+    return (f"An item of your {kind} {attempt.number} was regraded ({reason}): the attempt "
+            f"now scores {attempt.score:.0%} and has {outcome}.")
+
+
 def _follow_flip(qualification: Qualification, attempt: Attempt, reason: str) -> None:
     """The qualification after a regrade flipped an attempt between pass and fail."""
     if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
         return
-    why = f"Regraded ({reason}): attempt {attempt.number} now scores {attempt.score:.0%}"
+    why = f"Regraded ({reason}): attempt {attempt.number}{qualifications.with_score(attempt)}"
     if attempt.passed:
         if ((attempt.kind == AttemptKind.QUALIFICATION
              and qualification.status in (Status.IN_TRAINING, Status.FAILED))

@@ -11,6 +11,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.bundles import ExamSpec
 from courses.models import Course, Item, ItemStatus
+from exams.grading import MIN_GROUP, ResultDetail
 from exams.models import ExamSettings
 from exams.sampling import PoolItem, sampling_problems
 
@@ -37,7 +38,8 @@ def settings_for(course: Course) -> ExamSettings:
 
 def rules_of(settings: ExamSettings) -> ExamRules:
     values = {name: getattr(settings, name) for name in RULE_NAMES}
-    return ExamRules(**{**values, "quotas": dict(settings.quotas or {})})
+    return ExamRules(**{**values, "quotas": dict(settings.quotas or {}),
+                        "result_detail": str(settings.result_detail)})
 
 
 def rule_problems(rules: ExamRules) -> list[str]:
@@ -59,6 +61,9 @@ def rule_problems(rules: ExamRules) -> list[str]:
         problems.append("The refresh exam needs between 1 and 500 items.")
     if not 0 <= rules.refresh_grace_days <= 365:
         problems.append("The grace period must be between 0 and 365 days.")
+    if rules.result_detail not in {detail.value for detail in ResultDetail}:
+        problems.append("What a result shows must be one of: "
+                        f"{', '.join(detail.value for detail in ResultDetail)}.")
     for section, count in rules.quotas.items():
         if type(count) is not int or count < 1:
             problems.append(f"The quota for section {section!r} must be a whole number above 0.")
@@ -100,10 +105,35 @@ def readiness_problems(course: Course, settings: ExamSettings) -> list[str]:
     return sampling_problems(exam_pool(course), settings.item_count, settings.quotas or {})
 
 
-def exam_items_in_practice(course: Course) -> list[str]:
-    """Keys of active exam items that are practice items too: their gold is no secret."""
+def exam_items_in_practice(course: Course) -> list[tuple[str, bool]]:
+    """(key, critical) of active exam items that are practice items too: practice feedback
+    shows their gold, so the exam gives them away."""
     rows = db.session.execute(
-        select(Item.key, Item.pools)
+        select(Item.key, Item.pools, Item.critical)
         .where(Item.course_id == course.id, Item.status == ItemStatus.ACTIVE)
         .order_by(Item.position, Item.id)).all()
-    return [key for key, pools in rows if EXAM_POOL in pools and "practice" in pools]
+    return [(key, critical) for key, pools, critical in rows
+            if EXAM_POOL in pools and "practice" in pools]
+
+
+POOL_FACTOR = 3  # a pool this many times an attempt's items keeps retakes from repeating much
+
+
+def disclosure_warnings(settings: ExamSettings, pool_size: int) -> list[str]:
+    """Settings under which results, put together, could give exam gold away."""
+    warnings = []
+    if pool_size < POOL_FACTOR * settings.item_count:
+        warnings.append(
+            f"The exam pool holds {pool_size} item{'' if pool_size == 1 else 's'}, fewer than "
+            f"{POOL_FACTOR} times the {settings.item_count} an attempt draws: trainees who "
+            "retake the exam meet the same items again and can piece their answers together "
+            "from their results. Add exam items, or draw fewer per attempt.")
+    small = [f"{label} draws {count}" for label, count in (
+        ("an attempt", settings.item_count), ("a refresh exam", settings.refresh_item_count))
+        if count < MIN_GROUP]
+    if small:
+        warnings.append(
+            f"{' and '.join(small).capitalize()}: the result of an exam of fewer than "
+            f"{MIN_GROUP} items shows only passed or not passed, because its score would tell "
+            "which answers were right.")
+    return warnings

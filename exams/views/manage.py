@@ -55,6 +55,7 @@ def _fill(form: ExamSettingsForm, stored, sections: dict[str, str]) -> None:
     form.shuffle.data = stored.shuffle
     form.pass_mark.data = round(stored.pass_mark * 100, 4)
     form.critical_rule.data = stored.critical_rule
+    form.result_detail.data = str(stored.result_detail)
     form.time_limit_minutes.data = (stored.time_limit_seconds // 60
                                     if stored.time_limit_seconds else None)
     form.attempts_allowed.data = stored.attempts_allowed
@@ -73,7 +74,7 @@ def _rules(form: ExamSettingsForm, quotas: dict[str, int]) -> exam_settings.Exam
         attempts_allowed=form.attempts_allowed.data,
         retry_delay_seconds=round(form.retry_delay_hours.data * 3600),
         validity_days=form.validity_days.data, refresh_item_count=form.refresh_item_count.data,
-        refresh_grace_days=form.refresh_grace_days.data)
+        refresh_grace_days=form.refresh_grace_days.data, result_detail=form.result_detail.data)
 
 
 @bp.route("/courses/<slug>/exam/settings", methods=["GET", "POST"])
@@ -103,7 +104,8 @@ def settings(slug: str):
         "exams/manage_settings.html", course=course, form=form, problems=problems,
         sections=sections, pool_size=len(pool),
         readiness=exam_settings.readiness_problems(course, stored), saved=stored.id is not None,
-        in_practice=exam_settings.exam_items_in_practice(course))
+        in_practice=exam_settings.exam_items_in_practice(course),
+        disclosure=exam_settings.disclosure_warnings(stored, len(pool)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,15 +25,19 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
 from bootcamp.auth.forms import ActionForm
+from bootcamp.errors import problem
 from bootcamp.extensions import csrf, db
 from bootcamp.types import utcnow
+from courses.media_paths import media_path_problem
 from courses.models import Course, Item, MediaFile
 from courses.services import catalog, practice
 from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
+from exams import grading
 from exams.models import Attempt, AttemptKind, DisputeStatus, Response
 from exams.services import attempts, disputes, notices, qualifications
+from exams.services.settings import settings_for
 from exams.views import bp
 from exams.views.rules import exam_rules, status_label
 
@@ -85,7 +89,7 @@ def _answer_summary(item: Item, answer: Any) -> str:
 @login_required
 def overview(slug: str):
     course = viewable_course(slug)
-    staff = catalog.is_staff(current_user)
+    staff = catalog.can_edit(course.id, current_user)
     if not staff and not catalog.is_enrolled(current_user.id, course.id):
         flash("Enrol in this course to take its exam.", "info")
         return redirect(url_for("courses.home", slug=slug))
@@ -101,13 +105,21 @@ def overview(slug: str):
         context.update(
             standing=standing, status_label=status_label(standing.status),
             qualification=qualifications.qualification_of(current_user.id, course.id),
-            past=[a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open],
+            past=_past_attempts(course),
             notices=notices.recent_notices(current_user.id, course.id),
             disputes=_disputes_with_items(course),
             retry_iso=_iso(standing.retry_at), section_titles=titles,
             refresh=standing.kind == AttemptKind.REFRESH,
         )
     return render_template("exams/overview.html", **context)
+
+
+def _past_attempts(course: Course) -> list[tuple[Attempt, float | None]]:
+    """The trainee's graded attempts with their scores, None where the result page keeps the
+    score to itself (fewer than grading.MIN_GROUP items)."""
+    past = [a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open]
+    counts = attempts.item_counts([a.id for a in past])
+    return [(a, a.score if counts.get(a.id, 0) >= grading.MIN_GROUP else None) for a in past]
 
 
 def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:
@@ -119,7 +131,7 @@ def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:
 @login_required
 def start(slug: str):
     course = viewable_course(slug)
-    if catalog.is_staff(current_user):
+    if catalog.can_edit(course.id, current_user):
         flash("Staff cannot take the exam: it is for enrolled trainees.", "info")
         return redirect(url_for("exams.overview", slug=slug))
     if not catalog.is_enrolled(current_user.id, course.id):
@@ -165,9 +177,12 @@ def _attempt_media_url(attempt: Attempt, path: str) -> str:
 @login_required
 def attempt_media(attempt_id: int, name: str):
     """The picture of an item of the trainee's open attempt (exam-only media are not served
-    by the course's media route, so that nobody studies them before the exam)."""
-    attempt = _own_attempt(attempt_id)
+    by the course's media route, so that nobody studies them before the exam). A name that is
+    not canonical is refused before any lookup, like the course's media route does."""
     path = f"media/{name}"
+    if media_path_problem(path):
+        abort(404)
+    attempt = _own_attempt(attempt_id)
     if not attempt.is_open or not any(item.media == path
                                       for _, item in attempts.graded_items(attempt)):
         abort(404)
@@ -176,15 +191,6 @@ def attempt_media(attempt_id: int, name: str):
     if file is None:
         abort(404)
     return media_response(file)
-
-
-def problem(status: int, title: str, detail: str):
-    """An RFC 9457 problem document."""
-    response = jsonify({"type": "about:blank", "title": title, "detail": detail,
-                        "status": status})
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
@@ -269,7 +275,7 @@ def submit(attempt_id: int):
 @login_required
 def result(attempt_id: int):
     attempt = db.session.get(Attempt, attempt_id)
-    staff = catalog.is_staff(current_user)
+    staff = attempt is not None and catalog.can_edit(attempt.course_id, current_user)
     if attempt is None or (attempt.user_id != current_user.id and not staff):
         abort(404)
     own = attempt.user_id == current_user.id
@@ -282,30 +288,40 @@ def result(attempt_id: int):
             abort(404)
     course = db.session.get(Course, attempt.course_id)
     rows = attempts.graded_items(attempt)
-    outcome = attempts.result_of(attempt, rows)
-    by_key = {item.key: item for _, item in rows}
     titles = practice.section_titles(course)
+    outcome = attempts.result_of(attempt, rows, list(titles))
     context: dict[str, Any] = {}
     if own:
+        # The trainee sees only what cannot be narrowed down to one item (exams.grading).
+        shown = grading.disclose(outcome, attempt.pass_mark, settings_for(course).result_detail)
         standing = attempts.standing(current_user, course)
-        context.update(standing=standing, status_label=status_label(standing.status),
+        context.update(shown=shown, groups=[(_named(g.sections, titles), g) for g in shown.groups],
+                       standing=standing, status_label=status_label(standing.status),
                        retry_iso=_iso(standing.retry_at), now_iso=_iso(utcnow()),
                        open_disputes={d.item_id for d in disputes.disputes_of(
                            course, user=current_user) if d.status == DisputeStatus.OPEN})
+    else:  # staff see everything, item by item
+        by_key = {item.key: item for _, item in rows}
+        context.update(critical=_critical_sections(outcome.critical_missed, by_key, titles),
+                       sections=[(s, _named((s.section,), titles)[0]) for s in outcome.sections])
     return render_template(
         "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
-        critical=_critical_sections(outcome.critical_missed, by_key, titles),
-        sections=[(s, titles.get(s.section)) for s in outcome.sections if s.missed],
-        all_sections=outcome.sections, titles=titles,
         rows=[(response, item, _answer_summary(item, response.answer)) for response, item in rows],
         form=ActionForm(), **context,
     )
 
 
+def _named(sections: tuple[str, ...], titles: dict[str, str]) -> list[tuple[str | None, str]]:
+    """(anchor, title) per section id: no anchor for a section the latest manual lacks, and
+    "" stands for the items that test no section."""
+    return [(section, titles[section]) if section in titles
+            else (None, section or "items on no manual section") for section in sections]
+
+
 def _critical_sections(missed: tuple[str, ...], by_key: dict[str, Item],
                        titles: dict[str, str]) -> list[tuple[str, str]]:
-    """The manual sections the missed critical items test: not the items themselves, whose
-    prompt next to a wrong answer would give a two-option item's gold away."""
+    """The manual sections the missed critical items test, for staff (a trainee's result
+    names sections only through grading.disclose's groups)."""
     sections = dict.fromkeys(section for key in missed if key in by_key
                              for section in by_key[key].sections if section in titles)
     return [(section, titles[section]) for section in sections]

@@ -18,11 +18,13 @@ from courses.bundles.exam_block import (
     GRACE_DAYS,
     ITEMS,
     REFRESH_ITEMS,
+    RESULT_DETAILS,
     RETRY_DELAY_HOURS,
     TIME_LIMIT_MINUTES,
     VALIDITY_DAYS,
 )
 from courses.services import bundles, catalog
+from exams.grading import ResultDetail
 from exams.models import ExamSettings
 from exams.services.settings import ExamRules, rule_problems, rules_of, stored_settings
 from tests.courses.conftest import row_counts
@@ -47,6 +49,7 @@ FULL_EXAM = """exam:
   shuffle: false
   pass_mark: 0.75
   critical_rule: false
+  result_detail: counts
   time_limit_minutes: 45
   attempts: null
   retry_delay_hours: 0.5
@@ -58,7 +61,8 @@ FULL_EXAM = """exam:
 FULL_RULES = ExamRules(
     item_count=6, quotas={"footwear": 1, "not-clothing": 2}, shuffle=False, pass_mark=0.75,
     critical_rule=False, time_limit_seconds=45 * 60, attempts_allowed=None,
-    retry_delay_seconds=1800, validity_days=90, refresh_item_count=3, refresh_grace_days=7)
+    retry_delay_seconds=1800, validity_days=90, refresh_item_count=3, refresh_grace_days=7,
+    result_detail="counts")
 
 
 @pytest.fixture
@@ -183,6 +187,12 @@ BAD = {
                     '"footwear" must be a whole number above 0']),
     "quotas a list": ("exam:\n  quotas: [footwear]\n",
                       [f"course.yaml:{BASE_LINES + 2}: exam.quotas must map section ids"]),
+    "unknown result detail": ("exam:\n  result_detail: everything\n",
+                              [f"course.yaml:{BASE_LINES + 2}: exam.result_detail must be one "
+                               "of score, sections, counts"]),
+    "result detail a number": ("exam:\n  result_detail: 3\n",
+                               [f"course.yaml:{BASE_LINES + 2}: exam.result_detail must be one "
+                                "of"]),
     "quotas over count": ("exam:\n  items: 2\n  quotas: {footwear: 2, legwear: 1}\n",
                           [f"course.yaml:{BASE_LINES + 3}: exam.quotas add up to 3 items"]),
 }
@@ -229,6 +239,15 @@ def test_the_ranges_agree_with_the_exam_settings_checks(bundle_dir, field, bound
             errors_of(with_exam(bundle_dir, f"exam:\n  {block.format(value)}\n"))
         rules = ExamRules(**{**vars(ExamRules()), field: value * scale})
         assert rule_problems(rules), (field, value)
+
+
+def test_the_result_details_agree_with_the_exam_settings_checks(bundle_dir):
+    assert RESULT_DETAILS == tuple(detail.value for detail in ResultDetail)
+    for detail in RESULT_DETAILS:
+        exam = read_bundle(with_exam(bundle_dir, f"exam:\n  result_detail: {detail}\n"))
+        assert exam.course.exam.result_detail == detail
+        assert rule_problems(exam.course.exam) == []
+    assert rule_problems(ExamRules(result_detail="everything"))
 
 
 # Importing and exporting (database).

@@ -80,7 +80,7 @@ def settings_data(**overrides) -> dict:
     data = {"item_count": "4", "quotas": "", "shuffle": "y", "pass_mark": "80",
             "critical_rule": "y", "time_limit_minutes": "30", "attempts_allowed": "3",
             "retry_delay_hours": "24", "validity_days": "", "refresh_item_count": "2",
-            "refresh_grace_days": "14"}
+            "refresh_grace_days": "14", "result_detail": "sections"}
     data.update(overrides)
     return data
 
