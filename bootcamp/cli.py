@@ -51,7 +51,7 @@ def create_user_command(email: str, password: str | None, role: str, name: str) 
     from bootcamp.users.services import AccountError, create_user
 
     password = _read_password(password)
-    problems = password_problems(password, email)
+    problems = password_problems(password, email, name)
     if problems:
         raise click.UsageError("password: " + " ".join(problems))
     try:
@@ -78,7 +78,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo("Demo accounts (passwords are new on every run):")
     for account in accounts:
         if not account.status:
-            click.echo(f"  {account.role:<10} {account.email:<28} {account.password}")
+            note = f"  ({account.note})" if account.note else ""
+            click.echo(f"  {account.role:<10} {account.email:<28} {account.password}{note}")
     exam_trainees = [account for account in accounts if account.status]
     if exam_trainees:
         click.echo("Trainees who took the clothing-tagging exam:")

@@ -13,15 +13,19 @@ from flask_migrate import upgrade
 
 from bootcamp.config import resource_dir
 from bootcamp.extensions import db
-from bootcamp.users.models import Role, User, new_session_token
+from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password
 from bootcamp.users.services import create_user, find_user
+from bootcamp.users.sessions import end_all_sessions
 
 DEMO_ACCOUNTS = [
     ("trainee@example.com", "Tara Trainee", Role.TRAINEE),
     ("instructor@example.com", "Ivan Instructor", Role.INSTRUCTOR),
     ("admin@example.com", "Ada Admin", Role.ADMIN),
 ]
+# A second instructor, on the staff of no course: they see the courses only as trainees do.
+OUTSIDER = ("outsider@example.com", "Olive Outsider")
+OUTSIDER_NOTE = "an instructor on the staff of no course"
 EXAM_COURSE = "clothing-tagging"
 # Trainees who took the exam of EXAM_COURSE, each ending in the status named.
 EXAM_TRAINEES = [
@@ -37,6 +41,7 @@ class DemoAccount:
     password: str
     role: str
     status: str = ""  # for the exam trainees: their qualification in EXAM_COURSE
+    note: str = ""  # shown after the password
 
 
 def seed_demo() -> list[DemoAccount]:
@@ -48,7 +53,10 @@ def seed_demo() -> list[DemoAccount]:
         user, password = _account(email, name, role)
         users[role] = user
         accounts.append(DemoAccount(email, password, role.value))
-    load_examples()
+    _own_examples(users[Role.INSTRUCTOR], load_examples())
+    outsider, password = _account(*OUTSIDER, Role.INSTRUCTOR)
+    accounts.append(DemoAccount(outsider.email, password, Role.INSTRUCTOR.value,
+                                note=OUTSIDER_NOTE))
     _trainee_history(users[Role.TRAINEE])
     db.session.commit()
     accounts += _exam_trainees()
@@ -56,26 +64,43 @@ def seed_demo() -> list[DemoAccount]:
     return accounts
 
 
+def demo_password() -> str:
+    """A new random password (72 random bits: zxcvbn rates it unguessable)."""
+    return "demo-" + secrets.token_urlsafe(9)
+
+
 def _account(email: str, name: str, role: Role) -> tuple[User, str]:
     """The demo account, created or with a new password and session; (user, password)."""
-    password = "demo-" + secrets.token_urlsafe(9)
+    password = demo_password()
     user = find_user(email)
     if user is None:
         user = create_user(email, password, name, role)
     else:
         user.password_hash = hash_password(password)
-        user.session_token = new_session_token()
+        end_all_sessions(user)
         user.role = role
     return user, password
 
 
-def load_examples() -> None:
-    """Import every bundle under examples/ (new versions are appended, the rest is unchanged)."""
+def load_examples() -> list:
+    """Import every bundle under examples/ (new versions are appended, the rest is unchanged);
+    returns the example courses."""
     from courses.services.bundles import import_bundle
 
-    for folder in sorted(resource_dir("examples").iterdir()):
-        if (folder / "course.yaml").is_file():
-            import_bundle(folder, actor=None)
+    return [import_bundle(folder, actor=None).course
+            for folder in sorted(resource_dir("examples").iterdir())
+            if (folder / "course.yaml").is_file()]
+
+
+def _own_examples(instructor: User, courses: list) -> None:
+    """The demo instructor owns every example course (the command line imported them)."""
+    from courses.models import StaffRole
+    from courses.services import staff
+
+    db.session.flush()
+    for course in courses:
+        if staff.role_of(course.id, instructor.id) is None:
+            staff.appoint(course, instructor, StaffRole.OWNER, actor=None)
 
 
 def _trainee_history(trainee: User) -> None:

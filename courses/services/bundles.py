@@ -105,11 +105,26 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
     )
 
 
+def _not_staff(root: Path, slug: str) -> BundleError:
+    """The refusal, at the line of course.yaml that names the slug."""
+    lines = (root / "course.yaml").read_text(encoding="utf-8").splitlines()
+    line = next((n for n, text in enumerate(lines, start=1) if text.startswith("slug:")), 1)
+    return BundleError("course.yaml", line, (
+        f"a course with the slug {slug!r} already exists and you are not on its staff, so "
+        "this bundle cannot change it; use another slug, or ask its owner to add you"))
+
+
 def import_bundle(root: Path, actor: User | None) -> ImportResult:
-    """Validate the whole bundle, then import it atomically; raises BundleInvalid otherwise."""
+    """Validate the whole bundle, then import it atomically; raises BundleInvalid otherwise.
+
+    A person (`actor`) may only change a course whose staff they are on; the command line,
+    run by an operator, passes no actor and may change any course.
+    """
     bundle = read_bundle(root)  # checks the items too: media, sections, spec and gold
     course = catalog.find_course(bundle.course.slug)
     created = course is None
+    if course is not None and actor is not None and not catalog.can_edit(course.id, actor):
+        raise BundleInvalid([_not_staff(root, course.slug)])
     if course is not None:
         errors = _conflicts(course, bundle)
         if errors:
@@ -124,7 +139,7 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         course_id=course.id, number=spec.number, status=VersionStatus.PUBLISHED,
         markdown=spec.markdown, changelog=spec.changelog,
         material_sections=list(spec.material), published_at=spec.published_at,
-        author_id=actor.id if actor else None,
+        outline=manuals.outline_of(spec.markdown), author_id=actor.id if actor else None,
     ) for spec in new_versions]
     db.session.add_all(published)
     stored = set(db.session.scalars(select(MediaFile.path).where(MediaFile.course_id == course.id)))

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
-from courses.models import Course, CourseStatus, Enrollment, ManualVersion, VersionStatus
+from courses.models import (
+    Course,
+    CourseStatus,
+    Enrollment,
+    ManualVersion,
+    StaffRole,
+    VersionStatus,
+)
+from courses.services import staff
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 RESERVED_SLUGS = {"manage", "new", "import", "invite"}  # taken by pages under /courses/
@@ -33,16 +41,31 @@ class CourseFields:
     status: CourseStatus = CourseStatus.DRAFT
 
 
-def is_staff(user: User | None) -> bool:
+def _instructor(user: User | None) -> bool:
+    """A signed-in instructor or admin (a demoted instructor's staff places count no more)."""
     return bool(user and user.is_authenticated and user.has_role(Role.INSTRUCTOR))
 
 
+def can_edit(course_id: int, user: User | None) -> bool:
+    """Admins change every course; instructors only the courses whose staff they are on."""
+    if not _instructor(user):
+        return False
+    return user.has_role(Role.ADMIN) or staff.role_of(course_id, user.id) is not None
+
+
+def can_manage_staff(course: Course, user: User | None) -> bool:
+    """Admins and the course's owners decide who else staffs it."""
+    if not _instructor(user):
+        return False
+    return user.has_role(Role.ADMIN) or staff.role_of(course.id, user.id) == StaffRole.OWNER
+
+
 def can_view(course: Course, user: User | None) -> bool:
-    """Staff see every course; others see open ones, and archived ones they took."""
-    if is_staff(user):
-        return True
+    """Its staff see a course in any state; others see open ones, and archived ones they took."""
     if user is None or not user.is_authenticated:
         return False
+    if can_edit(course.id, user):
+        return True
     if course.status == CourseStatus.OPEN:
         return True
     return course.status == CourseStatus.ARCHIVED and is_enrolled(user.id, course.id)
@@ -59,7 +82,7 @@ def find_course(slug: str) -> Course | None:
 
 
 def create_course(fields: CourseFields, actor: User | None) -> Course:
-    """Create a course; the slug must be new."""
+    """Create a course; the slug must be new. Its creator becomes its owner."""
     if not SLUG_PATTERN.match(fields.slug):
         raise CourseError("Use 2-64 lowercase letters, digits and hyphens for the slug.")
     if fields.slug in RESERVED_SLUGS:
@@ -71,6 +94,8 @@ def create_course(fields: CourseFields, actor: User | None) -> Course:
     db.session.flush()
     record_audit("course_created", actor_id=actor.id if actor else None,
                  target=f"course:{course.id}", data={"slug": course.slug})
+    if actor is not None:
+        staff.appoint(course, actor, StaffRole.OWNER, actor)
     return course
 
 
@@ -86,9 +111,12 @@ def update_course(course: Course, fields: CourseFields, actor: User | None) -> N
                      target=f"course:{course.id}", data=changed)
 
 
-def staff_courses() -> list[Course]:
-    """Every course, newest first, for the authoring list."""
-    return list(db.session.scalars(select(Course).order_by(Course.created_at.desc())))
+def staff_courses(user: User) -> list[Course]:
+    """The courses this user may change (every course for admins), newest first."""
+    query = select(Course).order_by(Course.created_at.desc())
+    if not user.has_role(Role.ADMIN):
+        query = query.where(Course.id.in_(staff.staffed_course_ids(user.id)))
+    return list(db.session.scalars(query))
 
 
 def published_counts(course_ids: list[int]) -> dict[int, int]:

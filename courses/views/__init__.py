@@ -13,4 +13,5 @@ from courses.views import (  # noqa: E402, F401  (register routes)
     media,
     practice,
     reading,
+    staff,
 )

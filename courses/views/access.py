@@ -18,12 +18,13 @@ def viewable_course(slug: str) -> Course:
 
 
 def editable_course(slug: str) -> Course:
-    """The course for staff; everyone else gets 403 (or 404 when it does not exist)."""
+    """The course for its staff and admins; others get 403, or 404 when they may not even see
+    it (it does not exist, or it is another instructor's draft)."""
     course = catalog.find_course(slug)
     if course is None:
         abort(404)
-    if not catalog.is_staff(current_user):
-        abort(403)
+    if not catalog.can_edit(course.id, current_user):
+        abort(403 if catalog.can_view(course, current_user) else 404)
     return course
 
 

@@ -41,7 +41,7 @@ def _practice_course(slug: str) -> tuple[Course, bool]:
     course = viewable_course(slug)
     if enrolment.enrollment_of(current_user.id, course.id) is not None:
         return course, True
-    if catalog.is_staff(current_user):
+    if catalog.can_edit(course.id, current_user):
         return course, False
     flash("Enrol in this course to practise.", "info")
     abort(redirect(url_for("courses.home", slug=slug)))

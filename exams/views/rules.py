@@ -63,7 +63,7 @@ def exam_status(course: Course) -> dict[str, Any]:
     found: dict[str, Any] = {"url": url_for("exams.overview", slug=course.slug),
                              "status": None, "status_label": None, "expires_at": None,
                              "refresh_due_at": None, "resume_url": None}
-    if current_user.is_authenticated and not catalog.is_staff(current_user):
+    if current_user.is_authenticated and not catalog.can_edit(course.id, current_user):
         status, record = qualifications.standing(current_user.id, course.id)
         current = attempts.open_attempt(current_user.id, course.id)
         found.update(status=str(status), status_label=status_label(status),

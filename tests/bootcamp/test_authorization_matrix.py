@@ -1,7 +1,8 @@
-"""Every registered route, walked as anonymous, trainee, instructor and admin.
+"""Every registered route, walked as anonymous, trainee, instructor, outsider and admin.
 
-Adding a route without adding it here fails `test_matrix_covers_every_route`, so the matrix
-grows with the application.
+The instructor owns the world's course; the outsider is an instructor of another course, who
+sees the world's course only as a trainee does. Adding a route without adding it here fails
+`test_matrix_covers_every_route`, so the matrix grows with the application.
 """
 
 from __future__ import annotations
@@ -9,42 +10,49 @@ from __future__ import annotations
 import pytest
 from flask import Flask, current_app, url_for
 
-from bootcamp.users.models import Role
+from bootcamp.extensions import db
+from bootcamp.users.models import Role, User
+from courses.models import CourseStatus, StaffRole
+from courses.services import catalog, staff
 from tests.helpers import csrf_token
 
-ROLES = ["anonymous", "trainee", "instructor", "admin"]
+ROLES = ["anonymous", "trainee", "instructor", "outsider", "admin"]
 LOGIN = "login"  # a 302 to the log-in page
 
 # (method, endpoint) -> expected status per role, in ROLES order.
-PUBLIC = (200, 200, 200, 200)
-GUESTS = (200, 302, 302, 302)  # logged-in users are sent to their dashboard
-MEMBERS = (LOGIN, 200, 200, 200)
-ADMINS = (LOGIN, 403, 403, 200)
-STAFF = (LOGIN, 403, 200, 200)
-STAFF_REDIRECT = (LOGIN, 403, 302, 302)
-MEMBERS_REDIRECT = (LOGIN, 302, 302, 302)
-ENROLLED_OR_STAFF = (LOGIN, 302, 200, 200)  # the trainee is not enrolled: asked to enrol
+PUBLIC = (200, 200, 200, 200, 200)
+GUESTS = (200, 302, 302, 302, 302)  # logged-in users are sent to their dashboard
+MEMBERS = (LOGIN, 200, 200, 200, 200)
+ADMINS = (LOGIN, 403, 403, 403, 200)
+INSTRUCTORS = (LOGIN, 403, 200, 200, 200)  # pages of no course in particular
+STAFF = (LOGIN, 403, 200, 403, 200)  # the course's staff and admins
+STAFF_REDIRECT = (LOGIN, 403, 302, 403, 302)
+MEMBERS_REDIRECT = (LOGIN, 302, 302, 302, 302)
+ENROLLED_OR_STAFF = (LOGIN, 302, 200, 302, 200)  # those not enrolled are asked to enrol
 
 MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "static"): PUBLIC,
-    ("GET", "home.index"): (200, 302, 302, 302),
+    ("GET", "home.index"): GUESTS,
     ("GET", "home.dashboard"): MEMBERS,
     ("GET", "auth.signup"): GUESTS,
     ("POST", "auth.signup"): GUESTS,  # an empty form re-renders with errors
     ("GET", "auth.login"): GUESTS,
     ("POST", "auth.login"): GUESTS,
-    ("POST", "auth.logout"): (302, 302, 302, 302),
+    ("POST", "auth.logout"): (302, 302, 302, 302, 302),
     ("GET", "auth.change_password"): MEMBERS,
     ("POST", "auth.change_password"): MEMBERS,
+    ("GET", "auth.account"): MEMBERS,
+    ("POST", "auth.end_other_sessions"): MEMBERS_REDIRECT,
+    ("POST", "auth.end_all_sessions"): MEMBERS_REDIRECT,  # to log in again
     ("GET", "admin.users"): ADMINS,
-    ("POST", "admin.change_role"): (LOGIN, 403, 403, 302),
+    ("POST", "admin.change_role"): (LOGIN, 403, 403, 403, 302),
     # Trainee pages of an open course.
     ("GET", "courses.index"): MEMBERS,
     ("GET", "courses.home"): MEMBERS,
     ("POST", "courses.enrol"): MEMBERS_REDIRECT,
     ("GET", "courses.manual"): MEMBERS,
     ("GET", "courses.manual_version"): MEMBERS,
-    ("POST", "courses.mark_read"): (LOGIN, 400, 400, 400),  # no section given
+    ("POST", "courses.mark_read"): (LOGIN, 400, 400, 400, 400),  # no section given
     ("GET", "courses.changes"): MEMBERS,
     ("GET", "courses.history"): MEMBERS,
     ("GET", "courses.diff"): MEMBERS,
@@ -57,15 +65,16 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.practice_module"): MEMBERS_REDIRECT,  # to the next item, or to enrol
     ("GET", "courses.practice_item"): ENROLLED_OR_STAFF,
     ("POST", "courses.practice_item"): MEMBERS,  # no answer given: the form says so
-    # Authoring and cohorts: instructors and admins.
-    ("GET", "courses.manage"): STAFF,
+    # Authoring and cohorts: the course's staff and admins. Any instructor may create a course
+    # (or import a new one) and list the courses they staff.
+    ("GET", "courses.manage"): INSTRUCTORS,
     ("GET", "courses.bank"): STAFF,
     ("POST", "courses.import_items"): STAFF,  # no file given: the form says so
     ("GET", "courses.item_history"): STAFF,
     ("GET", "courses.edit_item"): STAFF,
     ("POST", "courses.edit_item"): STAFF,  # an empty form re-renders with errors
-    ("GET", "courses.new"): STAFF,
-    ("POST", "courses.new"): STAFF,  # an empty form re-renders with errors
+    ("GET", "courses.new"): INSTRUCTORS,
+    ("POST", "courses.new"): INSTRUCTORS,  # an empty form re-renders with errors
     ("GET", "courses.edit"): STAFF,
     ("POST", "courses.edit"): STAFF_REDIRECT,  # fields not posted keep their values
     ("GET", "courses.draft"): STAFF,
@@ -74,13 +83,18 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "courses.discard"): STAFF_REDIRECT,
     ("GET", "courses.publish"): STAFF,
     ("POST", "courses.publish"): STAFF,  # refused: the draft is empty
-    ("GET", "courses.import_bundle"): STAFF,
-    ("POST", "courses.import_bundle"): STAFF,
+    ("GET", "courses.import_bundle"): INSTRUCTORS,
+    ("POST", "courses.import_bundle"): INSTRUCTORS,
     ("GET", "courses.cohorts"): STAFF,
     ("POST", "courses.cohorts"): STAFF,
     ("GET", "courses.cohort"): STAFF,
     ("POST", "courses.invite_link"): STAFF,
     ("POST", "courses.invite_emails"): STAFF,
+    # Course staff: its staff see the list; owners and admins change it (an empty form
+    # re-renders with errors; the world's trainee is not on the staff).
+    ("GET", "courses.staff_list"): STAFF,
+    ("POST", "courses.add_staff"): STAFF,
+    ("POST", "courses.remove_staff"): (LOGIN, 403, 302, 403, 302),
     # Exams, the instructor side: settings, qualifications, disputes (forms posted empty
     # re-render with errors). A trainee disputes a practice item: sent back to the item.
     ("GET", "exams.settings"): STAFF,
@@ -94,16 +108,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "exams.resolve_dispute"): STAFF,
     ("POST", "exams.dispute_practice_item"): MEMBERS_REDIRECT,
     # Exams, the trainee side. The world's attempt is another trainee's, graded: its owner only
-    # takes it (404 for everyone else) and staff may read its result. Autosave is a JSON PUT
-    # whose CSRF token comes in a header: without one it is refused (401 when logged out).
+    # takes it (404 for everyone else) and the course's staff may read its result. Autosave is
+    # a JSON PUT whose CSRF token comes in a header: without one it is refused (401 when logged
+    # out).
     ("GET", "exams.overview"): ENROLLED_OR_STAFF,
     ("POST", "exams.start"): MEMBERS_REDIRECT,  # to the attempt, or back with why not
-    ("GET", "exams.take"): (LOGIN, 404, 404, 404),
-    ("PUT", "exams.save_answer"): (401, 400, 400, 400),
-    ("POST", "exams.submit"): (LOGIN, 404, 404, 404),
-    ("GET", "exams.result"): (LOGIN, 404, 200, 200),
-    ("POST", "exams.dispute_exam_item"): (LOGIN, 404, 404, 404),
-    ("GET", "exams.attempt_media"): (LOGIN, 404, 404, 404),
+    ("GET", "exams.take"): (LOGIN, 404, 404, 404, 404),
+    ("PUT", "exams.save_answer"): (401, 400, 400, 400, 400),
+    ("POST", "exams.submit"): (LOGIN, 404, 404, 404, 404),
+    ("GET", "exams.result"): (LOGIN, 404, 200, 404, 200),
+    ("POST", "exams.dispute_exam_item"): (LOGIN, 404, 404, 404, 404),
+    ("GET", "exams.attempt_media"): (LOGIN, 404, 404, 404, 404),
 }
 
 
@@ -127,19 +142,38 @@ def test_matrix_covers_every_route(app):
     assert registered_routes(app) == set(MATRIX)
 
 
-@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
-def test_each_role_gets_the_expected_status_everywhere(app, client, world, login_as,
-                                                        role_index):
-    if ROLES[role_index] != "anonymous":
-        login_as(Role(ROLES[role_index]))
-    mismatches = []
+def log_in_as(app, client, world, role: str, login_as) -> None:
+    """Log the client in for a column of the matrix (the instructor owns the world's course)."""
+    if role == "anonymous":
+        return
+    user = login_as(Role.INSTRUCTOR if role == "outsider" else Role(role))
+    if role == "instructor":
+        with app.app_context():
+            course = catalog.find_course(world["slug"])
+            staff.appoint(course, db.session.get(User, user.id), StaffRole.OWNER, None)
+            db.session.commit()
+
+
+def walk(app, client, world, role: str, login_as):
+    """Every route of the matrix, in order; yields (method, url, expected, response, body)."""
+    role_index = ROLES.index(role)
+    log_in_as(app, client, world, role, login_as)
     for (method, endpoint), statuses in sorted(MATRIX.items()):
-        expected = statuses[role_index]
         with app.test_request_context():
             url = url_for(endpoint, **sample_arguments(endpoint, world))
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
         response = client.open(url, method=method, data=data)
+        body = response.get_data(as_text=True)
         response.close()  # static files are streamed from an open file
+        yield method, url, statuses[role_index], response, body
+        if endpoint in {"auth.logout", "auth.end_all_sessions"}:
+            log_in_as(app, client, world, role, login_as)  # logging out was the point
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_status_everywhere(app, client, world, login_as, role):
+    mismatches = []
+    for method, url, expected, response, _ in walk(app, client, world, role, login_as):
         got = response.status_code
         if expected == LOGIN:
             ok = got == 302 and response.headers["Location"].startswith("/auth/login")
@@ -147,6 +181,29 @@ def test_each_role_gets_the_expected_status_everywhere(app, client, world, login
             ok = got == expected
         if not ok:
             mismatches.append(f"{method} {url}: expected {expected}, got {got}")
-        if endpoint == "auth.logout" and ROLES[role_index] != "anonymous":
-            login_as(Role(ROLES[role_index]))  # logging out was the point; log back in
     assert mismatches == []
+
+
+def test_an_instructor_of_another_course_never_sees_its_trainees(app, client, world, login_as):
+    """Whatever the status, no page shows the outsider the course's trainee or their dispute."""
+    with app.app_context():
+        email = db.session.get(User, world["user_id"]).email
+    leaks = [f"{method} {url}" for method, url, _, _, body
+             in walk(app, client, world, "outsider", login_as)
+             if email in body or "Why?" in body]
+    assert leaks == []
+
+
+def test_another_instructors_draft_course_is_not_found(app, client, world, login_as):
+    """A draft course does not exist for an instructor who is not on its staff: every page
+    that names it answers 404, whatever it would have said to its staff."""
+    with app.app_context():
+        catalog.find_course(world["slug"]).status = CourseStatus.DRAFT
+        db.session.commit()
+    with app.test_request_context():
+        urls = {url_for(rule.endpoint, **sample_arguments(rule.endpoint, world))
+                for rule in app.url_map.iter_rules() if "slug" in rule.arguments}
+    got = {f"{method} {url}": response.status_code
+           for method, url, _, response, _ in walk(app, client, world, "outsider", login_as)
+           if url in urls}
+    assert got and set(got.values()) == {404}, got
