@@ -60,35 +60,10 @@ def _course(slug: str):
     return course
 
 
-def _convert(path: Path, fmt: str, course, media_dir: Path | None, config: Path | None,
-             annotation: str, pool: str) -> tuple[list[dict], dict[str, Path]]:
-    """Read FILE in its format into native items and the media files they need."""
-    text = path.read_text(encoding="utf-8")
-    if fmt == "jsonl":
-        folder = media_dir or path.parent / "media"
-        natives = importers.load_items(
-            text, file=path.name, sections=item_import.known_sections(course))
-        wanted = {n["media"] for n in natives if n["media"]}
-        media = {m: folder / m.removeprefix("media/") for m in wanted
-                 if (folder / m.removeprefix("media/")).is_file()}
-        return natives, media
-    if fmt == "coco":
-        converted = importers.from_coco(text, media_dir or path.parent, file=path.name,
-                                        pools=pool)
-    elif fmt == "labelstudio":
-        converted = importers.from_label_studio(
-            text, media_dir, file=path.name, pools=pool, annotation=annotation.replace("-", "_"),
-            config=config.read_text(encoding="utf-8") if config else None,
-            config_file=config.name if config else "config.xml")
-    else:
-        converted = importers.from_csv(text, media_dir, file=path.name, pools=pool)
-    return converted.items, dict(converted.media)
-
-
 @items_cli.command("import")
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "coco", "labelstudio", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(item_import.FORMATS),
               default="jsonl", show_default=True)
 @click.option("--media", "media_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the images the file refers to.")
@@ -104,8 +79,12 @@ def items_import_command(slug: str, file: Path, fmt: str, media_dir: Path | None
     """Import gold items into a course's bank; nothing is written unless all are valid."""
     course = _course(slug)
     try:
-        natives, media = _convert(file, fmt, course, media_dir, config, annotation, pool)
-        changes = item_import.import_items(course, natives, media, actor=None, source=file.name)
+        converted = item_import.convert(
+            course, fmt, file, media_dir, pool=pool, annotation=annotation,
+            config=config.read_text(encoding="utf-8") if config else None,
+            config_file=config.name if config else "config.xml")
+        changes = item_import.import_items(course, converted.items, dict(converted.media),
+                                           actor=None, source=file.name)
     except importers.ImportInvalid as exc:
         db.session.rollback()
         for error in exc.errors:

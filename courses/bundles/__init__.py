@@ -2,7 +2,7 @@
 
 from courses.bundles.archive import extract_zip, unpack_zip
 from courses.bundles.model import (
-    MAX_MEDIA_BYTES,
+    LIMITS,
     Bundle,
     BundleError,
     BundleInvalid,
@@ -14,8 +14,10 @@ from courses.bundles.model import (
 )
 from courses.bundles.reading import read_bundle
 from courses.bundles.writing import bundle_files, write_bundle
+from courses.media_paths import MAX_MEDIA_BYTES
 
 __all__ = [
+    "LIMITS",
     "MAX_MEDIA_BYTES",
     "Bundle",
     "BundleError",

@@ -20,7 +20,6 @@ from yaml.nodes import ScalarNode, SequenceNode
 from courses.bundles.exam_block import read_exam
 from courses.bundles.model import (
     COURSE_KEYS,
-    MAX_MEDIA_BYTES,
     MAX_MINUTES,
     SLUG,
     STATUSES,
@@ -33,8 +32,6 @@ from courses.bundles.model import (
     ManualVersionSpec,
     format_timestamp,
     leading_blank_lines,
-    media_path_problem,
-    media_type_problem,
     normalise_items,
     normalise_line,
     normalise_markdown,
@@ -52,9 +49,20 @@ from courses.bundles.yaml_doc import (
 )
 from courses.importers.errors import ImportInvalid
 from courses.importers.native import load_items
-from courses.rendering import render_manual
+from courses.media_paths import MEDIA_PREFIX, MediaRefused, media_file, media_path_problem
+from courses.rendering import (
+    MAX_MANUAL_BYTES,
+    render_manual,
+    size_problem,
+    structure_problems,
+    too_large,
+)
 
 OUT_OF_ORDER = "a manual version out of order"
+# Files are measured before they are read; the manual text itself is held to MAX_MANUAL_BYTES,
+# its front matter (changelog and all) gets room of its own.
+MAX_MANUAL_FILE_BYTES = MAX_MANUAL_BYTES + 256 * 1024
+MAX_COURSE_YAML_BYTES = 256 * 1024
 _MANUAL_NAME = re.compile(r"([0-9]{3,})\.md")
 
 
@@ -70,14 +78,18 @@ def _is_regular(path: Path) -> bool:
 
 
 def _read_text(root: Path, rel: str, errors: ErrorList,
-               missing: str = "file is missing") -> str | None:
-    """A required text file, decoded and with LF line endings."""
+               missing: str = "file is missing", limit: int | None = None) -> str | None:
+    """A required text file of at most `limit` bytes, decoded and with LF line endings."""
     path = root / rel
     if not path.exists() and not path.is_symlink():
         errors.add(rel, 1, missing)
         return None
     if not _is_regular(path):
         errors.add(rel, 1, "must be a regular file (not a folder or a link)")
+        return None
+    problem = too_large(path.lstat().st_size, limit) if limit else None
+    if problem:
+        errors.add(rel, 1, f"the file {problem}")
         return None
     data = path.read_bytes()
     try:
@@ -98,7 +110,7 @@ def _read_course(root: Path, errors: ErrorList,
     `sections`: the latest manual version's section ids, which exam quotas must name (None
     when the manual has errors of its own, so that quotas are not checked against it).
     """
-    text = _read_text(root, "course.yaml", errors)
+    text = _read_text(root, "course.yaml", errors, limit=MAX_COURSE_YAML_BYTES)
     if text is None:
         return None
     doc = YamlMapping("course.yaml", 1)
@@ -143,13 +155,15 @@ def _read_media(root: Path, errors: ErrorList) -> tuple[dict[str, bytes], set[st
         errors.add("media/", 1, "must be a folder")
         return media, present
     for path in _walk(folder):
-        rel = "media/" + path.relative_to(folder).as_posix()
+        name = path.relative_to(folder).as_posix()
+        rel = MEDIA_PREFIX + name
         present.add(rel)
-        problem = _media_file_problem(path, rel)
-        if problem:
-            errors.add(_printable(rel), 1, problem)
+        try:
+            file = media_file(folder, name)  # unsafe names and types, links, special files, size
+        except MediaRefused as refused:
+            errors.add(_printable(rel), 1, refused.reason)
         else:
-            media[rel] = path.read_bytes()
+            media[rel] = file.read_bytes()
     return dict(sorted(media.items())), present
 
 
@@ -169,23 +183,6 @@ def _walk(folder: Path) -> list[Path]:
 def _printable(rel: str) -> str:
     """A file name fit for an error message, even when it is not valid UTF-8."""
     return rel.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _media_file_problem(path: Path, rel: str) -> str | None:
-    """Why a file in media/ cannot be imported, or None when it can."""
-    if not _is_regular(path):
-        return "must be a regular file (links and special files are not allowed)"
-    try:
-        rel.encode("utf-8")
-    except UnicodeEncodeError:
-        return "file name is not valid UTF-8"
-    problem = media_path_problem(rel) or media_type_problem(rel)
-    if problem:
-        return problem
-    size = path.stat().st_size
-    if size > MAX_MEDIA_BYTES:
-        return f"file is {size / 1024 / 1024:.1f} MB; the limit is 20 MB"
-    return None
 
 
 # manual/
@@ -267,7 +264,7 @@ def _read_version(root: Path, number: int, present_media: set[str],
                   errors: ErrorList) -> tuple[ManualVersionSpec | None, _Published | None]:
     """One manual/NNN.md; its publication time is returned even when the rest is invalid."""
     rel = f"manual/{number:03d}.md"
-    text = _read_text(root, rel, errors)
+    text = _read_text(root, rel, errors, limit=MAX_MANUAL_FILE_BYTES)
     parts = _split_front_matter(text, rel, errors) if text is not None else None
     if parts is None:
         return None, None
@@ -287,12 +284,13 @@ def _read_version(root: Path, number: int, present_media: set[str],
         errors.add(rel, doc.at("changelog"),
                    "changelog is required from version 2 on: say what changed")
     body = normalise_markdown(raw_body)
+    renderable = False
     if body:
         first_line = body_line + leading_blank_lines(raw_body).count("\n")
-        _check_body(body, rel, first_line, present_media, errors)
+        renderable = _check_body(body, rel, first_line, present_media, errors)
     else:
         errors.add(rel, body_line - 1, "the manual text after the front matter is empty")
-    material = _material(doc, number, body, errors)
+    material = _material(doc, number, body if body and renderable else "", errors)
     if published is None:
         return None, None
     spec = ManualVersionSpec(number, published.moment, changelog, material, body)
@@ -350,8 +348,18 @@ def _material(doc: YamlMapping, number: int, body: str, errors: ErrorList) -> tu
 
 
 def _check_body(body: str, rel: str, first_line: int, present_media: set[str],
-                errors: ErrorList) -> None:
-    """Unsafe HTML and broken media references, at the lines of the file."""
+                errors: ErrorList) -> bool:
+    """Size and structure limits, then unsafe HTML and broken media references, at the lines
+    of the file; False when the body is too large to look into (or to render) at all."""
+    size = size_problem(body)
+    if size:
+        errors.add(rel, 1, f"the manual text {size}")
+        return False
+    limits = structure_problems(body)
+    for line, message in limits:
+        errors.add(rel, first_line + line - 1, message)
+    if limits:
+        return False
     report_unsafe_html(body, rel, lambda n: first_line + n - 1, errors)
     for line, target in media_references(body):
         problem = media_path_problem(target)
@@ -359,6 +367,7 @@ def _check_body(body: str, rel: str, first_line: int, present_media: set[str],
             errors.add(rel, first_line + line - 1, problem)
         elif target not in present_media:
             errors.add(rel, first_line + line - 1, f'media file "{target}" does not exist')
+    return True
 
 
 # The whole bundle.

@@ -19,11 +19,11 @@ from courses.bundles.model import (
     ExamSpec,
     ManualVersionSpec,
     format_timestamp,
-    media_path_problem,
     normalise_items,
     normalise_line,
     normalise_markdown,
 )
+from courses.media_paths import media_path_problem
 
 # Characters YAML cannot hold unescaped, or reads as line breaks.
 _YAML_UNSAFE = re.compile(
@@ -127,6 +127,7 @@ def _exam_lines(exam: ExamSpec) -> list[str]:
         f"  shuffle: {'true' if exam.shuffle else 'false'}",
         f"  pass_mark: {repr(float(exam.pass_mark))}",
         f"  critical_rule: {'true' if exam.critical_rule else 'false'}",
+        f"  result_detail: {exam.result_detail}",
         f"  time_limit_minutes: {_optional(exam.time_limit_seconds, 60)}",
         f"  attempts: {_optional(exam.attempts_allowed)}",
         f"  retry_delay_hours: {_decimal(exam.retry_delay_seconds / 3600)}",

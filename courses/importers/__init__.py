@@ -5,14 +5,16 @@ Each returns every item or raises ImportInvalid listing every problem as file:li
 docs/item-formats.md describes the native format and each mapping.
 
 - load_items / dump_items: native items.jsonl, read and checked / written canonically.
-- from_coco, from_label_studio, from_csv: Converted(items, media), where media maps each
-  bundle path "media/<file>" to the file to copy there.
+- from_jsonl, from_coco, from_label_studio, from_csv: Converted(items, media), where media maps
+  each bundle path "media/<file>" to the file to copy there (a regular file inside the media
+  folder, within the size limit: courses.media_paths.media_file).
 """
 
 from courses.importers.coco import from_coco
 from courses.importers.common import Converted
 from courses.importers.csv_items import from_csv
 from courses.importers.errors import ImportInvalid, ItemError
+from courses.importers.jsonl_items import from_jsonl
 from courses.importers.labelstudio import from_label_studio
 from courses.importers.labelstudio_config import parse_config
 from courses.importers.media import MediaFolder
@@ -27,6 +29,7 @@ __all__ = [
     "dump_items",
     "from_coco",
     "from_csv",
+    "from_jsonl",
     "from_label_studio",
     "item_problems",
     "load_items",

@@ -4,8 +4,9 @@ Tools refer to images in their own ways: COCO by a file name relative to an imag
 Label Studio by an upload path (/data/upload/3/1a2b3c4d-cat.png, where "1a2b3c4d-" is a prefix
 it adds), a local-files URL (/data/local-files/?d=folder/cat.png) or any http(s) URL. All are
 resolved by FILE NAME among the files of the media folder given (subfolders included); the
-bundle path is media/ plus the file's path inside that folder. The caller copies the files;
-the bundle import then checks their types and sizes.
+bundle path is media/ plus the file's path inside that folder. A found file is checked like
+every media name (courses.media_paths.media_file: no links, no unsafe names, the size limit);
+the caller copies it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from courses.media_paths import MEDIA_PREFIX, MediaRefused, media_file
+
 UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(?=.)")
 
 
 class MediaMissing(LookupError):
-    """An image reference that names no file (or several) in the media folder."""
+    """An image reference that names no usable file in the media folder (none, several, or
+    one that media_file refuses)."""
 
 
 class MediaFolder:
@@ -59,7 +63,7 @@ class MediaFolder:
                 score = {p: max(_common_tail(p, w) for w in wanted) for p in paths}
                 paths = [p for p in paths if score[p] == max(score.values())]
             if len(paths) == 1:
-                return f"media/{paths[0]}", self.root / paths[0]
+                return self._file(reference, paths[0])
             if paths:
                 listed = ", ".join(str(p) for p in paths[:3])
                 raise MediaMissing(f'image "{reference}": several files in the media folder are '
@@ -67,6 +71,14 @@ class MediaFolder:
         looked = " or ".join(f'"{name}"' for name in names)
         raise MediaMissing(f'image "{reference}" is not in the media folder '
                            f"(looked for a file named {looked})")
+
+
+    def _file(self, reference: str, path: PurePosixPath) -> tuple[str, Path]:
+        """The found file, checked like every media name (size, links, unsafe names)."""
+        try:
+            return f"{MEDIA_PREFIX}{path}", media_file(self.root, str(path))
+        except MediaRefused as refused:
+            raise MediaMissing(f'image "{reference}": {refused}') from None
 
 
 def candidate_names(reference: str) -> dict[str, list[PurePosixPath]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import graders
 from courses.importers.errors import Problems
+from courses.media_paths import MEDIA_PREFIX, media_path_problem
 
 ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "alternatives", "explanation",
              "sections", "critical", "pools")
@@ -46,10 +47,7 @@ def load_items(text: str, *, file: str = "items.jsonl", media: Collection[str] |
     problems = Problems(file)
     items: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
+    for number, line in item_lines(text):
         item = _parse_line(line, number, problems)
         if item is None:
             continue
@@ -63,6 +61,13 @@ def load_items(text: str, *, file: str = "items.jsonl", media: Collection[str] |
         items.append(with_defaults(item))
     problems.raise_if_any()
     return items
+
+
+def item_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each non-blank line: the items load_items returns, in order."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return [(number, line) for number, line in enumerate(text.split("\n"), start=1)
+            if line.strip()]
 
 
 def _parse_line(line: str, number: int, problems: Problems) -> dict[str, Any] | None:
@@ -170,8 +175,11 @@ def _media_problems(item: Mapping[str, Any], known: Collection[str] | None) -> l
         kind = item.get("kind")
         needs = isinstance(kind, str) and kind in IMAGE_KINDS
         return [f"media: a {kind} item needs an image (media/<file>)"] if needs else []
-    if not isinstance(value, str) or not value.startswith("media/"):
+    if not isinstance(value, str) or not value.startswith(MEDIA_PREFIX):
         return [f"media: must be null or a path media/<file>, got {_show(value)}"]
+    problem = media_path_problem(value)
+    if problem:
+        return [f"media: {problem}"]
     if known is not None and value not in known:
         return [f'media: "{value}" is not a file in media/']
     return []

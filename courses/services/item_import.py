@@ -10,9 +10,12 @@ from sqlalchemy import select
 
 from bootcamp.extensions import db
 from bootcamp.users.models import User
+from courses import importers
 from courses.importers import ImportInvalid, ItemError
 from courses.models import Course, MediaFile
 from courses.services import items, manuals
+
+FORMATS = ("jsonl", "coco", "labelstudio", "csv")
 
 
 def known_sections(course: Course) -> set[str]:
@@ -20,7 +23,31 @@ def known_sections(course: Course) -> set[str]:
     latest = manuals.latest_version(course)
     if latest is None:
         return set()
-    return {s.id for s in manuals.render_version(latest, "media/").sections}
+    return {entry["id"] for entry in latest.outline}
+
+
+def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
+            pool: str = "practice", annotation: str = "ground-truth", config: str | None = None,
+            config_file: str = "config.xml") -> importers.Converted:
+    """A file in any import format as native items and the media files they use.
+
+    Without `media_dir`, native JSONL looks in media/ beside the file and COCO beside the file
+    (as exports keep them); Label Studio and CSV then have no images. Raises ImportInvalid
+    listing every problem, UnicodeDecodeError when the file is not UTF-8 text.
+    """
+    text, file = source.read_text(encoding="utf-8"), source.name
+    if fmt == "jsonl":
+        return importers.from_jsonl(text, media_dir or source.parent / "media", file=file,
+                                    sections=known_sections(course))
+    if fmt == "coco":
+        return importers.from_coco(text, media_dir or source.parent, file=file, pools=pool)
+    if fmt == "labelstudio":
+        return importers.from_label_studio(
+            text, media_dir, file=file, pools=pool, annotation=annotation.replace("-", "_"),
+            config=config, config_file=config_file)
+    if fmt == "csv":
+        return importers.from_csv(text, media_dir, file=file, pools=pool)
+    raise ValueError(f"unknown item format {fmt!r} (formats: {', '.join(FORMATS)})")
 
 
 def stored_media(course: Course) -> dict[str, str]:

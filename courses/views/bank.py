@@ -42,8 +42,12 @@ def item_history(slug: str, key: str):
                            revisions=items.revisions(item))
 
 
-def _save(upload, folder: Path, name: str) -> Path:
-    path = folder / name
+def _save(upload, folder: Path) -> Path:
+    """Keep the uploaded file under its own name (errors cite it) in a folder of its own, so
+    that no name ("..", "media", "") can land anywhere else or collide with the media."""
+    name = Path(upload.filename or "").name[:100]
+    path = folder / "upload" / (name if name not in ("", ".", "..") else "items")
+    path.parent.mkdir()
     upload.save(path)
     return path
 
@@ -53,27 +57,13 @@ def _convert(form: ItemsImportForm, course, folder: Path):
     media_dir = None
     if form.media.data:
         media_dir = unpack_zip(form.media.data.stream, folder / "media")
-    source = _save(form.items.data, folder, Path(form.items.data.filename or "items").name)
-    text = source.read_text(encoding="utf-8")
-    fmt = form.format.data
-    if fmt == "jsonl":
-        natives = importers.load_items(text, file=source.name,
-                                       sections=item_import.known_sections(course))
-        wanted = {n["media"] for n in natives if n["media"]}
-        found = {m: media_dir / m.removeprefix("media/") for m in wanted} if media_dir else {}
-        return source.name, natives, {m: f for m, f in found.items() if f.is_file()}
-    if fmt == "coco":
-        converted = importers.from_coco(text, media_dir or folder, file=source.name,
-                                        pools=form.pool.data)
-    elif fmt == "labelstudio":
-        config = form.config.data
-        converted = importers.from_label_studio(
-            text, media_dir, file=source.name, pools=form.pool.data,
-            annotation=form.annotation.data.replace("-", "_"),
-            config=config.read().decode("utf-8") if config else None,
-            config_file=Path(config.filename or "config.xml").name if config else "config.xml")
-    else:
-        converted = importers.from_csv(text, media_dir, file=source.name, pools=form.pool.data)
+    source = _save(form.items.data, folder)
+    config = form.config.data
+    converted = item_import.convert(
+        course, form.format.data, source, media_dir, pool=form.pool.data,
+        annotation=form.annotation.data,
+        config=config.read().decode("utf-8") if config else None,
+        config_file=Path(config.filename or "config.xml").name if config else "config.xml")
     return source.name, converted.items, dict(converted.media)
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bootcamp.extensions import db
+from courses.media_paths import MEDIA_PREFIX, media_path_problem
 from courses.models import Course, MediaFile
 from courses.services import catalog, items
 from courses.views import bp
@@ -45,10 +46,14 @@ def media_response(file: MediaFile):
 @bp.route("/<slug>/media/<path:name>")
 @login_required
 def media(slug: str, name: str):
+    """A course's media file; a name that is not canonical is refused before any lookup, so
+    that no row an attack stored at a traversal path is ever served."""
+    if media_path_problem(MEDIA_PREFIX + name):
+        abort(404)
     course = viewable_course(slug)
     file = media_file(course, name)
     if file is None:
         abort(404)
-    if not catalog.is_staff(current_user) and items.exam_only_media(course, file.path):
+    if not catalog.can_edit(course.id, current_user) and items.exam_only_media(course, file.path):
         abort(404)
     return media_response(file)

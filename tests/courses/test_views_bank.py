@@ -70,3 +70,16 @@ def test_trainees_cannot_see_or_import_the_bank(app, instructor, trainee):
     assert client.get("/courses/tagging/items").status_code == 403
     assert upload(client, "items.csv", "csv").status_code == 403
     assert count(app, Item) == 0
+
+
+def test_any_upload_name_stays_in_its_folder(app, instructor):
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, instructor)
+    csv_text = (FIXTURES / "items.csv").read_bytes()
+    for name in ("media", "..", ".", "", "../../items.csv", "a" * 300):
+        data = {"format": "csv", "annotation": "ground-truth", "pool": "practice",
+                "items": (io.BytesIO(csv_text), name), "media": (media_zip(), "images.zip")}
+        response = post_form(client, "/courses/tagging/items", data,
+                             page="/courses/tagging/items", content_type="multipart/form-data")
+        assert response.status_code in (200, 302), (name, response.status_code)
+    assert count(app, Item) > 0
