@@ -9,14 +9,13 @@ from __future__ import annotations
 import pytest
 
 from bootcamp.users.models import Role
-from tests.conftest import make_app
 from tests.helpers import csrf_token, log_in
 
 
 @pytest.fixture
-def served(app, make_user):
+def served(make_extra_app, make_user):
     """A client of an app configured as in production, logged in as an instructor."""
-    served_app = make_app(app.config["SQLALCHEMY_DATABASE_URI"], TESTING=False)
+    served_app = make_extra_app(TESTING=False)
     client = served_app.test_client()
     assert log_in(client, make_user(Role.INSTRUCTOR).email).status_code == 302
     return client
