@@ -12,6 +12,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,12 +40,13 @@ def _postgres_schema_url(base_url: str, schema: str) -> str:
     return f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A URL to an empty database that only this test session uses."""
+@contextmanager
+def empty_database(sqlite_file: Path) -> Iterator[str]:
+    """A URL to an empty database nobody else uses: a PostgreSQL schema of its own when
+    TEST_DATABASE_URL is set (dropped afterwards), else the SQLite file given."""
     base = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not base:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        yield "sqlite:///" + str(sqlite_file)
         return
     import psycopg
 
@@ -58,6 +60,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to an empty database that only this test session uses."""
+    with empty_database(tmp_path_factory.mktemp("db") / "test.sqlite3") as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, for tests that run the migrations (or the CLI) on it."""
+    with empty_database(tmp_path / "empty.sqlite3") as url:
+        yield url
 
 
 def make_app(database_url: str, **overrides) -> Flask:

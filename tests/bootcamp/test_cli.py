@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
-from tests.conftest import _postgres_schema_url
 from tests.helpers import log_in
 
 BOOTCAMP = str(Path(sys.executable).with_name("bootcamp"))
@@ -125,24 +122,6 @@ def test_demo_shows_a_qualified_a_needs_refresh_and_a_failed_trainee(app):
     with app.app_context():  # a second run keeps their history and adds no attempts
         assert {email: len(db.session.scalars(select(Attempt).where(
             Attempt.user_id == rows[email].user_id)).all()) for email in expected} == counts
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A URL to a database with no tables at all."""
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
-        return
-    import psycopg
-
-    plain = base.replace("postgresql+psycopg://", "postgresql://")
-    schema = f"cli_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield _postgres_schema_url(plain, schema)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def run_bootcamp(*args: str, database_url: str, tmp_path: Path, stdin: str = ""):

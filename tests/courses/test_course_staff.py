@@ -7,11 +7,8 @@ uploaded in the browser cannot take over a course its uploader does not staff.
 from __future__ import annotations
 
 import io
-import os
 import re
-import uuid
 import zipfile
-from collections.abc import Iterator
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -19,13 +16,12 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from bootcamp.audit import AuditEntry, record_audit
-from bootcamp.config import normalise_database_url
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from bootcamp.users.services import create_user
 from courses.models import Course, CourseStatus
 from courses.services import catalog, staff
-from tests.conftest import _postgres_schema_url, make_app
+from tests.conftest import make_app
 from tests.courses.conftest import make_course, post_form, row_counts, signed_in
 from tests.courses.test_bundle_import import alert_items, import_cli, upload, zipped
 from tests.helpers import PASSWORD
@@ -247,27 +243,6 @@ def test_the_demo_instructor_owns_the_examples_and_the_outsider_staffs_none(app)
         outsider = db.session.scalar(select(User).where(User.email == "outsider@example.com"))
         assert outsider.role == Role.INSTRUCTOR
         assert catalog.staff_courses(outsider) == []
-
-
-@pytest.fixture
-def empty_database_url(tmp_path) -> Iterator[str]:
-    """A database of its own (a new PostgreSQL schema, or a SQLite file) for a migration test."""
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    import psycopg
-
-    base = normalise_database_url(base)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    plain = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield _postgres_schema_url(base, schema)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_the_migration_makes_each_courses_creator_its_owner(empty_database_url):

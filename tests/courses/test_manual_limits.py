@@ -306,13 +306,13 @@ def recording(execute, statements: list[str]):
     return record
 
 
-def test_the_migration_keeps_an_outline_for_every_published_version(tmp_path: Path):
+def test_the_migration_keeps_an_outline_for_every_published_version(empty_database_url: str):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
     from tests.conftest import make_app
 
-    app = make_app(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    app = make_app(empty_database_url)
     with app.app_context():
         upgrade(revision="0006")
         with db.engine.begin() as connection:

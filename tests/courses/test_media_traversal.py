@@ -359,16 +359,20 @@ def test_converters_on_the_page_refuse_every_traversal(app, course, instructor, 
 # The media size limit applies to every import, not only to bundles.
 
 
+def source_naming(tmp_path: Path, fmt: str, name: str) -> list[str]:
+    """CLI arguments for an items file of `fmt` whose one item uses media/<name>."""
+    if fmt != "jsonl":
+        return write_source(tmp_path, fmt, name)
+    source = tmp_path / "items.jsonl"
+    source.write_text(native_line(f"media/{name}"))
+    return [str(source)]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", *sorted(FORMATS)])
 def test_item_imports_refuse_media_over_the_limit(app, course, tmp_path, media_dir, fmt):
     with (media_dir / "huge.png").open("wb") as huge:
         huge.truncate(MAX_MEDIA_BYTES + 1)
-    if fmt == "jsonl":
-        source = tmp_path / "items.jsonl"
-        source.write_text(native_line("media/huge.png"))
-        args = [str(source)]
-    else:
-        args = write_source(tmp_path, fmt, "huge.png")
+    args = source_naming(tmp_path, fmt, "huge.png")
     output = assert_refused_by_cli(app, run(app, *args, "--media", str(media_dir)))
     assert '"media/huge.png": file is 20.0 MB; the limit is 20 MB' in output
 
@@ -376,12 +380,7 @@ def test_item_imports_refuse_media_over_the_limit(app, course, tmp_path, media_d
 @pytest.mark.parametrize("fmt", ["jsonl", *sorted(FORMATS)])
 def test_item_imports_refuse_media_types_bundles_refuse(app, course, tmp_path, media_dir, fmt):
     (media_dir / "drawing.svg").write_text('<svg onload="alert(1)"/>')
-    if fmt == "jsonl":
-        source = tmp_path / "items.jsonl"
-        source.write_text(native_line("media/drawing.svg"))
-        args = [str(source)]
-    else:
-        args = write_source(tmp_path, fmt, "drawing.svg")
+    args = source_naming(tmp_path, fmt, "drawing.svg")
     output = assert_refused_by_cli(app, run(app, *args, "--media", str(media_dir)))
     assert "SVG files are not allowed (they can contain scripts)" in output
 

@@ -24,7 +24,7 @@ from courses.services import bundles, catalog
 from exams.grading import MIN_GROUP, ResultDetail
 from exams.models import ExamSettings, Notice, Response
 from exams.services import disputes, settings
-from tests.conftest import _postgres_schema_url, make_app
+from tests.conftest import make_app
 from tests.courses.conftest import signed_in
 from tests.exams.conftest import SLUG, Taker, positions
 
@@ -265,29 +265,8 @@ def test_the_result_detail_round_trips_through_a_bundle(app, repo_root, tmp_path
     assert (first / "course.yaml").read_bytes() == (second / "course.yaml").read_bytes()
 
 
-@pytest.fixture
-def fresh_database_url(tmp_path):
-    """An empty database (a schema of its own on PostgreSQL) for stepping the migrations."""
-    import os
-    import uuid
-
-    base = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not base:
-        yield "sqlite:///" + str(tmp_path / "steps.sqlite3")
-        return
-    import psycopg
-
-    plain = base.replace("postgresql+psycopg://", "postgresql://")
-    schema = f"steps_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield _postgres_schema_url(plain, schema)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def test_the_migration_gives_existing_settings_the_default(fresh_database_url):
-    app = make_app(fresh_database_url)
+def test_the_migration_gives_existing_settings_the_default(empty_database_url):
+    app = make_app(empty_database_url)
     with app.app_context():
         upgrade(revision="0005")
         engine = db.engine
