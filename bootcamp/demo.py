@@ -157,12 +157,15 @@ def _answers(attempt, *, right: Callable[[int], bool]) -> None:
 
 def _wrong_answer(kind: str, spec: dict, gold: Any) -> Any:
     """A well-formed answer that misses (the demo course has choice and labels items)."""
+    from courses import kinds
+
     options = list(spec.get("options", []))
-    if kind == "choice":
+    reader = kinds.kind_of(kind).reader
+    if reader == "one":
         return next(option for option in options if option != gold)
-    if kind == "labels":
+    if reader == "many":
         return [option for option in options if option not in gold] or options[:1]
-    return None  # other kinds: left unanswered
+    return None  # drawn answers: left unanswered
 
 
 def _qualify(user: User, course, pin_version=None) -> None:

@@ -2,7 +2,8 @@
 
 Each kind is a module with parse_spec(spec) (the checked spec), parse(checked_spec, value,
 role) (a checked gold or answer; role "gold" or "answer" names the path in errors and turns on
-gold-only rules) and score(spec, gold, answer); adding a kind means a module and a line here.
+gold-only rules) and score(spec, gold, answer). This is the scoring layer of a kind; its widget,
+feedback and the rest are in its courses/kinds.py entry (docs/scoring.md, "Adding a kind").
 """
 
 from __future__ import annotations

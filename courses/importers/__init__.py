@@ -1,7 +1,8 @@
 """Gold items from the formats labelling teams already use, as Bootcamp's native items.
 
 Pure converters (no Flask, no database; they only look into the media folder they are given).
-Each returns every item or raises ImportInvalid listing every problem as file:line: message.
+Each returns every item or raises courses.errors.SourceInvalid listing every problem as
+file:line: message.
 docs/item-formats.md describes the native format and each mapping.
 
 - load_items / dump_items: native items.jsonl, read and checked / written canonically.
@@ -13,7 +14,6 @@ docs/item-formats.md describes the native format and each mapping.
 from courses.importers.coco import from_coco
 from courses.importers.common import Converted
 from courses.importers.csv_items import from_csv
-from courses.importers.errors import ImportInvalid, ItemError
 from courses.importers.jsonl_items import from_jsonl
 from courses.importers.labelstudio import from_label_studio
 from courses.importers.labelstudio_config import parse_config
@@ -23,8 +23,6 @@ from courses.importers.native import ITEM_KEYS, dump_items, item_problems, load_
 __all__ = [
     "ITEM_KEYS",
     "Converted",
-    "ImportInvalid",
-    "ItemError",
     "MediaFolder",
     "dump_items",
     "from_coco",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from courses.errors import Problems
 from courses.importers.common import (
     Converted,
     Source,
@@ -31,7 +32,6 @@ from courses.importers.common import (
     slug,
     tidy,
 )
-from courses.importers.errors import Problems
 from courses.importers.jsontext import LocatedJson, load_json
 from courses.importers.media import MediaFolder, MediaMissing
 
@@ -81,7 +81,7 @@ class Context:
 def from_coco(text: str, media_dir: str | os.PathLike[str], *, file: str = "coco.json",
               pools: str | list[str] = "practice", id_prefix: str = "",
               crowd: str = "refuse", prompt: str | None = None) -> Converted:
-    """Convert a COCO JSON file; raise ImportInvalid listing every problem as file:line."""
+    """Convert a COCO JSON file; raise SourceInvalid listing every problem as file:line."""
     if crowd not in ("refuse", "skip"):
         raise ValueError(f'crowd must be "refuse" or "skip", got {crowd!r}')
     chosen_pools = pool_list(pools)
@@ -98,7 +98,7 @@ def from_coco(text: str, media_dir: str | os.PathLike[str], *, file: str = "coco
 
 
 def top_level(context: Context) -> dict[str, list[Any]]:
-    """The images, annotations and categories lists (an ImportInvalid when one is missing)."""
+    """The images, annotations and categories lists (a SourceInvalid when one is missing)."""
     root = context.doc.value
     lists: dict[str, list[Any]] = {}
     for key in ("images", "annotations", "categories"):
@@ -271,15 +271,23 @@ def image_kinds(image: Image) -> list[str]:
 
 def kind_spec(context: Context, image: Image, kind: str) -> tuple[dict | None, list]:
     """The spec and gold of an image's boxes or points item (spec None: no single skeleton)."""
-    size = {"width": image.width, "height": image.height}
-    if kind == "boxes":
-        labels = [c.name for c in context.categories.values() if not c.keypoints]
-        return {**size, "labels": labels}, image.boxes
+    return _SPEC_OF[kind](context, image, {"width": image.width, "height": image.height})
+
+
+def _boxes_spec(context: Context, image: Image, size: dict) -> tuple[dict | None, list]:
+    labels = [c.name for c in context.categories.values() if not c.keypoints]
+    return {**size, "labels": labels}, image.boxes
+
+
+def _points_spec(context: Context, image: Image, size: dict) -> tuple[dict | None, list]:
     skeletons = image.point_categories or {c.id for c in context.categories.values()}
     if len(skeletons) != 1:
         return None, []
     category = context.categories[next(iter(skeletons))]
     return {**size, "keypoints": list(category.keypoints)}, image.persons
+
+
+_SPEC_OF = {"boxes": _boxes_spec, "points": _points_spec}  # COCO's two annotation types
 
 
 def point_subject(context: Context, image: Image) -> str:

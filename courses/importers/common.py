@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from courses.importers.errors import Problems
+from courses import kinds
+from courses.errors import Problems
 from courses.importers.native import POOLS, item_problems, with_defaults
 
 MAX_ID_CHARS = 100
@@ -59,26 +60,9 @@ def tidy(value: int | float) -> int | float:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def words(names: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def default_prompt(kind: str, spec: dict[str, Any], subject: str = "person") -> str:
     """A plain instruction for an item of `kind`, naming its labels when there are few."""
-    if kind == "boxes":
-        return f"Draw a box around every {_some(spec['labels'], 'labelled object')}."
-    if kind == "points":
-        return f"Mark every visible keypoint of each {subject}."
-    if kind == "spans":
-        return f"Mark every {_some(spec['labels'], 'labelled passage')} in the text."
-    if kind == "labels":
-        return "Tick every option that applies."
-    return "Choose the option that fits."
-
-
-def _some(labels: Sequence[str], fallback: str) -> str:
-    return words(labels) if 0 < len(labels) <= 6 else fallback
+    return kinds.kind_of(kind).default_prompt(spec, subject)
 
 
 def new_item(item_id: str, kind: str, media: str | None, spec: dict[str, Any], gold: Any,

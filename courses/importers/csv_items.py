@@ -15,15 +15,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+from courses import kinds
+from courses.errors import Problems
 from courses.importers.common import Converted, Source, finish, pool_list
-from courses.importers.errors import Problems
 from courses.importers.media import MediaFolder, MediaMissing
 from courses.importers.native import with_defaults
 
 COLUMNS = ("id", "kind", "prompt", "media", "options", "gold", "explanation", "sections",
            "critical", "pools")
 REQUIRED = ("id", "kind", "prompt", "options", "gold")
-KINDS = ("choice", "labels")
+KINDS = tuple(kind.name for kind in kinds.KINDS.values() if kind.reader in ("one", "many"))
+_KIND_NAMES = " or ".join(f'"{name}"' for name in KINDS)  # '"choice" or "labels"'
 TRUE = frozenset({"true", "yes", "1"})
 FALSE = frozenset({"", "false", "no", "0"})
 
@@ -31,7 +33,7 @@ FALSE = frozenset({"", "false", "no", "0"})
 def from_csv(text: str, media_dir: str | os.PathLike[str] | None = None, *,
              file: str = "items.csv", pools: str | list[str] = "practice",
              delimiter: str = ",") -> Converted:
-    """Convert a CSV sheet; raise ImportInvalid listing every problem as file:line."""
+    """Convert a CSV sheet; raise SourceInvalid listing every problem as file:line."""
     default_pools = pool_list(pools)
     problems = Problems(file)
     folder = MediaFolder(media_dir) if media_dir is not None else None
@@ -84,8 +86,8 @@ def row_item(cells: dict[str, str], line: int, problems: Problems, folder: Media
     critical = cells.get("critical", "").strip().lower()
     failed = len(problems)
     if kind not in KINDS:
-        problems.add(line, f'kind must be "choice" or "labels", got "{cells["kind"]}"')
-    elif kind == "choice" and len(gold) != 1:
+        problems.add(line, f'kind must be {_KIND_NAMES}, got "{cells["kind"]}"')
+    elif kinds.kind_of(kind).reader == "one" and len(gold) != 1:
         problems.add(line, f"a choice item has exactly one gold option, got {len(gold)} "
                            '(use kind "labels" for several)')
     if critical not in TRUE | FALSE:
@@ -96,7 +98,7 @@ def row_item(cells: dict[str, str], line: int, problems: Problems, folder: Media
     return with_defaults({
         "id": cells["id"].strip(), "kind": kind, "prompt": cells["prompt"].strip(),
         "media": path, "spec": {"options": split(cells["options"])},
-        "gold": gold[0] if kind == "choice" else gold,
+        "gold": gold[0] if kinds.kind_of(kind).reader == "one" else gold,
         "explanation": cells.get("explanation", "").strip(),
         "sections": split(cells.get("sections", "")), "critical": critical in TRUE,
         "pools": split(cells.get("pools", "")) or default_pools,

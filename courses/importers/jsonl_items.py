@@ -12,8 +12,8 @@ import os
 from collections.abc import Collection
 from pathlib import Path
 
+from courses.errors import Problems
 from courses.importers.common import Converted
-from courses.importers.errors import Problems
 from courses.importers.native import item_lines, load_items
 from courses.media_paths import MEDIA_PREFIX, MediaNotFound, MediaRefused, media_file
 
@@ -21,7 +21,7 @@ from courses.media_paths import MEDIA_PREFIX, MediaNotFound, MediaRefused, media
 def from_jsonl(text: str, media_dir: str | os.PathLike[str] | None, *,
                file: str = "items.jsonl",
                sections: Collection[str] | None = None) -> Converted:
-    """Native items and the files of `media_dir` they use; raise ImportInvalid on any problem.
+    """Native items and the files of `media_dir` they use; raise SourceInvalid on any problem.
 
     An item whose media is not in the folder is left out of `media` (it may be in the course
     already; the import says so when it is not); an unsafe name, a link or a file over the size

@@ -14,7 +14,7 @@ import re
 from json.scanner import py_make_scanner
 from typing import Any
 
-from courses.importers.errors import ImportInvalid, ItemError
+from courses.errors import SourceError, SourceInvalid
 
 
 class LocatedJson:
@@ -49,15 +49,15 @@ class _LineDecoder(json.JSONDecoder):
 
 
 def load_json(text: str, file: str) -> LocatedJson:
-    """Parse `text`; a syntax error is raised as ImportInvalid at the line where it is."""
+    """Parse `text`; a syntax error is raised as SourceInvalid at the line where it is."""
     text = text.removeprefix("\ufeff")
     decoder = _LineDecoder()
     try:
         value = decoder.decode(text)
     except json.JSONDecodeError as error:
         message = f"not valid JSON: {error.msg} (column {error.colno})"
-        raise ImportInvalid([ItemError(file, error.lineno, message)]) from None
+        raise SourceInvalid([SourceError(file, error.lineno, message)]) from None
     except RecursionError:
-        raise ImportInvalid([ItemError(file, 1, "not valid JSON: nested too deeply")]) from None
+        raise SourceInvalid([SourceError(file, 1, "not valid JSON: nested too deeply")]) from None
     newlines = [match.start() for match in re.finditer("\n", text)]
     return LocatedJson(value, decoder.starts, newlines)

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from courses import kinds
+from courses.errors import Problems, SourceError, SourceInvalid
 from courses.importers import labelstudio_results as results_of
 from courses.importers.common import (
     Converted,
@@ -33,7 +35,6 @@ from courses.importers.common import (
     pool_list,
     slug,
 )
-from courses.importers.errors import ImportInvalid, ItemError, Problems
 from courses.importers.jsontext import LocatedJson, load_json
 from courses.importers.labelstudio_config import (
     Control,
@@ -83,18 +84,18 @@ def from_label_studio(text: str, media_dir: str | os.PathLike[str] | None = None
                       config_file: str = "config.xml", annotation: str = "ground_truth",
                       pools: str | list[str] = "practice", id_prefix: str = "task-",
                       prompt: str | None = None) -> Converted:
-    """Convert a Label Studio JSON export; raise ImportInvalid listing every problem."""
+    """Convert a Label Studio JSON export; raise SourceInvalid listing every problem."""
     if annotation not in MODES:
         raise ValueError(f'annotation must be "ground_truth" or "latest", got {annotation!r}')
     doc = load_json(text, file)
     if not isinstance(doc.value, list):
-        raise ImportInvalid([ItemError(file, 1, "a Label Studio JSON export is a list of tasks")])
+        raise SourceInvalid([SourceError(file, 1, "a Label Studio JSON export is a list of tasks")])
     controls = parse_config(config, config_file) if config is not None else infer_controls(
         all_results(doc.value))
     if not controls:
-        raise ImportInvalid([ItemError(config_file if config is not None else file, 1,
-                                       "no Choices, RectangleLabels, KeyPointLabels or Labels "
-                                       "to import")])
+        raise SourceInvalid([SourceError(config_file if config is not None else file, 1,
+                                         "no Choices, RectangleLabels, KeyPointLabels or Labels "
+                                         "to import")])
     folder = MediaFolder(media_dir) if media_dir is not None else None
     context = Context(doc, Problems(file), controls, folder, annotation, pool_list(pools),
                       id_prefix, prompt)
@@ -214,7 +215,7 @@ def control_item(task: Task, control: Control, results: list[dict]) -> None:
         return
     kind, spec, gold = made
     prompt = task.context.prompt or default_prompt(kind, spec)
-    if kind in ("choice", "labels") and kind_of_data == "text":
+    if kinds.kind_of(kind).media is None and kind_of_data == "text":  # the text is not in spec
         prompt = f"{prompt}\n\n{value}"
     suffix = f"-{control.name}" if len(task.context.controls) > 1 else ""
     item_id = slug(f"{task.context.prefix}{task.raw['id']}{suffix}")

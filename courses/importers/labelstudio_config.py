@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-from courses.importers.errors import ImportInvalid, ItemError
+from courses.errors import SourceError, SourceInvalid
 
 CONTROL_TAGS = {"Choices": "choices", "RectangleLabels": "rectanglelabels",
                 "KeyPointLabels": "keypointlabels", "Labels": "labels"}
@@ -50,14 +50,14 @@ class _ConfigReader:
         self.targets: dict[str, str] = {}  # control name -> toName
         self.objects: dict[str, tuple[str, str]] = {}  # object name -> (data key, tag)
         self.open: list[Control | None] = []
-        self.errors: list[ItemError] = []
+        self.errors: list[SourceError] = []
 
     def problem(self, message: str) -> None:
-        self.errors.append(ItemError(self.file, self.parser.CurrentLineNumber, message))
+        self.errors.append(SourceError(self.file, self.parser.CurrentLineNumber, message))
 
     def doctype(self, *_: object) -> None:
         self.problem("a labeling config must not have a DOCTYPE")
-        raise ImportInvalid(self.errors)
+        raise SourceInvalid(self.errors)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         control = None
@@ -72,8 +72,8 @@ class _ConfigReader:
     def end(self, tag: str) -> None:
         control = self.open.pop()
         if control is not None and not control.options:
-            self.errors.append(ItemError(self.file, control.line,
-                                         f'<{tag} name="{control.name}"> has no options'))
+            self.errors.append(SourceError(self.file, control.line,
+                                           f'<{tag} name="{control.name}"> has no options'))
 
     def control(self, tag: str, attrs: dict[str, str]) -> Control | None:
         name = attrs.get("name", "").strip()
@@ -101,23 +101,23 @@ class _ConfigReader:
 
 
 def parse_config(xml: str, file: str = "config.xml") -> dict[str, Control]:
-    """The importable controls of a labeling config, by name; ImportInvalid on any problem."""
+    """The importable controls of a labeling config, by name; SourceInvalid on any problem."""
     reader = _ConfigReader(file)
     try:
         reader.parser.Parse(xml.removeprefix("\ufeff"), True)
     except expat.ExpatError as error:
         message = f"not valid XML: {expat.errors.messages[error.code]} (column {error.offset + 1})"
-        raise ImportInvalid([*reader.errors, ItemError(file, error.lineno, message)]) from None
+        raise SourceInvalid([*reader.errors, SourceError(file, error.lineno, message)]) from None
     for name, control in reader.controls.items():
         target = reader.objects.get(reader.targets[name])
         if target is None:
-            reader.errors.append(ItemError(file, control.line, f'"{name}" labels '
+            reader.errors.append(SourceError(file, control.line, f'"{name}" labels '
                                  f'"{reader.targets[name]}", which is not an object of the config'))
             continue
         control.data_key = target[0]
         control.data_kind = "text" if target[1] in ("Text", "HyperText", "Paragraphs") else "image"
     if reader.errors:
-        raise ImportInvalid(reader.errors)
+        raise SourceInvalid(reader.errors)
     return reader.controls
 
 

@@ -14,7 +14,8 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import graders
-from courses.importers.errors import Problems
+from courses import kinds
+from courses.errors import Problems
 from courses.media_paths import MEDIA_PREFIX, media_path_problem
 
 ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "alternatives", "explanation",
@@ -24,7 +25,6 @@ DEFAULTS: Mapping[str, Any] = {"media": None, "alternatives": (), "explanation":
                                "sections": (), "critical": False}
 MAX_ALTERNATIVES = 20
 POOLS = ("practice", "exam")
-IMAGE_KINDS = frozenset({"boxes", "points"})
 ITEM_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 MAX_PROMPT_CHARS = 5_000
 MAX_EXPLANATION_CHARS = 20_000
@@ -38,7 +38,7 @@ _ENTRY_ORDER = ("start", "end", "label", "x", "y", "w", "h", "keypoints", "area"
 
 def load_items(text: str, *, file: str = "items.jsonl", media: Collection[str] | None = None,
                sections: Collection[str] | None = None) -> list[dict[str, Any]]:
-    """Parse and check native JSONL; raise ImportInvalid listing every problem.
+    """Parse and check native JSONL; raise SourceInvalid listing every problem.
 
     `media`: the bundle's media paths, when known (each item's media must be one of them).
     `sections`: the manual's section ids, when known (each item's sections must be among them).
@@ -173,7 +173,7 @@ def _media_problems(item: Mapping[str, Any], known: Collection[str] | None) -> l
     value = item.get("media")
     if value is None:
         kind = item.get("kind")
-        needs = isinstance(kind, str) and kind in IMAGE_KINDS
+        needs = isinstance(kind, str) and kind in kinds.IMAGE_KINDS
         return [f"media: a {kind} item needs an image (media/<file>)"] if needs else []
     if not isinstance(value, str) or not value.startswith(MEDIA_PREFIX):
         return [f"media: must be null or a path media/<file>, got {_show(value)}"]

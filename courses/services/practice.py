@@ -17,6 +17,7 @@ import graders
 from bootcamp.events import record_event
 from bootcamp.extensions import db
 from bootcamp.users.models import User
+from courses import kinds
 from courses.models import Course, Item, ItemStatus, PracticeAnswer
 from courses.practice_modules import (
     MASTERY_WINDOW,
@@ -28,7 +29,6 @@ from courses.practice_modules import (
 from courses.services import items, manuals
 
 PRACTICE_POOL = "practice"
-_PARTS = {"boxes": "box", "points": "person", "spans": "span", "labels": "choice"}
 _ANSWER_PATH = re.compile(r"answer(?:\[(\d+)\])?\.?(.*)")
 
 
@@ -50,14 +50,6 @@ class ModuleProgress:
         return len(self.module.item_keys)
 
 
-def section_titles(course: Course) -> dict[str, str]:
-    """Section id -> title in the latest published manual, in manual order."""
-    latest = manuals.latest_version(course)
-    if latest is None:
-        return {}
-    return {entry["id"]: entry["title"] for entry in latest.outline}
-
-
 def modules(course: Course) -> list[Module]:
     """The course's practice modules: one per manual section its practice items test first."""
     rows = db.session.execute(
@@ -66,7 +58,7 @@ def modules(course: Course) -> list[Module]:
         .order_by(Item.position, Item.id)
     ).all()
     items = [(key, sections) for key, sections, pools in rows if PRACTICE_POOL in pools]
-    return group_into_modules(list(section_titles(course).items()), items)
+    return group_into_modules(list(manuals.latest_section_titles(course).items()), items)
 
 
 def find_module(course: Course, module_id: str) -> Module | None:
@@ -75,7 +67,7 @@ def find_module(course: Course, module_id: str) -> Module | None:
 
 def practice_item(course: Course, key: str) -> Item | None:
     """An active item of the practice pool, by its key."""
-    item = db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
+    item = items.find_item(course, key)
     if item is None or item.status != ItemStatus.ACTIVE or PRACTICE_POOL not in item.pools:
         return None
     return item
@@ -94,7 +86,7 @@ def _friendly(kind: str, error: graders.ScoringError) -> str:
     if match is None:
         return f"Your answer could not be checked: {error}."
     index, rest = match.groups()
-    where = f"{_PARTS.get(kind, 'part')} {int(index) + 1}" if index else "the answer"
+    where = f"{kinds.kind_of(kind).part} {int(index) + 1}" if index else "the answer"
     if rest:
         where += f" ({rest})"
     return f"Your answer could not be checked: {where} {error.message}."

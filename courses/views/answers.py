@@ -7,16 +7,18 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from courses import kinds
 from courses.services import practice
 
 
 def parse_answer(kind: str, form: MultiDict) -> Any:
     """The answer a form posts, in the shape graders.score takes; AnswerRefused when unreadable."""
-    if kind == "choice":
+    reader = kinds.kind_of(kind).reader
+    if reader == "one":
         if "answer" not in form:
             raise practice.AnswerRefused("Choose one of the options, then check your answer.")
         return form["answer"]
-    if kind == "labels":
+    if reader == "many":
         return form.getlist("answer")
     try:
         return json.loads(form.get("answer") or "[]")

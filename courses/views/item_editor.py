@@ -4,34 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 import graders
 from bootcamp.extensions import db
-from bootcamp.users.access import role_required
-from bootcamp.users.models import Role
+from bootcamp.users.access import staff_required
+from courses import kinds
 from courses.forms import ItemEditForm
 from courses.models import Course, Item, ItemStatus
 from courses.services import items, manuals, practice
 from courses.views import bp
-from courses.views.access import editable_course, media_prefix
+from courses.views.access import course_item, editable_course, media_prefix
 from courses.views.answers import parse_answer
-
-staff_only = role_required(Role.INSTRUCTOR)
-
-
-def _item(course: Course, key: str) -> Item:
-    item = db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
-    if item is None:
-        abort(404)
-    return item
 
 
 def _section_choices(course: Course, item: Item) -> list[tuple[str, str]]:
     """The latest manual's sections, plus any the item names that the manual no longer has."""
-    titles = practice.section_titles(course)
+    titles = manuals.latest_section_titles(course)
     choices = list(titles.items())
     choices += [(sid, f"{sid} (not in the latest manual)") for sid in item.sections
                 if sid not in titles]
@@ -43,10 +33,10 @@ def _invalid(error: graders.ScoringError) -> str:
 
 
 @bp.route("/<slug>/items/<key>/edit", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def edit_item(slug: str, key: str):
     course = editable_course(slug)
-    item = _item(course, key)
+    item = course_item(course, key)
     form = ItemEditForm(data=None if request.method == "POST" else {
         "prompt": item.prompt, "explanation": item.explanation, "sections": item.sections,
         "pools": item.pools, "critical": item.critical, "status": item.status.value})
@@ -58,7 +48,7 @@ def edit_item(slug: str, key: str):
             gold = parse_answer(item.kind, request.form)
             graders.validate(item.kind, item.spec, gold)
         except practice.AnswerRefused:
-            gold_error = ("Choose the gold option." if item.kind == "choice"
+            gold_error = ("Choose the gold option." if kinds.kind_of(item.kind).reader == "one"
                           else "The gold could not be read. Reload the page and draw it again.")
         except graders.ScoringError as error:
             gold_error = _invalid(error)

@@ -8,9 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import graders
-from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
-from courses import feedback as feedback_views
+from bootcamp.forms import ActionForm
+from courses import kinds
 from courses.models import Course, Item
 from courses.practice_modules import Mastery, Module, module_of
 from courses.rendering import render_markdown
@@ -20,20 +20,10 @@ from courses.views.access import media_prefix, viewable_course
 from courses.views.answers import parse_answer
 
 
-@bp.app_template_global("practice_feedback")
-def practice_feedback(kind: str, spec: dict, gold: Any, answer: Any, details: dict):
-    """The feedback view's plain data for one kind (see courses/feedback.py)."""
-    if kind in ("choice", "labels"):
-        return feedback_views.options(spec, gold, answer)
-    if kind == "boxes":
-        return feedback_views.boxes(spec, gold, answer, details)
-    if kind == "points":
-        return feedback_views.points(spec, gold, answer, details)
-    return {
-        "gold": feedback_views.span_pieces(spec["text"], gold, details, "gold"),
-        "answer": feedback_views.span_pieces(spec["text"], answer, details, "answer"),
-        "notes": feedback_views.span_notes(spec["text"], gold, answer, details),
-    }
+@bp.app_template_global("item_kind")
+def item_kind(name: str) -> kinds.ItemKind:
+    """A kind's registry entry, for the widget and feedback macros every item page uses."""
+    return kinds.kind_of(name)
 
 
 def _practice_course(slug: str) -> tuple[Course, bool]:
@@ -100,7 +90,7 @@ def _check(course: Course, item: Item, answer: Any, stores: bool) -> graders.Sco
 
 def _item_page(course: Course, module: Module, item: Item, form: ActionForm, stores: bool,
                answer: Any, score: graders.Score | None, error: str | None):
-    titles = practice.section_titles(course)
+    titles = manuals.latest_section_titles(course)
     progress = next(row for row in practice.module_progress(current_user, course)
                     if row.module.id == module.id)
     media_url_of = manuals.media_url_for(media_prefix(course))

@@ -376,9 +376,10 @@ def test_drawing_items_render_the_widget_contract(enrolled, key):
     page = enrolled.get(f"{BASE}/{URLS[key]}").get_data(as_text=True)
     natives = {n["id"]: n for n in practice_natives()}
     widget = re.search(r"<div class=\"widget\" data-kind=\"(\w+)\" data-spec='([^']*)'"
-                       r'\s*(?:data-media="([^"]*)")?>', page)
+                       r'\s*(?:data-media="([^"]*)")? data-widget="([^"]*)">', page)
     assert widget, page
     assert widget.group(1) == natives[key]["kind"]
+    assert widget.group(4) == f"/static/js/widgets/{natives[key]['kind']}.js"
     assert json.loads(widget.group(2)) == natives[key]["spec"]
     media = natives[key]["media"]
     assert widget.group(3) == (f"/courses/practice/{media}" if media else None)

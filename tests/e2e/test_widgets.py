@@ -54,7 +54,8 @@ PAGE = """<!doctype html>
 <main id="main">
   <h1>Practice</h1>
   <form method="post">
-    <div class="widget" data-kind="{kind}" data-spec='{spec}' data-media="{media}">
+    <div class="widget" data-kind="{kind}" data-spec='{spec}' data-media="{media}"
+         data-widget="/static/js/widgets/{kind}.js">
       <input type="hidden" name="answer" id="answer-json" value='{answer}'>
       <p class="widget-fallback">This task needs JavaScript to draw on the image.</p>
     </div>

@@ -3,7 +3,9 @@
 //
 // The take page (templates/exams/take.html) is one <form id="exam-form"> that, without
 // JavaScript, posts every answer with "Submit the exam". With JavaScript each item's
-// <section data-position data-kind data-field data-seq> is watched: a change is kept in
+// <section data-position data-answer-reader data-field data-seq> is watched (the reader, from
+// the kind's registry entry, says how the answer is read: "one" radio, "many" checkboxes or
+// "json" a widget's hidden field); a change is kept in
 // localStorage at once (so a reload while offline loses nothing), then, after a short pause,
 // PUT to the form's data-save-url (position 0 replaced by the item's) as {answer, seq}. The
 // seq only grows (server-corrected milliseconds), so a late, older save never overwrites a
@@ -107,7 +109,7 @@ function startExam(form) {
   const items = [...form.querySelectorAll("section.exam-item[data-position]")].map((section) => ({
     section,
     position: Number(section.dataset.position),
-    kind: section.dataset.kind,
+    reader: section.dataset.answerReader,
     field: section.dataset.field,
     status: section.querySelector(".save-status"),
     savedSeq: Number(section.dataset.seq || 0),
@@ -128,12 +130,12 @@ function startExam(form) {
   }
 
   function readAnswer(item) {
-    const { section, kind, field } = item;
-    if (kind === "choice") {
+    const { section, reader, field } = item;
+    if (reader === "one") {
       const ticked = section.querySelector(`input[type=radio][name="${field}"]:checked`);
       return ticked ? ticked.value : null;
     }
-    if (kind === "labels") {
+    if (reader === "many") {
       return [...section.querySelectorAll(`input[type=checkbox][name="${field}"]:checked`)]
         .map((box) => box.value);
     }
@@ -146,9 +148,9 @@ function startExam(form) {
   }
 
   function showAnswer(item, answer) {
-    const { section, kind, field } = item;
-    if (kind === "choice" || kind === "labels") {
-      const chosen = kind === "choice" ? [answer] : (Array.isArray(answer) ? answer : []);
+    const { section, reader, field } = item;
+    if (reader === "one" || reader === "many") {
+      const chosen = reader === "one" ? [answer] : (Array.isArray(answer) ? answer : []);
       for (const box of section.querySelectorAll(`input[name="${field}"]`)) {
         box.checked = chosen.includes(box.value);
       }

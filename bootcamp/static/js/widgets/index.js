@@ -2,22 +2,21 @@
 //
 // Markup (rendered by the server; without JavaScript the fallback paragraph stays visible):
 //   <div class="widget" data-kind="boxes|points|spans" data-spec='{...}' data-media="/…/file.png"
-//        data-answer-field="answer-json">
+//        data-answer-field="answer-json" data-widget="/static/js/widgets/boxes.js">
 //     <input type="hidden" name="answer" id="answer-json" value='[...]'>
 //     <p class="widget-fallback">This task needs JavaScript to draw on the image.</p>
 //   </div>
 // data-answer-field is the id of the hidden input (several widgets can share a page, each with
 // its own field); without it the widget's own hidden input is used.
+// data-widget is the URL of the kind's module, named by its entry in courses/kinds.py.
 // Each kind's module exports mount(root, {spec, mediaUrl, input}); it starts from the answer
 // in the hidden input and writes the whole answer JSON back into it after every change (and
 // fires "change" on it), so a plain form post sends it. Shapes: docs/scoring.md.
-const MODULES = { boxes: "./boxes.js", points: "./points.js", spans: "./spans.js" };
-
 async function start(root) {
   const fallback = root.querySelector(".widget-fallback");
   try {
-    const path = MODULES[root.dataset.kind];
-    if (!path) throw new Error(`unknown kind “${root.dataset.kind}”`);
+    const path = root.dataset.widget;
+    if (!path) throw new Error(`no widget module for kind “${root.dataset.kind}”`);
     const spec = JSON.parse(root.dataset.spec || "{}");
     const named = root.dataset.answerField;
     const input = (named && document.getElementById(named))
