@@ -7,9 +7,17 @@ the same session:
 - `gold_revised(item, reason=...)`: an item's gold, spec or accepted alternatives changed (a
   new ItemRevision), by the item editor, a dispute, or an import; answers need regrading;
 - `bundle_imported(course, exam=..., actor=...)`: a course bundle was imported (after its items,
-  before its new versions' `manual_published`); `exam` is the bundle's `exam:` block as the
-  fields of exams.services.settings.ExamRules (a dict), or None when the bundle sets none.
-  A receiver may raise courses.bundles.BundleInvalid: the import is then refused.
+  before its new versions' `manual_published`); `exam` is the bundle's `exam:` block as
+  exams.rules.ExamRules (an ExamSpec), or None when the bundle sets none.
+  A receiver may raise courses.errors.SourceInvalid: the import is then refused.
+
+Two more ask exams for what only it knows, so that course bundles carry exam rules without
+importing exams (exams/bundle_block.py and exams/bundle_hooks.py answer them):
+- `exam_block_read(doc, errors=..., sections=...)`: reading a bundle, with course.yaml's
+  mapping (courses.bundles.yaml_doc.YamlMapping); the receiver checks its `exam:` block, adds
+  each problem to `errors` at its line, and returns the rules (an ExamSpec) or None;
+- `bundle_exporting(course)`: exporting a course; the receiver returns its stored exam rules
+  (an ExamSpec) or None.
 """
 
 from blinker import Namespace
@@ -19,3 +27,5 @@ _signals = Namespace()
 manual_published = _signals.signal("manual-published")
 gold_revised = _signals.signal("gold-revised")
 bundle_imported = _signals.signal("bundle-imported")
+exam_block_read = _signals.signal("exam-block-read")
+bundle_exporting = _signals.signal("bundle-exporting")

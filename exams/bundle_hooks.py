@@ -1,17 +1,16 @@
 """Exam rules in course bundles: applied on import, provided on export.
 
 courses never import exams, so course bundles carry the `exam:` block of course.yaml as plain
-data (courses.bundles.ExamSpec, which exams uses as its ExamRules). This module connects exams
-to both directions; exams/views/__init__.py imports it, so it is connected whenever the app
-exists.
+data (courses.bundles.ExamSpec, which exams uses as its ExamRules; exams/bundle_block.py reads
+it). This module connects exams to both directions; exams/views/__init__.py imports it, so it
+is connected whenever the app exists.
 """
 
 from __future__ import annotations
 
-from courses.bundles import BundleError, BundleInvalid
+from courses.errors import SourceError, SourceInvalid
 from courses.models import Course
-from courses.services.bundles import provide_exam_settings
-from courses.signals import bundle_imported
+from courses.signals import bundle_exporting, bundle_imported
 from exams.services.settings import (
     ExamRules,
     rule_problems,
@@ -28,14 +27,14 @@ def apply_bundle_exam(course: Course, exam: ExamRules | None = None, actor=None,
         return
     problems = rule_problems(exam)
     if problems:  # reading checks the same ranges: this is a safety net
-        raise BundleInvalid([BundleError("course.yaml", 1, f"exam: {p}") for p in problems])
+        raise SourceInvalid([SourceError("course.yaml", 1, f"exam: {p}") for p in problems])
     stored = stored_settings(course)
     if stored is not None and rules_of(stored) == exam:
         return  # re-importing an unchanged bundle writes nothing
     save_settings(course, exam, actor)
 
 
-@provide_exam_settings
+@bundle_exporting.connect
 def exam_rules_for_export(course: Course) -> ExamRules | None:
     """The course's stored exam rules; None when nobody has set any."""
     stored = stored_settings(course)

@@ -9,7 +9,8 @@ from wtforms import BooleanField, FloatField, IntegerField, RadioField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from exams.services.disputes import MAX_COMMENT
+from exams.rules import BOUNDS, PASS_MARK_PERCENT
+from exams.services.disputes import MAX_COMMENT, TOO_LONG
 
 QUOTA_LINE = re.compile(r"^\s*(?P<section>[^:\s][^:]*?)\s*:\s*(?P<count>\S+)\s*$")
 
@@ -18,9 +19,15 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _within(rule: str) -> NumberRange:
+    """The rule's bounds (exams.rules) in the units the form asks for."""
+    low, high = BOUNDS[rule].written()
+    return NumberRange(min=low, max=high)
+
+
 class ExamSettingsForm(FlaskForm):
     item_count = IntegerField(
-        "Number of items", validators=[InputRequired(), NumberRange(min=1, max=500)],
+        "Number of items", validators=[InputRequired(), _within("item_count")],
         description="How many items each attempt draws from the exam pool.")
     quotas = TextAreaField(
         "Items per manual section (optional)", validators=[Length(max=10_000)],
@@ -28,7 +35,8 @@ class ExamSettingsForm(FlaskForm):
                     "items on it, e.g. “what-counts: 3”. The rest are drawn from the whole pool.")
     shuffle = BooleanField("Shuffle the order of the items for each attempt")
     pass_mark = FloatField(
-        "Pass mark (% of the points)", validators=[InputRequired(), NumberRange(min=1, max=100)])
+        "Pass mark (% of the points)",
+        validators=[InputRequired(), NumberRange(*PASS_MARK_PERCENT)])
     critical_rule = BooleanField(
         "Any critical item answered wrong fails the exam, whatever the score")
     result_detail = RadioField(
@@ -43,21 +51,22 @@ class ExamSettingsForm(FlaskForm):
                     "shows only passed or not passed. Applies to past results too.")
     time_limit_minutes = IntegerField(
         "Time limit (minutes, empty for none)",
-        validators=[Optional(), NumberRange(min=1, max=1440)])
+        validators=[Optional(), _within("time_limit_seconds")])
     attempts_allowed = IntegerField(
         "Attempts allowed (empty for unlimited)",
-        validators=[Optional(), NumberRange(min=1, max=100)])
+        validators=[Optional(), _within("attempts_allowed")])
     retry_delay_hours = FloatField(
         "Delay before a retry (hours, e.g. 0.5)",
-        validators=[InputRequired(), NumberRange(min=0, max=365 * 24)])
+        validators=[InputRequired(), _within("retry_delay_seconds")])
     validity_days = IntegerField(
         "Qualification valid for (days, empty for no expiry)",
-        validators=[Optional(), NumberRange(min=1, max=3650)])
+        validators=[Optional(), _within("validity_days")])
     refresh_item_count = IntegerField(
-        "Items in a refresh exam", validators=[InputRequired(), NumberRange(min=1, max=500)],
+        "Items in a refresh exam", validators=[InputRequired(), _within("refresh_item_count")],
         description="The short exam on the changed sections after a material manual change.")
     refresh_grace_days = IntegerField(
-        "Days to take the refresh exam", validators=[InputRequired(), NumberRange(min=0, max=365)],
+        "Days to take the refresh exam",
+        validators=[InputRequired(), _within("refresh_grace_days")],
         description="After this grace period, a qualification not refreshed expires.")
 
 
@@ -121,6 +130,14 @@ class ResolveDisputeForm(FlaskForm):
 
 
 class DisputeForm(FlaskForm):
+    """A trainee disputes an item's gold, from practice feedback or an exam result."""
+
     comment = TextAreaField("What is wrong with this item's correct answer?", filters=[_strip],
                             validators=[DataRequired(message="Say what you think is wrong."),
-                                        Length(max=MAX_COMMENT)])
+                                        Length(max=MAX_COMMENT, message=TOO_LONG)])
+
+    def refusal(self) -> str | None:
+        """Why the posted dispute cannot be sent, for a flash message; None when it can."""
+        if self.validate_on_submit():
+            return None
+        return " ".join(self.comment.errors) or "The form has expired; try again."

@@ -25,33 +25,40 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bootcamp.extensions import db
 from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
 from exams.grading import ResultDetail
+from exams.rules import DEFAULTS
 
 
 class ExamSettings(db.Model):
-    """A course's exam rules; one row per course, created with defaults when first needed."""
+    """A course's exam rules; one row per course, created with defaults when first needed.
+
+    Column defaults, and what each rule may be, come from exams.rules.
+    """
 
     __tablename__ = "exam_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), unique=True)
-    item_count: Mapped[int] = mapped_column(Integer, default=10)
+    item_count: Mapped[int] = mapped_column(Integer, default=DEFAULTS.item_count)
     quotas: Mapped[dict[str, int]] = mapped_column(JSONData, default=dict)  # section -> items
-    shuffle: Mapped[bool] = mapped_column(default=True)
-    pass_mark: Mapped[float] = mapped_column(Float, default=0.8)  # share of the points
-    critical_rule: Mapped[bool] = mapped_column(default=True)  # a critical miss fails
+    shuffle: Mapped[bool] = mapped_column(default=DEFAULTS.shuffle)
+    pass_mark: Mapped[float] = mapped_column(Float, default=DEFAULTS.pass_mark)  # a share
+    critical_rule: Mapped[bool] = mapped_column(default=DEFAULTS.critical_rule)  # miss fails
     # No column defaults on the nullable rules: the ORM leaves a None out of the INSERT when a
     # default exists, so "no time limit" or "unlimited attempts" would be stored as the default.
-    # settings_for() fills every rule from ExamRules instead.
+    # settings_for() fills every rule from exams.rules.DEFAULTS instead.
     time_limit_seconds: Mapped[int | None] = mapped_column(Integer)  # None: no time limit
     attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
-    retry_delay_seconds: Mapped[int] = mapped_column(Integer, default=24 * 3600)
+    retry_delay_seconds: Mapped[int] = mapped_column(Integer,
+                                                     default=DEFAULTS.retry_delay_seconds)
     validity_days: Mapped[int | None] = mapped_column(Integer)  # None: never expires
-    refresh_item_count: Mapped[int] = mapped_column(Integer, default=5)
-    refresh_grace_days: Mapped[int] = mapped_column(Integer, default=14)
+    refresh_item_count: Mapped[int] = mapped_column(Integer,
+                                                    default=DEFAULTS.refresh_item_count)
+    refresh_grace_days: Mapped[int] = mapped_column(Integer,
+                                                    default=DEFAULTS.refresh_grace_days)
     # How much a trainee's result shows. Read when the result is shown (not frozen with the
     # attempt): showing less must also cover results already taken.
     result_detail: Mapped[ResultDetail] = mapped_column(
-        str_enum(ResultDetail, "result_detail"), default=ResultDetail.SECTIONS)
+        str_enum(ResultDetail, "result_detail"), default=ResultDetail(DEFAULTS.result_detail))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import text
 # Keep generated secrets and default databases out of the checkout.
 os.environ.setdefault("BOOTCAMP_INSTANCE_PATH", tempfile.mkdtemp(prefix="bootcamp-instance-"))
 
+import exams  # noqa: E402, F401  (reads course bundles' exam: blocks, app or not)
 from bootcamp import create_app  # noqa: E402
 from bootcamp.config import normalise_database_url  # noqa: E402
 from bootcamp.extensions import db, limiter  # noqa: E402

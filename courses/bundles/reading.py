@@ -17,7 +17,6 @@ from pathlib import Path
 
 from yaml.nodes import ScalarNode, SequenceNode
 
-from courses.bundles.exam_block import read_exam
 from courses.bundles.model import (
     COURSE_KEYS,
     MAX_MINUTES,
@@ -25,10 +24,8 @@ from courses.bundles.model import (
     STATUSES,
     VERSION_KEYS,
     Bundle,
-    BundleError,
-    BundleInvalid,
     CourseSpec,
-    ErrorList,
+    ExamSpec,
     ManualVersionSpec,
     format_timestamp,
     leading_blank_lines,
@@ -47,7 +44,7 @@ from courses.bundles.yaml_doc import (
     report_unsafe_html,
     whole_number,
 )
-from courses.importers.errors import ImportInvalid
+from courses.errors import ErrorList, SourceError, SourceInvalid
 from courses.importers.native import load_items
 from courses.media_paths import MEDIA_PREFIX, MediaRefused, media_file, media_path_problem
 from courses.rendering import (
@@ -57,6 +54,7 @@ from courses.rendering import (
     structure_problems,
     too_large,
 )
+from courses.signals import exam_block_read
 
 OUT_OF_ORDER = "a manual version out of order"
 # Files are measured before they are read; the manual text itself is held to MAX_MANUAL_BYTES,
@@ -137,8 +135,14 @@ def _read_course(root: Path, errors: ErrorList,
         qualifies_for=line_value(doc, "qualifies_for", errors) or "",
         estimated_minutes=minutes,
         status=status,
-        exam=read_exam(doc, errors, sections),
+        exam=_read_exam(doc, errors, sections),
     )
+
+
+def _read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamSpec | None:
+    """The `exam:` block, read and checked by exams (courses never import it); None if absent."""
+    answers = exam_block_read.send(doc, errors=errors, sections=sections)
+    return next((exam for _, exam in answers if exam is not None), None)
 
 
 # media/
@@ -374,12 +378,12 @@ def _check_body(body: str, rel: str, first_line: int, present_media: set[str],
 
 
 def read_bundle(root: Path) -> Bundle:
-    """Read and validate a bundle folder; raise BundleInvalid listing every problem."""
+    """Read and validate a bundle folder; raise SourceInvalid listing every problem."""
     root = Path(root)
     errors = ErrorList()
     if not root.is_dir():
         problem = "is not a folder" if root.exists() else "does not exist"
-        raise BundleInvalid([BundleError(".", 1, f"bundle folder {root} {problem}")])
+        raise SourceInvalid([SourceError(".", 1, f"bundle folder {root} {problem}")])
     media, present = _read_media(root, errors)
     versions = _read_manual(root, present, errors)
     course = _read_course(root, errors, _latest_sections(versions, errors))
@@ -388,7 +392,7 @@ def read_bundle(root: Path) -> Bundle:
         items = normalise_items(items)
         _check_items(items, set(media), versions, errors)
     if errors or course is None or items is None:
-        raise BundleInvalid(errors)
+        raise SourceInvalid(errors)
     return Bundle(course, versions, media, items)
 
 
@@ -410,6 +414,6 @@ def _check_items(text: str, media: set[str], versions: tuple[ManualVersionSpec, 
     sections = _latest_sections(versions, errors)
     try:
         load_items(text, media=media, sections=sections)
-    except ImportInvalid as invalid:
+    except SourceInvalid as invalid:
         for error in invalid.errors:
             errors.add(error.file, error.line, error.message)

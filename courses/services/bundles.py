@@ -7,7 +7,6 @@ checks a bundle against what is already stored, then writes it in one transactio
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,35 +17,24 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.bundles import (
     Bundle,
-    BundleError,
-    BundleInvalid,
     CourseSpec,
     ExamSpec,
     ManualVersionSpec,
     read_bundle,
     write_bundle,
 )
+from courses.errors import SourceError, SourceInvalid
 from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
 from courses.services import catalog, items, manuals
-from courses.signals import bundle_imported, manual_published
-
-# The exam rules export writes into course.yaml's `exam:` block. Exams registers the provider
-# (exams/bundle_hooks.py): courses never import exams. It returns the fields of
-# the course's rules as an ExamSpec, or None when the course has no stored rules.
-ExamSettingsProvider = Callable[[Course], "ExamSpec | None"]
-_exam_settings_provider: ExamSettingsProvider | None = None
-
-
-def provide_exam_settings(provider: ExamSettingsProvider) -> ExamSettingsProvider:
-    """Register the function export asks for a course's exam rules (usable as a decorator)."""
-    global _exam_settings_provider
-    _exam_settings_provider = provider
-    return provider
+from courses.signals import bundle_exporting, bundle_imported, manual_published
 
 
 def _exam_spec(course: Course) -> ExamSpec | None:
-    return _exam_settings_provider(course) if _exam_settings_provider else None
+    """The exam rules export writes into course.yaml's `exam:` block, which exams provides
+    (exams/bundle_hooks.py); None when the course has no stored rules."""
+    answers = bundle_exporting.send(course)
+    return next((exam for _, exam in answers if exam is not None), None)
 
 
 @dataclass(frozen=True)
@@ -62,24 +50,24 @@ def _version_file(number: int) -> str:
     return f"manual/{number:03d}.md"
 
 
-def _conflicts(course: Course, bundle: Bundle) -> list[BundleError]:
+def _conflicts(course: Course, bundle: Bundle) -> list[SourceError]:
     """Published versions and imported media are immutable: a bundle must agree with them."""
     errors = []
     published = manuals.published_versions(course)
     if len(bundle.versions) < len(published):
-        errors.append(BundleError("manual/", 1, (
+        errors.append(SourceError("manual/", 1, (
             f"the course already has {len(published)} published versions but the bundle has "
             f"{len(bundle.versions)}; a bundle must contain every published version")))
     for stored, spec in zip(published, bundle.versions, strict=False):
         if _spec_of(stored) != spec:
-            errors.append(BundleError(_version_file(spec.number), 1, (
+            errors.append(SourceError(_version_file(spec.number), 1, (
                 f"version {spec.number} differs from the published version {stored.number}; "
                 "published versions never change: add a new version file instead")))
     stored_media = {m.path: m.sha256 for m in db.session.scalars(
         select(MediaFile).where(MediaFile.course_id == course.id))}
     for path, content in bundle.media.items():
         if path in stored_media and stored_media[path] != _sha256(content):
-            errors.append(BundleError(path, 1, (
+            errors.append(SourceError(path, 1, (
                 "differs from the file of that name already imported, which published versions "
                 "use; give the new file a new name")))
     return errors
@@ -105,17 +93,17 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
     )
 
 
-def _not_staff(root: Path, slug: str) -> BundleError:
+def _not_staff(root: Path, slug: str) -> SourceError:
     """The refusal, at the line of course.yaml that names the slug."""
     lines = (root / "course.yaml").read_text(encoding="utf-8").splitlines()
     line = next((n for n, text in enumerate(lines, start=1) if text.startswith("slug:")), 1)
-    return BundleError("course.yaml", line, (
+    return SourceError("course.yaml", line, (
         f"a course with the slug {slug!r} already exists and you are not on its staff, so "
         "this bundle cannot change it; use another slug, or ask its owner to add you"))
 
 
 def import_bundle(root: Path, actor: User | None) -> ImportResult:
-    """Validate the whole bundle, then import it atomically; raises BundleInvalid otherwise.
+    """Validate the whole bundle, then import it atomically; raises SourceInvalid otherwise.
 
     A person (`actor`) may only change a course whose staff they are on; the command line,
     run by an operator, passes no actor and may change any course.
@@ -124,11 +112,11 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
     course = catalog.find_course(bundle.course.slug)
     created = course is None
     if course is not None and actor is not None and not catalog.can_edit(course.id, actor):
-        raise BundleInvalid([_not_staff(root, course.slug)])
+        raise SourceInvalid([_not_staff(root, course.slug)])
     if course is not None:
         errors = _conflicts(course, bundle)
         if errors:
-            raise BundleInvalid(errors)
+            raise SourceInvalid(errors)
         catalog.update_course(course, _fields(bundle.course), actor)
         known = len(manuals.published_versions(course))
     else:

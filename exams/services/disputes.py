@@ -26,6 +26,7 @@ from exams.services import notices
 from exams.services.regrading import LAST_REGRADE, RegradeSummary
 
 MAX_COMMENT = 2000
+TOO_LONG = f"Keep the comment under {MAX_COMMENT} characters."
 CORRECTED = "corrected"
 ALTERNATIVE = "alternative"
 
@@ -39,7 +40,7 @@ def _check_comment(comment: str) -> str:
     if not comment:
         raise DisputeRefused("Say what you think is wrong with the item.")
     if len(comment) > MAX_COMMENT:
-        raise DisputeRefused(f"Keep the comment under {MAX_COMMENT} characters.")
+        raise DisputeRefused(TOO_LONG)
     return comment
 
 
@@ -135,6 +136,16 @@ def disputes_of(course: Course, *, item: Item | None = None,
         query = query.where(Dispute.user_id == user.id)
     order = case((Dispute.status == DisputeStatus.OPEN, 0), else_=1)
     return list(db.session.scalars(query.order_by(order, Dispute.created_at.desc())))
+
+
+def open_counts(course_ids: list[int]) -> dict[int, int]:
+    """Open disputes per course, for the course management page (one query)."""
+    if not course_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Dispute.course_id, func.count())
+        .where(Dispute.course_id.in_(course_ids), Dispute.status == DisputeStatus.OPEN)
+        .group_by(Dispute.course_id)).all())
 
 
 @dataclass(frozen=True)

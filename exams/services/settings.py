@@ -9,17 +9,18 @@ from sqlalchemy import select
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
-from courses.bundles import ExamSpec
 from courses.models import Course, Item, ItemStatus
-from exams.grading import MIN_GROUP, ResultDetail
+from exams.grading import MIN_GROUP
 from exams.models import ExamSettings
+from exams.rules import DEFAULTS, ExamRules
+from exams.rules import problems as rule_problems  # noqa: F401  (checked before saving)
 from exams.sampling import PoolItem, sampling_problems
 
 EXAM_POOL = "exam"
 
 
-# The editable exam settings, as a form or a course bundle gives them (with their defaults).
-ExamRules = ExamSpec
+# The editable exam settings (ExamRules), as a form or a course bundle gives them;
+# rule_problems checks them against the bounds of exams.rules.
 RULE_NAMES = tuple(f.name for f in fields(ExamRules))
 
 
@@ -32,7 +33,7 @@ def settings_for(course: Course) -> ExamSettings:
     stored = stored_settings(course)
     if stored is not None:
         return stored
-    values = {name: getattr(ExamRules(), name) for name in RULE_NAMES}
+    values = {name: getattr(DEFAULTS, name) for name in RULE_NAMES}
     return ExamSettings(course_id=course.id, **values)
 
 
@@ -40,34 +41,6 @@ def rules_of(settings: ExamSettings) -> ExamRules:
     values = {name: getattr(settings, name) for name in RULE_NAMES}
     return ExamRules(**{**values, "quotas": dict(settings.quotas or {}),
                         "result_detail": str(settings.result_detail)})
-
-
-def rule_problems(rules: ExamRules) -> list[str]:
-    """What is wrong with the settings themselves, whatever the pool holds."""
-    problems = []
-    if not 1 <= rules.item_count <= 500:
-        problems.append("The number of items must be between 1 and 500.")
-    if not 0.0 < rules.pass_mark <= 1.0:
-        problems.append("The pass mark must be more than 0% and at most 100%.")
-    if rules.time_limit_seconds is not None and not 60 <= rules.time_limit_seconds <= 86400:
-        problems.append("The time limit must be between 1 minute and 24 hours.")
-    if rules.attempts_allowed is not None and not 1 <= rules.attempts_allowed <= 100:
-        problems.append("Attempts allowed must be between 1 and 100.")
-    if not 0 <= rules.retry_delay_seconds <= 365 * 86400:
-        problems.append("The retry delay must be between 0 and 365 days.")
-    if rules.validity_days is not None and not 1 <= rules.validity_days <= 3650:
-        problems.append("Validity must be between 1 and 3650 days.")
-    if not 1 <= rules.refresh_item_count <= 500:
-        problems.append("The refresh exam needs between 1 and 500 items.")
-    if not 0 <= rules.refresh_grace_days <= 365:
-        problems.append("The grace period must be between 0 and 365 days.")
-    if rules.result_detail not in {detail.value for detail in ResultDetail}:
-        problems.append("What a result shows must be one of: "
-                        f"{', '.join(detail.value for detail in ResultDetail)}.")
-    for section, count in rules.quotas.items():
-        if type(count) is not int or count < 1:
-            problems.append(f"The quota for section {section!r} must be a whole number above 0.")
-    return problems
 
 
 def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamSettings:

@@ -4,6 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("exams", __name__)
 
+import exams.services.qualifications  # noqa: E402, F401  (signal receivers)
+import exams.services.regrading  # noqa: E402, F401  (signal receivers)
 from exams import bundle_hooks, models  # noqa: E402, F401  (bundle hooks, the tables)
-from exams.services import qualifications, regrading  # noqa: E402, F401  (signal receivers)
-from exams.views import manage, rules, sweep, taking  # noqa: E402, F401  (routes, hooks)
+from exams.views import (  # noqa: E402, F401  (register routes and hooks)
+    disputes,
+    qualifications,
+    settings,
+    sweep,
+    taking,
+)

@@ -12,23 +12,20 @@ from sqlalchemy import select
 
 from bootcamp.audit import AuditEntry
 from bootcamp.extensions import db
-from courses.bundles import BundleInvalid, bundle_files, read_bundle, write_bundle
-from courses.bundles.exam_block import (
-    ATTEMPTS,
-    GRACE_DAYS,
-    ITEMS,
-    REFRESH_ITEMS,
-    RESULT_DETAILS,
-    RETRY_DELAY_HOURS,
-    TIME_LIMIT_MINUTES,
-    VALIDITY_DAYS,
-)
+from courses.bundles import bundle_files, read_bundle, write_bundle
+from courses.errors import SourceInvalid
 from courses.services import bundles, catalog
 from exams.grading import ResultDetail
 from exams.models import ExamSettings
+from exams.rules import BOUNDS, RESULT_DETAILS
 from exams.services.settings import ExamRules, rule_problems, rules_of, stored_settings
 from tests.courses.conftest import row_counts
 
+# The bounds in the units the block is written in (minutes, hours, days).
+ITEMS, TIME_LIMIT_MINUTES, ATTEMPTS, RETRY_DELAY_HOURS, VALIDITY_DAYS, REFRESH_ITEMS, GRACE_DAYS = (
+    BOUNDS[name].written() for name in (
+        "item_count", "time_limit_seconds", "attempts_allowed", "retry_delay_seconds",
+        "validity_days", "refresh_item_count", "refresh_grace_days"))
 SLUG = "clothing-tagging"
 BASE_YAML = """slug: clothing-tagging
 title: Tagging clothing in photos
@@ -78,7 +75,7 @@ def with_exam(folder: Path, exam: str | None) -> Path:
 
 
 def errors_of(folder: Path) -> list[str]:
-    with pytest.raises(BundleInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         read_bundle(folder)
     return [str(error) for error in caught.value.errors]
 

@@ -1,9 +1,9 @@
 """course.yaml's optional `exam:` block: the course's exam rules, read with file:line errors.
 
-Pure logic: no Flask, no database. The ranges are those of
-exams.services.settings.rule_problems (courses never import exams, so they are repeated here;
-tests/courses/test_bundle_exam.py checks that both agree). Units are the ones instructors
-think in (minutes, hours, days); ExamSpec keeps seconds, like the exam settings.
+Pure logic: no Flask, no database. courses never import exams, so the bundle reader hands the
+block to `read_exam` through courses.signals.exam_block_read. Bounds and defaults are those of
+exams.rules; the block writes them in the units instructors think in (minutes, hours, days),
+ExamRules keeps seconds, like the exam settings.
 """
 
 from __future__ import annotations
@@ -13,23 +13,15 @@ import re
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from courses.bundles.model import ErrorList, ExamSpec, normalise_line
+from courses.bundles.model import normalise_line
 from courses.bundles.yaml_doc import YamlMapping, fill_mapping, is_null
+from courses.errors import ErrorList
+from courses.signals import exam_block_read
+from exams.rules import BOUNDS, DEFAULTS, RESULT_DETAILS, ExamRules
 
 EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
              "time_limit_minutes", "attempts", "retry_delay_hours", "validity_days", "refresh")
 REFRESH_KEYS = ("items", "grace_days")
-
-# (low, high) for each number, as rule_problems checks them (in the block's units).
-ITEMS = (1, 500)
-TIME_LIMIT_MINUTES = (1, 24 * 60)
-ATTEMPTS = (1, 100)
-RETRY_DELAY_HOURS = (0, 365 * 24)
-VALIDITY_DAYS = (1, 3650)
-REFRESH_ITEMS = (1, 500)
-GRACE_DAYS = (0, 365)
-# What a trainee's result shows, as exams.grading.ResultDetail names it.
-RESULT_DETAILS = ("score", "sections", "counts")
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -118,10 +110,11 @@ class _Reader:
         return nested
 
 
-def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamSpec | None:
+@exam_block_read.connect
+def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamRules | None:
     """The `exam:` block of course.yaml; None when absent or null.
 
-    Absent keys take the defaults of ExamSpec. `sections` are the section ids of the latest
+    Absent keys take the defaults of exams.rules. `sections` are the section ids of the latest
     manual version, which quotas must name; None skips that check (the manual has errors).
     """
     node = doc.nodes.get("exam")
@@ -134,43 +127,47 @@ def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) ->
     exam = YamlMapping(doc.file, doc.first_line)
     fill_mapping(node, exam, EXAM_KEYS, errors, "exam.")
     read = _Reader(exam, "exam.", errors)
-    default = ExamSpec()
-    count = read.whole("items", default.item_count, ITEMS, "10")
-    minutes = read.number("time_limit_minutes", default.time_limit_seconds / 60, "30",
-                          nullable=True)
-    if minutes is not None and not TIME_LIMIT_MINUTES[0] <= minutes <= TIME_LIMIT_MINUTES[1]:
-        read.report("time_limit_minutes", f"must be between {TIME_LIMIT_MINUTES[0]} and "
-                                          f"{TIME_LIMIT_MINUTES[1]} (24 hours), or null")
-    hours = read.number("retry_delay_hours", default.retry_delay_seconds / 3600, "24")
-    if not RETRY_DELAY_HOURS[0] <= hours <= RETRY_DELAY_HOURS[1]:
-        read.report("retry_delay_hours", f"must be between {RETRY_DELAY_HOURS[0]} and "
-                                         f"{RETRY_DELAY_HOURS[1]} (365 days)")
-    pass_mark = read.number("pass_mark", default.pass_mark, "0.8")
-    if not 0 < pass_mark <= 1:
-        read.report("pass_mark", "must be a share of the points above 0 and at most 1, "
-                                 "like 0.8 for 80%")
+    count = _bounded(read, "item_count")
+    time_limit = _bounded(read, "time_limit_seconds")
+    retry_delay = _bounded(read, "retry_delay_seconds")
+    pass_mark = _bounded(read, "pass_mark")
     refresh = read.mapping("refresh", REFRESH_KEYS)
     refresh_read = _Reader(refresh or YamlMapping(doc.file, doc.first_line), "exam.refresh.",
                            errors)
     quotas = _quotas(read, count, sections)
-    return ExamSpec(
+    return ExamRules(
         item_count=count,
         quotas=quotas,
-        shuffle=read.flag("shuffle", default.shuffle),
+        shuffle=read.flag("shuffle", DEFAULTS.shuffle),
         pass_mark=pass_mark,
-        critical_rule=read.flag("critical_rule", default.critical_rule),
-        time_limit_seconds=None if minutes is None else round(minutes * 60),
-        attempts_allowed=read.whole("attempts", default.attempts_allowed, ATTEMPTS, "3",
-                                    nullable=True),
-        retry_delay_seconds=round(hours * 3600),
-        validity_days=read.whole("validity_days", default.validity_days, VALIDITY_DAYS, "365",
-                                 nullable=True),
-        refresh_item_count=refresh_read.whole("items", default.refresh_item_count,
-                                              REFRESH_ITEMS, "5"),
-        refresh_grace_days=refresh_read.whole("grace_days", default.refresh_grace_days,
-                                              GRACE_DAYS, "14"),
-        result_detail=read.choice("result_detail", default.result_detail, RESULT_DETAILS),
+        critical_rule=read.flag("critical_rule", DEFAULTS.critical_rule),
+        time_limit_seconds=time_limit,
+        attempts_allowed=_bounded(read, "attempts_allowed"),
+        retry_delay_seconds=retry_delay,
+        validity_days=_bounded(read, "validity_days"),
+        refresh_item_count=_bounded(refresh_read, "refresh_item_count"),
+        refresh_grace_days=_bounded(refresh_read, "refresh_grace_days"),
+        result_detail=read.choice("result_detail", DEFAULTS.result_detail, RESULT_DETAILS),
     )
+
+
+def _bounded(read: _Reader, name: str) -> int | float | None:
+    """The rule `name` in stored units, read in written units and checked against its Bound."""
+    bound = BOUNDS[name]
+    key = bound.key.rpartition(".")[2]
+    default = getattr(DEFAULTS, name)
+    if bound.whole:
+        return read.whole(key, default, bound.written(), bound.example, bound.nullable)
+    written = read.number(key, None if default is None else default / bound.scale,
+                          bound.example, bound.nullable)
+    if not bound.holds(written, written=True):
+        low, high = bound.written()
+        also = ", or null" if bound.nullable else ""
+        read.report(key, bound.bundle_range or f"must be between {low} and {high}{bound.note}"
+                                               f"{also}")
+    if written is None or bound.scale == 1:
+        return written
+    return round(written * bound.scale)
 
 
 def _quotas(read: _Reader, count: int, sections: set[str] | None) -> dict[str, int]:

@@ -1,0 +1,63 @@
+"""exams.rules: the one table of exam rule bounds and defaults that the settings check, the
+settings form, the stored settings and the course bundle's `exam:` block all read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from wtforms.validators import NumberRange
+
+from exams.forms import ExamSettingsForm
+from exams.models import ExamSettings
+from exams.rules import BOUNDS, DEFAULTS, PASS_MARK_PERCENT, ExamRules, problems
+
+FORM_FIELDS = {"item_count": "item_count", "time_limit_seconds": "time_limit_minutes",
+               "attempts_allowed": "attempts_allowed", "retry_delay_seconds": "retry_delay_hours",
+               "validity_days": "validity_days", "refresh_item_count": "refresh_item_count",
+               "refresh_grace_days": "refresh_grace_days"}
+
+
+def test_the_defaults_pass_the_check():
+    assert problems(DEFAULTS) == []
+
+
+@pytest.mark.parametrize("name", BOUNDS)
+def test_each_bound_is_checked_at_its_edges(name):
+    bound = BOUNDS[name]
+    edges = [bound.high] if bound.open_low else [bound.low, bound.high]
+    for value in edges:
+        assert problems(dataclasses.replace(DEFAULTS, **{name: value})) == [], (name, value)
+    for value in (bound.low - bound.scale if not bound.open_low else bound.low,
+                  bound.high + bound.scale):
+        assert problems(dataclasses.replace(DEFAULTS, **{name: value})) == [bound.problem]
+
+
+def test_problems_keep_the_order_of_the_table():
+    rules = ExamRules(item_count=0, pass_mark=0, refresh_grace_days=-1, result_detail="all")
+    assert problems(rules) == [BOUNDS["item_count"].problem, BOUNDS["pass_mark"].problem,
+                               BOUNDS["refresh_grace_days"].problem,
+                               "What a result shows must be one of: score, sections, counts."]
+
+
+@pytest.mark.parametrize("rule,field", FORM_FIELDS.items())
+def test_the_form_asks_within_the_bounds_in_its_units(app, rule, field):
+    with app.test_request_context():
+        form = ExamSettingsForm(meta={"csrf": False})
+    (check,) = [v for v in form[field].validators if isinstance(v, NumberRange)]
+    assert (check.min, check.max) == BOUNDS[rule].written()
+
+
+def test_the_form_asks_for_the_pass_mark_in_percent(app):
+    with app.test_request_context():
+        form = ExamSettingsForm(meta={"csrf": False})
+    (check,) = [v for v in form.pass_mark.validators if isinstance(v, NumberRange)]
+    assert (check.min, check.max) == PASS_MARK_PERCENT == (1, 100)
+
+
+def test_the_stored_settings_default_to_the_table():
+    columns = ExamSettings.__table__.columns
+    for field in dataclasses.fields(ExamRules):
+        default = columns[field.name].default
+        if default is not None and not callable(default.arg):
+            assert default.arg == getattr(DEFAULTS, field.name), field.name
