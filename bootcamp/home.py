@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from courses.services import progress
+from courses.views.reading import training_centre
 
 bp = Blueprint("home", __name__)
 
@@ -21,6 +21,4 @@ def index():
 @login_required
 def dashboard():
     """The trainee's training centre: their courses, progress and next steps."""
-    cards = [progress.course_progress(current_user, course)
-             for course in progress.training_centre_courses(current_user)]
-    return render_template("home/dashboard.html", cards=cards)
+    return render_template("home/dashboard.html", **training_centre(current_user))

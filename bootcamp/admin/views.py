@@ -40,6 +40,7 @@ def change_role(user_id: int):
         except AccountError as exc:
             flash(str(exc), "error")
         else:
+            db.session.commit()
             flash(f"{user.email} is now {user.role.label.lower()}.", "success")
     else:
         flash("Choose one of the listed roles.", "error")

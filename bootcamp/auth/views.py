@@ -8,9 +8,10 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from bootcamp.auth import bp, limits
-from bootcamp.auth.forms import ActionForm, ChangePasswordForm, LoginForm, SignupForm
+from bootcamp.auth.forms import ChangePasswordForm, LoginForm, SignupForm
 from bootcamp.auth.sessions import current_session, log_in, policy
 from bootcamp.extensions import db
+from bootcamp.forms import ActionForm
 from bootcamp.users import services, sessions
 from bootcamp.users.passwords import verify_password
 
@@ -34,6 +35,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         services.sign_up(form.email.data, form.password.data, form.name.data)
+        db.session.commit()
         # Same answer whether or not the address was new: no account enumeration.
         session["login_email"] = services.normalise_email(form.email.data)
         flash("Thanks for signing up. Log in with your email and password to start.", "success")

@@ -1,4 +1,7 @@
-"""Account operations used by the auth and admin views and by the CLI."""
+"""Account operations used by the auth and admin views and by the CLI.
+
+Like every service, these never commit: the view or CLI command that calls them does, once.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +59,6 @@ def sign_up(email: str, password: str, name: str) -> User | None:
     except AccountError:
         return None  # lost a race with a concurrent sign-up for the same address
     record_event("signed_up", user_id=user.id)
-    db.session.commit()
     return user
 
 
@@ -94,7 +96,6 @@ def set_role(user: User, role: Role, actor: User) -> None:
     )
     user.role = role
     _end_sessions_for_new_role(user, actor)
-    db.session.commit()
 
 
 def _end_sessions_for_new_role(user: User, actor: User) -> None:

@@ -9,11 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
-from bootcamp.users.access import role_required
+from bootcamp.forms import ActionForm
+from bootcamp.users.access import staff_required
 from bootcamp.users.models import Role
-from courses.bundles import BundleInvalid, extract_zip, normalise_markdown
+from courses.bundles import extract_zip, normalise_markdown
+from courses.errors import SourceInvalid
 from courses.forms import BundleUploadForm, CourseForm, DraftForm, PublishForm
 from courses.manual_diff import diff_manuals
 from courses.models import CourseStatus
@@ -21,8 +22,7 @@ from courses.rendering import limit_problems
 from courses.services import bundles, catalog, manuals
 from courses.views import bp
 from courses.views.access import editable_course, media_prefix
-
-staff_only = role_required(Role.INSTRUCTOR)
+from exams.services import disputes
 
 
 def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
@@ -35,16 +35,18 @@ def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
 
 
 @bp.route("/manage")
-@staff_only
+@staff_required
 def manage():
     courses = catalog.staff_courses(current_user)
-    counts = catalog.published_counts([c.id for c in courses])
-    return render_template("courses/manage.html", courses=courses, counts=counts,
+    ids = [c.id for c in courses]
+    return render_template("courses/manage.html", courses=courses,
+                           counts=catalog.published_counts(ids),
+                           open_disputes=disputes.open_counts(ids),
                            every_course=current_user.has_role(Role.ADMIN))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def new():
     form = CourseForm()
     if form.validate_on_submit():
@@ -60,7 +62,7 @@ def new():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def edit(slug: str):
     course = editable_course(slug)
     form = CourseForm(obj=course)
@@ -74,7 +76,7 @@ def edit(slug: str):
 
 
 @bp.route("/<slug>/manual/draft", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def draft(slug: str):
     course = editable_course(slug)
     form = DraftForm()
@@ -95,7 +97,7 @@ def draft(slug: str):
 
 
 @bp.route("/<slug>/manual/preview", methods=["POST"])
-@staff_only
+@staff_required
 def preview(slug: str):
     """The draft rendered by the same sanitiser trainees get; the editor fetches it live.
 
@@ -108,7 +110,7 @@ def preview(slug: str):
 
 
 @bp.route("/<slug>/manual/draft/discard", methods=["POST"])
-@staff_only
+@staff_required
 def discard(slug: str):
     course = editable_course(slug)
     manuals.discard_draft(course)
@@ -118,7 +120,7 @@ def discard(slug: str):
 
 
 @bp.route("/<slug>/manual/publish", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def publish(slug: str):
     course = editable_course(slug)
     pending = manuals.draft_of(course)
@@ -151,7 +153,7 @@ def publish(slug: str):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@staff_only
+@staff_required
 def import_bundle():
     """Upload a zipped course bundle; it is imported whole or not at all."""
     form = BundleUploadForm()
@@ -163,7 +165,7 @@ def import_bundle():
                 result = bundles.import_bundle(root, current_user)
             except ValueError as exc:  # not a zip, unsafe paths, too large
                 errors = [str(exc)]
-            except BundleInvalid as exc:
+            except SourceInvalid as exc:
                 db.session.rollback()
                 errors = [str(error) for error in exc.errors]
             else:

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
+from bootcamp.forms import ActionForm
+from bootcamp.users.models import User
 from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
+from exams.services import summary
+
+
+def training_centre(user: User) -> dict[str, Any]:
+    """The course cards of the training centre (here and on the dashboard): progress from
+    courses, and for enrolled courses the exam status from exams."""
+    cards = [progress.course_progress(user, course)
+             for course in progress.training_centre_courses(user)]
+    return {"cards": cards, "exams": {card.course.id: summary.exam_status(user, card.course)
+                                      for card in cards if card.enrolled}}
 
 
 @bp.route("/")
 @login_required
 def index():
-    cards = [progress.course_progress(current_user, course)
-             for course in progress.training_centre_courses(current_user)]
-    return render_template("courses/index.html", cards=cards)
+    return render_template("courses/index.html", **training_centre(current_user))
 
 
 @bp.route("/<slug>")
@@ -30,6 +41,7 @@ def home(slug: str):
         "courses/home.html", course=course, standing=standing,
         staff=catalog.can_edit(course.id, current_user),
         description_html=render_markdown(course.description), form=ActionForm(),
+        exam=summary.exam_summary(current_user, course),
         versions=manuals.published_versions(course), practice_modules=practice.modules(course),
     )
 
@@ -120,8 +132,7 @@ def changes(slug: str):
 def history(slug: str):
     course = viewable_course(slug)
     versions = manuals.published_versions(course)
-    titles = {v.number: {entry["id"]: entry["title"] for entry in v.outline}
-              for v in versions if v.material_sections}
+    titles = {v.number: v.section_titles for v in versions if v.material_sections}
     return render_template(
         "courses/history.html", course=course, versions=versions, titles=titles,
         draft=manuals.draft_of(course) if catalog.can_edit(course.id, current_user) else None,

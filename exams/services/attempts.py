@@ -4,6 +4,10 @@ Locks, so that limits hold under concurrent requests: every start and submit fir
 trainee's qualification row (exams.services.qualifications.locked), then the attempt row;
 saving an answer locks the attempt row only. A partial unique index allows one open attempt
 per trainee and course, and attempt numbers are unique per cycle, should a lock be missed.
+
+Services never commit (the view or the sweep does) and reads never write: an attempt whose
+deadline passed stays open until the sweep (exams.views.sweep) closes it with
+close_if_expired, or its trainee submits.
 """
 
 from __future__ import annotations
@@ -293,12 +297,12 @@ def close_if_expired(attempt: Attempt, now: datetime | None = None) -> Attempt:
     return attempt
 
 
-def close_expired(now: datetime | None = None) -> int:
-    """Submit every open attempt whose deadline (and the save grace) has passed; commits each."""
-    now = now or utcnow()
-    expired = db.session.scalars(select(Attempt).where(
-        Attempt.state == AttemptState.OPEN, Attempt.deadline < now - SAVE_GRACE)).all()
-    for attempt in expired:
-        submit(attempt, closed_by="deadline", now=now)
-        db.session.commit()
-    return len(expired)
+def expired(now: datetime, user_id: int | None = None) -> list[Attempt]:
+    """Open attempts whose time is up, for the sweep to close: everyone's once the save grace
+    has passed too (saves in flight may still land), or one trainee's at the deadline itself
+    (before their page shows)."""
+    query = select(Attempt).where(Attempt.state == AttemptState.OPEN)
+    if user_id is None:
+        return list(db.session.scalars(query.where(Attempt.deadline < now - SAVE_GRACE)))
+    return list(db.session.scalars(query.where(Attempt.user_id == user_id,
+                                               Attempt.deadline < now)))

@@ -4,10 +4,15 @@ Statuses (exams.models.QualificationStatus): not started and in training before 
 qualified; failed when every attempt of the cycle is used; needs refresh after a material
 manual change; expired when validity or the refresh grace period runs out; revoked by an
 instructor. Expiry and a new round of attempts start a new cycle, so attempts count afresh.
+
+Services never commit: the view, the CLI command or the sweep that calls them does. Reads
+never write: standing() and shown_status() show a lapse the sweep has not applied yet as
+expired; a lapse happens only in expire_if_due (the sweep, and starting an attempt).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,7 +24,7 @@ from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.models import Course, ManualVersion
+from courses.models import Course, Enrollment, ManualVersion
 from courses.signals import manual_published
 from exams.grading import MIN_GROUP
 from exams.models import (
@@ -98,6 +103,38 @@ def history(qualification: Qualification) -> list[QualificationChange]:
         .order_by(QualificationChange.created_at, QualificationChange.id)))
 
 
+@dataclass(frozen=True)
+class RosterRow:
+    """One trainee of a course's roster, with their status now (no expiry applied)."""
+
+    user: User
+    qualification: Qualification | None
+    version: int | None  # the number of the manual version it was granted under
+    status: Status
+
+
+def roster(course: Course) -> list[RosterRow]:
+    """Every enrolled trainee and everyone with a qualification record, by email."""
+    found = db.session.execute(
+        select(User, Qualification, ManualVersion.number)
+        .outerjoin(Enrollment, (Enrollment.user_id == User.id)
+                   & (Enrollment.course_id == course.id))
+        .outerjoin(Qualification, (Qualification.user_id == User.id)
+                   & (Qualification.course_id == course.id))
+        .outerjoin(ManualVersion, ManualVersion.id == Qualification.manual_version_id)
+        .where((Enrollment.id.is_not(None)) | (Qualification.id.is_not(None)))
+        .order_by(User.email)).all()
+    without = [user.id for user, qualification, _ in found if qualification is None]
+    started = set(db.session.scalars(
+        select(Event.user_id).where(Event.course_id == course.id,
+                                    Event.kind.in_(STARTED_EVENTS),
+                                    Event.user_id.in_(without)).distinct())) if without else set()
+    now = utcnow()
+    return [RosterRow(user, qualification, version,
+                      shown_status(qualification, user.id in started, now))
+            for user, qualification, version in found]
+
+
 def has_started(user_id: int, course_id: int) -> bool:
     """Whether the trainee has read or practised anything in the course."""
     return db.session.scalar(select(Event.id).where(
@@ -115,12 +152,9 @@ def shown_status(qualification: Qualification | None, started: bool, now: dateti
 
 
 def standing(user_id: int, course_id: int) -> tuple[Status, Qualification | None]:
-    """The trainee's status now (a due expiry applied and committed) and their record."""
+    """The trainee's status now and their record; a read: a lapse the sweep has not applied
+    yet shows as expired all the same."""
     qualification = qualification_of(user_id, course_id)
-    if qualification is not None and lapse_reason(qualification, utcnow()) is not None:
-        qualification, _ = locked(user_id, course_id)
-        expire_if_due(qualification, utcnow())
-        db.session.commit()
     started = qualification is not None or has_started(user_id, course_id)
     return shown_status(qualification, started, utcnow()), qualification
 
@@ -142,6 +176,8 @@ def lapse_reason(qualification: Qualification, now: datetime) -> str | None:
 
 
 def expire_if_due(qualification: Qualification, now: datetime) -> bool:
+    """Expire the (locked) qualification if it has lapsed by `now`: the one place a lapse
+    happens, called by the sweep (expire_due) and when an attempt starts."""
     reason = lapse_reason(qualification, now)
     if reason is None:
         return False
@@ -152,13 +188,17 @@ def expire_if_due(qualification: Qualification, now: datetime) -> bool:
     return True
 
 
-def expire_due(now: datetime | None = None) -> int:
-    """Expire every qualification whose validity or refresh grace period has ended."""
+def expire_due(now: datetime | None = None, user_id: int | None = None) -> int:
+    """Expire every qualification (or one trainee's) whose validity or refresh grace period
+    has ended."""
     now = now or utcnow()
-    due = db.session.scalars(select(Qualification.id).where(
+    query = select(Qualification.id).where(
         ((Qualification.status == Status.QUALIFIED) & (Qualification.expires_at <= now))
         | ((Qualification.status == Status.NEEDS_REFRESH)
-           & (Qualification.refresh_due_at <= now)))).all()
+           & (Qualification.refresh_due_at <= now)))
+    if user_id is not None:
+        query = query.where(Qualification.user_id == user_id)
+    due = db.session.scalars(query).all()
     count = 0
     for qualification_id in due:
         qualification = db.session.scalar(select(Qualification).where(
@@ -221,16 +261,29 @@ def with_score(attempt: Attempt) -> str:
     return f" with {attempt.score:.0%}" if len(attempt.responses) >= MIN_GROUP else ""
 
 
-def revoke(qualification: Qualification, reason: str, actor: User) -> None:
+def _acted_on(user_id: int, course_id: int) -> Qualification:
+    """The record an instructor acts on, locked; created as not started when the trainee has
+    no record and has not begun the course."""
+    qualification, created = locked(user_id, course_id)
+    if created and not has_started(user_id, course_id):
+        qualification.status = Status.NOT_STARTED
+    return qualification
+
+
+def revoke(user_id: int, course_id: int, reason: str, actor: User) -> Qualification:
+    """Revoke the trainee's qualification (a record is made if none exists yet)."""
+    qualification = _acted_on(user_id, course_id)
     if qualification.status == Status.REVOKED:
         raise QualificationError("This qualification is already revoked.")
     transition(qualification, Status.REVOKED, f"Revoked: {reason}", actor=actor)
     record_audit("qualification_revoked", actor_id=actor.id,
                  target=f"qualification:{qualification.id}", data={"reason": reason})
+    return qualification
 
 
-def reinstate(qualification: Qualification, reason: str, actor: User) -> None:
+def reinstate(user_id: int, course_id: int, reason: str, actor: User) -> Qualification:
     """Undo a revocation, or give a trainee who used every attempt a new round of them."""
+    qualification = _acted_on(user_id, course_id)
     if qualification.status not in (Status.REVOKED, Status.FAILED):
         raise QualificationError("Only revoked qualifications, or trainees with no attempts "
                                  "left, can be reinstated.")
@@ -249,6 +302,7 @@ def reinstate(qualification: Qualification, reason: str, actor: User) -> None:
     record_audit("qualification_reinstated", actor_id=actor.id,
                  target=f"qualification:{qualification.id}",
                  data={"reason": reason, "status": str(target)})
+    return qualification
 
 
 def _refresh_if_changed_since(qualification: Qualification, attempt: Attempt) -> None:

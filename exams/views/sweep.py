@@ -1,17 +1,25 @@
-"""Closing what expired on the next request: attempts past their deadline, lapsed qualifications.
+"""The sweep: the one place that closes what time ended (attempts past their deadline,
+qualifications that lapsed), so that no page and no read does.
 
-So that an attempt is graded even when its trainee never comes back, without a scheduler;
-`bootcamp exams sweep` does the same from cron.
+It runs from cron (`bootcamp exams sweep`) and before requests: everyone's at most every
+SWEEP_SECONDS per process, so that an attempt is graded even when its trainee never comes back;
+and the signed-in trainee's own before each page (GET) they open, so that the page shows their
+result and status as of now (posts and autosaves deal with the deadline themselves, saves in
+flight within attempts.SAVE_GRACE). Either way in transactions of its own, before the view
+runs: the view, its templates and the services it reads through never write.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 
 from flask import current_app, request
+from flask_login import current_user
 
 from bootcamp.extensions import db
+from bootcamp.types import utcnow
 from exams.services import attempts, qualifications
 from exams.views import bp
 
@@ -21,12 +29,27 @@ SWEEP_SECONDS = 30  # how often (per process and app) a request closes expired a
 _sweep_lock = threading.Lock()
 
 
+def sweep(now: datetime | None = None, user_id: int | None = None) -> tuple[int, int]:
+    """Grade attempts past their deadline and expire lapsed qualifications, everyone's or one
+    trainee's; (attempts closed, qualifications expired)."""
+    now = now or utcnow()
+    due = attempts.expired(now, user_id)
+    for attempt in due:
+        attempts.close_if_expired(attempt, now)
+        db.session.commit()  # one attempt per transaction: its trainee's lock is held briefly
+    lapsed = qualifications.expire_due(now, user_id)
+    db.session.commit()
+    return len(due), lapsed
+
+
 @bp.before_app_request
 def sweep_expired() -> None:
-    """At most every SWEEP_SECONDS per process: grade attempts past their deadline and expire
-    qualifications whose validity or grace period ended (the CLI does the same on a timer)."""
+    """Before a page: the trainee's own due attempts and lapses, then, at most every
+    SWEEP_SECONDS per process, everyone's (the CLI does the same on a timer)."""
     if request.endpoint in (None, "static"):
         return
+    if request.method in ("GET", "HEAD") and current_user.is_authenticated:
+        sweep(user_id=current_user.id)
     interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
     state = current_app.extensions.setdefault("exam_sweep", {"last": None})
     now = time.monotonic()
@@ -34,6 +57,4 @@ def sweep_expired() -> None:
         if state["last"] is not None and now - state["last"] < interval:
             return
         state["last"] = now
-    attempts.close_expired()
-    qualifications.expire_due()
-    db.session.commit()
+    sweep()

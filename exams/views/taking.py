@@ -24,22 +24,25 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.errors import problem
 from bootcamp.extensions import csrf, db
+from bootcamp.forms import ActionForm
 from bootcamp.types import utcnow
+from courses import kinds
 from courses.media_paths import media_path_problem
 from courses.models import Course, Item, MediaFile
-from courses.services import catalog, practice
+from courses.services import catalog, enrolment, manuals, practice
 from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
 from exams import grading
+from exams.forms import DisputeForm
 from exams.models import Attempt, AttemptKind, DisputeStatus, Response
 from exams.services import attempts, disputes, notices, qualifications
 from exams.services.settings import settings_for
+from exams.services.summary import exam_rules, status_label
 from exams.views import bp
-from exams.views.rules import exam_rules, status_label
+from exams.views.disputes import send_dispute
 
 MAX_SEQ = 2**62
 
@@ -61,28 +64,6 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _answer_summary(item: Item, answer: Any) -> str:
-    """The trainee's answer in a few words (never compared with the gold)."""
-    if answer is None:
-        return "Not answered"
-    if item.kind == "choice":
-        return str(answer)
-    if item.kind == "labels":
-        return ", ".join(str(a) for a in answer) if answer else "Nothing ticked"
-    if not answer:
-        return "Nothing marked"
-    if item.kind == "spans":
-        text = (item.spec or {}).get("text", "")
-        parts = [f"{span.get('label')}: “{text[span.get('start', 0):span.get('end', 0)]}”"
-                 for span in answer if isinstance(span, dict)]
-        return "; ".join(parts) or "Nothing marked"
-    if item.kind == "boxes":
-        return f"{len(answer)} box{'' if len(answer) == 1 else 'es'} drawn"
-    if item.kind == "points":
-        return f"{len(answer)} {'person' if len(answer) == 1 else 'people'} marked"
-    return "Answered"
-
-
 # --- The exam page: rules, standing, past attempts, notices and disputes. ---------------------
 
 @bp.route("/courses/<slug>/exam")
@@ -90,18 +71,14 @@ def _answer_summary(item: Item, answer: Any) -> str:
 def overview(slug: str):
     course = viewable_course(slug)
     staff = catalog.can_edit(course.id, current_user)
-    if not staff and not catalog.is_enrolled(current_user.id, course.id):
+    if not staff and enrolment.enrollment_of(current_user.id, course.id) is None:
         flash("Enrol in this course to take its exam.", "info")
         return redirect(url_for("courses.home", slug=slug))
     context: dict[str, Any] = {"course": course, "rules": exam_rules(course), "staff": staff,
                                "form": ActionForm(), "now_iso": _iso(utcnow())}
     if not staff:
-        current = attempts.open_attempt(current_user.id, course.id)
-        if current is not None and attempts.is_past_deadline(current, utcnow()):
-            attempts.close_if_expired(current)
-            db.session.commit()
         standing = attempts.standing(current_user, course)
-        titles = practice.section_titles(course)
+        titles = manuals.latest_section_titles(course)
         context.update(
             standing=standing, status_label=status_label(standing.status),
             qualification=qualifications.qualification_of(current_user.id, course.id),
@@ -134,7 +111,7 @@ def start(slug: str):
     if catalog.can_edit(course.id, current_user):
         flash("Staff cannot take the exam: it is for enrolled trainees.", "info")
         return redirect(url_for("exams.overview", slug=slug))
-    if not catalog.is_enrolled(current_user.id, course.id):
+    if enrolment.enrollment_of(current_user.id, course.id) is None:
         flash("Enrol in this course to take its exam.", "info")
         return redirect(url_for("courses.home", slug=slug))
     try:
@@ -154,16 +131,14 @@ def start(slug: str):
 def take(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if not attempt.is_open or attempts.is_past_deadline(attempt, utcnow()):
-        attempts.close_if_expired(attempt)
-        db.session.commit()
-        return redirect(url_for("exams.result", attempt_id=attempt.id))
+        return redirect(url_for("exams.result", attempt_id=attempt.id))  # the sweep grades it
     course = db.session.get(Course, attempt.course_id)
     rows = [(response, item, _attempt_media_url(attempt, item.media) if item.media else None)
             for response, item in attempts.graded_items(attempt)]
     return render_template(
         "exams/take.html", course=course, attempt=attempt, rows=rows, form=ActionForm(),
         deadline_iso=_iso(attempt.deadline), now_iso=_iso(utcnow()),
-        uses_widgets=any(item.kind not in ("choice", "labels") for _, item, _ in rows),
+        uses_widgets=any(kinds.kind_of(item.kind).widget for _, item, _ in rows),
     )
 
 
@@ -244,7 +219,8 @@ def _save_posted_answers(attempt: Attempt) -> int:
         values = MultiDict([("answer", value) for value in request.form.getlist(field)])
         try:
             answer = parse_answer(item.kind, values)
-            if answer == [] and response.answer is None and item.kind != "labels":
+            if (answer == [] and response.answer is None
+                    and kinds.kind_of(item.kind).reader == "json"):
                 continue  # an untouched drawing tool: still not answered
             attempts.save_answer(attempt, response.position, answer, seq)
         except practice.AnswerRefused:
@@ -279,16 +255,13 @@ def result(attempt_id: int):
     if attempt is None or (attempt.user_id != current_user.id and not staff):
         abort(404)
     own = attempt.user_id == current_user.id
-    if attempt.is_open:
-        attempts.close_if_expired(attempt)
-        db.session.commit()
-        if attempt.is_open:
-            if own:
-                return redirect(url_for("exams.take", attempt_id=attempt.id))
-            abort(404)
+    if attempt.is_open:  # its own trainee's is closed by the sweep before this page if time is up
+        if own:
+            return redirect(url_for("exams.take", attempt_id=attempt.id))
+        abort(404)
     course = db.session.get(Course, attempt.course_id)
     rows = attempts.graded_items(attempt)
-    titles = practice.section_titles(course)
+    titles = manuals.latest_section_titles(course)
     outcome = attempts.result_of(attempt, rows, list(titles))
     context: dict[str, Any] = {}
     if own:
@@ -306,7 +279,8 @@ def result(attempt_id: int):
                        sections=[(s, _named((s.section,), titles)[0]) for s in outcome.sections])
     return render_template(
         "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
-        rows=[(response, item, _answer_summary(item, response.answer)) for response, item in rows],
+        rows=[(response, item, kinds.answer_summary(item.kind, item.spec, response.answer))
+              for response, item in rows],
         form=ActionForm(), **context,
     )
 
@@ -339,15 +313,13 @@ def dispute_exam_item(attempt_id: int, position: int):
         abort(404)
     item = db.session.get(Item, response.item_id)
     back = url_for("exams.result", attempt_id=attempt.id, _anchor=f"item-{position}")
-    comment = request.form.get("comment", "")
-    try:
-        disputes.open_dispute(current_user, item, response.answer, comment, response=response)
-    except disputes.DisputeRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
+    form = DisputeForm()
+    refusal = form.refusal()
+    if refusal:
+        flash(refusal, "error")
         return redirect(back)
-    db.session.commit()
-    flash(f"Thanks: your dispute about item {position} was sent to the instructors. "
-          "You will see their answer on the exam page.", "success")
-    return redirect(back)
+    return send_dispute(form, item, response.answer, back,
+                        f"Thanks: your dispute about item {position} was sent to the "
+                        "instructors. You will see their answer on the exam page.",
+                        response=response)
 

@@ -15,6 +15,7 @@ from courses.models import CourseStatus, Item, ManualVersion
 from courses.services import practice
 from exams.models import AttemptKind, Notice, QualificationStatus
 from exams.services import attempts, qualifications
+from exams.views.sweep import sweep
 from tests.exams.exam_world import (
     MANUAL,
     MANUAL_V2,
@@ -77,7 +78,7 @@ def test_after_the_deadline_saves_are_refused_and_the_sweep_grades_what_was_save
         with pytest.raises(attempts.AttemptClosed):
             attempts.save_answer(attempt, 1, "no", 9, now=late)
         db.session.rollback()
-        assert attempts.close_expired(now=late) == 1
+        assert sweep(now=late) == (1, 0)  # one attempt closed, no qualification expired
         db.session.refresh(attempt)
         assert (attempt.state, attempt.closed_by, attempt.score) == ("graded", "deadline", 1.0)
         assert attempt.submitted_at == attempt.deadline  # when time ran out, not the sweep
@@ -190,11 +191,11 @@ def test_instructors_revoke_and_reinstate_with_reasons(app, world):
     with app.app_context():
         take(world, world.trainee)
         instructor = world.user(world.instructor)
-        qualification, _ = qualifications.locked(world.trainee.id, world.course_id)
-        qualifications.revoke(qualification, "copied answers", instructor)
+        trainee, course_id = world.trainee.id, world.course_id
+        qualification = qualifications.revoke(trainee, course_id, "copied answers", instructor)
         with pytest.raises(qualifications.QualificationError):
-            qualifications.revoke(qualification, "again", instructor)
-        qualifications.reinstate(qualification, "appeal upheld", instructor)
+            qualifications.revoke(trainee, course_id, "again", instructor)
+        qualifications.reinstate(trainee, course_id, "appeal upheld", instructor)
         db.session.commit()
         trail = [(c.to_status, c.reason, c.actor_id)
                  for c in qualifications.history(qualification)][-2:]

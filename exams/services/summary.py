@@ -1,17 +1,19 @@
-"""The exam rules in words, as the exam pages and the course home show them up front."""
+"""What course pages show about the exam: its rules in words and the trainee's standing.
+
+Reads only: the views of the exam, the course home and the training centre call these and
+pass the result to their templates (a template never queries), and nothing here writes, so a
+course card can be drawn any number of times.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
-from flask_login import current_user
-
+from bootcamp.users.models import User
 from courses.models import Course
 from courses.services import catalog
 from exams.services import attempts, qualifications
 from exams.services.settings import readiness_problems, settings_for
-from exams.views import bp
 
 
 def _duration(seconds: int | None) -> str:
@@ -53,29 +55,23 @@ def status_label(status: qualifications.Status) -> str:
     return qualifications.LABELS.get(status, str(status))
 
 
-@bp.app_template_global("exam_status")
-def exam_status(course: Course) -> dict[str, Any]:
-    """The signed-in trainee's qualification in the course, for course pages and cards.
-
-    A template global, so the courses package shows it without importing exams; for staff and
-    anonymous visitors the status is None.
-    """
-    found: dict[str, Any] = {"url": url_for("exams.overview", slug=course.slug),
-                             "status": None, "status_label": None, "expires_at": None,
-                             "refresh_due_at": None, "resume_url": None}
-    if current_user.is_authenticated and not catalog.can_edit(course.id, current_user):
-        status, record = qualifications.standing(current_user.id, course.id)
-        current = attempts.open_attempt(current_user.id, course.id)
+def exam_status(user: User, course: Course) -> dict[str, Any]:
+    """The trainee's qualification in the course and their open attempt, for course pages and
+    cards; for the course's staff the status is None."""
+    found: dict[str, Any] = {"status": None, "status_label": None, "expires_at": None,
+                             "refresh_due_at": None, "open_attempt_id": None}
+    if not catalog.can_edit(course.id, user):
+        status, record = qualifications.standing(user.id, course.id)
+        current = attempts.open_attempt(user.id, course.id)
         found.update(status=str(status), status_label=status_label(status),
                      expires_at=record.expires_at if record else None,
                      refresh_due_at=record.refresh_due_at if record else None,
-                     resume_url=url_for("exams.take", attempt_id=current.id) if current else None)
+                     open_attempt_id=current.id if current else None)
     return found
 
 
-@bp.app_template_global("exam_summary")
-def exam_summary(course: Course) -> dict[str, Any]:
+def exam_summary(user: User, course: Course) -> dict[str, Any]:
     """What the course home shows about the exam: the rules, readiness and the trainee's status."""
     return {"rules": exam_rules(course),
             "ready": not readiness_problems(course, settings_for(course)),
-            **exam_status(course)}
+            **exam_status(user, course)}
