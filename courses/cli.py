@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from bootcamp.extensions import db
 from courses import importers
-from courses.bundles import BundleInvalid
+from courses.errors import SourceInvalid
 from courses.services import bundles, catalog, item_import, items
 
 courses_cli = AppGroup("courses", help="Import and export course bundles.")
@@ -22,7 +22,7 @@ def import_command(directory: Path) -> None:
     """Import a course bundle; nothing is written unless the whole bundle is valid."""
     try:
         result = bundles.import_bundle(directory, actor=None)
-    except BundleInvalid as exc:
+    except SourceInvalid as exc:
         db.session.rollback()
         for error in exc.errors:
             click.echo(f"{directory}/{error}", err=True)
@@ -85,7 +85,7 @@ def items_import_command(slug: str, file: Path, fmt: str, media_dir: Path | None
             config_file=config.name if config else "config.xml")
         changes = item_import.import_items(course, converted.items, dict(converted.media),
                                            actor=None, source=file.name)
-    except importers.ImportInvalid as exc:
+    except SourceInvalid as exc:
         db.session.rollback()
         for error in exc.errors:
             click.echo(str(error), err=True)

@@ -89,6 +89,11 @@ class ManualVersion(db.Model):
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
 
+    @property
+    def section_titles(self) -> dict[str, str]:
+        """Section id -> title in manual order, from the outline: the manual is not rendered."""
+        return {entry["id"]: entry["title"] for entry in self.outline}
+
 
 class PublishedVersionImmutable(RuntimeError):
     """Raised when code tries to change or delete a published manual version."""

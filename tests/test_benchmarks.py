@@ -18,6 +18,7 @@ def test_there_are_benchmarks():
     assert BENCHMARKS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", BENCHMARKS, ids=lambda path: path.name)
 def test_benchmark_runs_quickly_and_prints_metrics(script):
     result = subprocess.run(

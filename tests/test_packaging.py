@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds and installs a wheel, then serves from it
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 REQUIRED_FILES = [

@@ -64,6 +64,3 @@ class ChangePasswordForm(FlaskForm):
         """The email and name a password must not be built from."""
         return self.account.email, self.account.name
 
-
-class ActionForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons such as Log out."""

@@ -26,3 +26,9 @@ def role_required(role: Role) -> Callable:
         return guarded
 
     return decorate
+
+
+def staff_required(view: Callable) -> Callable:
+    """Instructors and admins only: every authoring and managing page. Which courses they may
+    change is a separate, per-course check (courses.views.access.editable_course)."""
+    return role_required(Role.INSTRUCTOR)(view)

@@ -4,8 +4,6 @@ from courses.bundles.archive import extract_zip, unpack_zip
 from courses.bundles.model import (
     LIMITS,
     Bundle,
-    BundleError,
-    BundleInvalid,
     CourseSpec,
     ExamSpec,
     ManualVersionSpec,
@@ -20,8 +18,6 @@ __all__ = [
     "LIMITS",
     "MAX_MEDIA_BYTES",
     "Bundle",
-    "BundleError",
-    "BundleInvalid",
     "CourseSpec",
     "ExamSpec",
     "ManualVersionSpec",

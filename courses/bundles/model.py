@@ -1,4 +1,4 @@
-"""What a bundle is once read: dataclasses, errors, text normalisation and media types.
+"""What a bundle is once read: dataclasses, text normalisation and media types.
 
 Pure logic: no Flask, no database, no files. Reading and writing both go through the
 normalisation here, so that write -> read -> write gives byte-identical files:
@@ -29,38 +29,11 @@ MAX_MINUTES = 10_000
 
 
 @dataclass(frozen=True)
-class BundleError:
-    """One problem in a bundle, at a 1-based line of a file relative to the bundle root."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class BundleInvalid(Exception):
-    """A bundle that cannot be imported; `errors` lists every problem, sorted by file and line."""
-
-    def __init__(self, errors: list[BundleError]):
-        self.errors = sorted(dict.fromkeys(errors), key=lambda e: (e.file, e.line))
-        super().__init__("\n".join(str(e) for e in self.errors))
-
-
-class ErrorList(list[BundleError]):
-    """Problems collected while reading, so that an instructor sees all of them at once."""
-
-    def add(self, file: str, line: int, message: str) -> None:
-        self.append(BundleError(file, max(line, 1), message))
-
-
-@dataclass(frozen=True)
 class ExamSpec:
     """A course's exam rules, in the units exams store them; course.yaml's `exam:` block.
 
     Defined here, as plain data, because bundles carry it and courses never import exams;
-    exams uses this very class as its ExamRules (exams/services/settings.py).
+    exams uses this very class as its ExamRules, with its bounds (exams/rules.py).
     """
 
     item_count: int = 10

@@ -17,12 +17,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from courses.bundles.model import (
     LIMITS,
-    ErrorList,
     leading_blank_lines,
     normalise_line,
     normalise_markdown,
     normalise_newlines,
 )
+from courses.errors import ErrorList
 from courses.html_safety import find_unsafe_html
 
 _NULL = "tag:yaml.org,2002:null"

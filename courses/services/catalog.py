@@ -13,12 +13,11 @@ from bootcamp.users.models import Role, User
 from courses.models import (
     Course,
     CourseStatus,
-    Enrollment,
     ManualVersion,
     StaffRole,
     VersionStatus,
 )
-from courses.services import staff
+from courses.services import enrolment, staff
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 RESERVED_SLUGS = {"manage", "new", "import", "invite"}  # taken by pages under /courses/
@@ -68,13 +67,8 @@ def can_view(course: Course, user: User | None) -> bool:
         return True
     if course.status == CourseStatus.OPEN:
         return True
-    return course.status == CourseStatus.ARCHIVED and is_enrolled(user.id, course.id)
-
-
-def is_enrolled(user_id: int, course_id: int) -> bool:
-    enrolled = select(Enrollment.id).where(Enrollment.user_id == user_id,
-                                           Enrollment.course_id == course_id)
-    return db.session.scalar(enrolled) is not None
+    return (course.status == CourseStatus.ARCHIVED
+            and enrolment.enrollment_of(user.id, course.id) is not None)
 
 
 def find_course(slug: str) -> Course | None:

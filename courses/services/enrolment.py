@@ -41,6 +41,7 @@ class EnrolmentError(ValueError):
 
 
 def enrollment_of(user_id: int, course_id: int) -> Enrollment | None:
+    """The user's enrolment in the course: the one lookup every "is enrolled" check uses."""
     return db.session.scalar(
         select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
     )

@@ -11,19 +11,11 @@ from sqlalchemy import select
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses import importers
-from courses.importers import ImportInvalid, ItemError
+from courses.errors import SourceError, SourceInvalid
 from courses.models import Course, MediaFile
 from courses.services import items, manuals
 
 FORMATS = ("jsonl", "coco", "labelstudio", "csv")
-
-
-def known_sections(course: Course) -> set[str]:
-    """Section ids of the latest published manual: what items may point trainees to."""
-    latest = manuals.latest_version(course)
-    if latest is None:
-        return set()
-    return {entry["id"] for entry in latest.outline}
 
 
 def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
@@ -32,13 +24,13 @@ def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
     """A file in any import format as native items and the media files they use.
 
     Without `media_dir`, native JSONL looks in media/ beside the file and COCO beside the file
-    (as exports keep them); Label Studio and CSV then have no images. Raises ImportInvalid
+    (as exports keep them); Label Studio and CSV then have no images. Raises SourceInvalid
     listing every problem, UnicodeDecodeError when the file is not UTF-8 text.
     """
     text, file = source.read_text(encoding="utf-8"), source.name
     if fmt == "jsonl":
         return importers.from_jsonl(text, media_dir or source.parent / "media", file=file,
-                                    sections=known_sections(course))
+                                    sections=manuals.latest_section_titles(course))
     if fmt == "coco":
         return importers.from_coco(text, media_dir or source.parent, file=file, pools=pool)
     if fmt == "labelstudio":
@@ -63,23 +55,23 @@ def import_items(course: Course, natives: list[dict[str, Any]], media: dict[str,
     stored = stored_media(course)
     contents = {path: file.read_bytes() for path, file in media.items()}
     problems = [
-        ItemError(source, 1, f'{path}: differs from the media file of that name already in the '
-                             "course; give the new file another name")
+        SourceError(source, 1, f'{path}: differs from the media file of that name already in the '
+                               "course; give the new file another name")
         for path, content in contents.items()
         if path in stored and stored[path] != hashlib.sha256(content).hexdigest()
     ]
-    sections = known_sections(course)
+    sections = manuals.latest_section_titles(course)
     for native in natives:
         unknown = [s for s in native["sections"] if s not in sections]
         if unknown:
-            problems.append(ItemError(source, 1, (
+            problems.append(SourceError(source, 1, (
                 f'item "{native["id"]}": sections {", ".join(unknown)} are not in the latest '
                 "manual")))
         if native["media"] and native["media"] not in stored and native["media"] not in contents:
-            problems.append(ItemError(source, 1, (
+            problems.append(SourceError(source, 1, (
                 f'item "{native["id"]}": media file "{native["media"]}" was not given')))
     if problems:
-        raise ImportInvalid(problems)
+        raise SourceInvalid(problems)
     for path, content in contents.items():
         if path not in stored:
             db.session.add(MediaFile(course_id=course.id, path=path, content=content,

@@ -34,6 +34,11 @@ def bank(course: Course, *, active_only: bool = False) -> list[Item]:
     return list(db.session.scalars(query))
 
 
+def find_item(course: Course, key: str) -> Item | None:
+    """The course's item with this key (keys are unique per course), in any status."""
+    return db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
+
+
 def score_answer(kind: str, spec: dict, gold: Any, alternatives: list,
                  answer: Any) -> graders.Score:
     """Score against the gold and every accepted alternative; the best score counts."""

@@ -54,6 +54,13 @@ def latest_version(course: Course) -> ManualVersion | None:
     )
 
 
+def latest_section_titles(course: Course) -> dict[str, str]:
+    """Section id -> title in the latest published manual, in manual order: the sections items
+    may point trainees to and exam quotas may name ({} before the first version)."""
+    latest = latest_version(course)
+    return latest.section_titles if latest else {}
+
+
 def version_by_number(course: Course, number: int) -> ManualVersion | None:
     return db.session.scalar(
         select(ManualVersion).where(ManualVersion.course_id == course.id,
@@ -198,7 +205,7 @@ def record_opened(user: User, course: Course, version: ManualVersion) -> None:
 def mark_section_read(user: User, course: Course, version: ManualVersion,
                       section_id: str) -> None:
     """Record that the trainee read one section of one (published) version."""
-    if section_id not in {entry["id"] for entry in version.outline}:
+    if section_id not in version.section_titles:
         raise ManualError([f"Version {version.number} has no section {section_id!r}."])
     record_event("section_read", user_id=user.id, course_id=course.id,
                  data={"version": version.number, "section": section_id})

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, CourseStatus, Enrollment, ManualVersion
-from courses.services import manuals, practice
+from courses.services import enrolment, manuals, practice
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,7 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     """Counted from the outline kept at publishing: drawing a card never renders a manual."""
     latest = manuals.latest_version(course)
     read = manuals.sections_still_read(user.id, course, latest) if latest else set()
-    enrolled = db.session.scalar(
-        select(Enrollment.id).where(Enrollment.user_id == user.id,
-                                    Enrollment.course_id == course.id)) is not None
+    enrolled = enrolment.enrollment_of(user.id, course.id) is not None
     return CourseProgress(course, enrolled, latest, manuals.last_read_version(user.id, course.id),
                           len(latest.outline) if latest else 0, len(read),
                           practice.has_practice(course))

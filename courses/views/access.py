@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from courses.models import Course
-from courses.services import catalog
+from courses.models import Course, Item
+from courses.services import catalog, items
 
 
 def viewable_course(slug: str) -> Course:
@@ -26,6 +26,14 @@ def editable_course(slug: str) -> Course:
     if not catalog.can_edit(course.id, current_user):
         abort(403 if catalog.can_view(course, current_user) else 404)
     return course
+
+
+def course_item(course: Course, key: str) -> Item:
+    """The course's item a URL names by its key, or 404."""
+    item = items.find_item(course, key)
+    if item is None:
+        abort(404)
+    return item
 
 
 def media_prefix(course: Course) -> str:

@@ -5,26 +5,21 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from bootcamp.extensions import db
-from bootcamp.users.access import role_required
-from bootcamp.users.models import Role
-from courses import importers
+from bootcamp.users.access import staff_required
 from courses.bundles import unpack_zip
+from courses.errors import SourceInvalid
 from courses.forms import ItemsImportForm
-from courses.models import Item
 from courses.services import item_import, items
 from courses.views import bp
-from courses.views.access import editable_course
-
-staff_only = role_required(Role.INSTRUCTOR)
+from courses.views.access import course_item, editable_course
 
 
 @bp.route("/<slug>/items")
-@staff_only
+@staff_required
 def bank(slug: str):
     course = editable_course(slug)
     return render_template("courses/bank.html", course=course, items=items.bank(course),
@@ -32,12 +27,10 @@ def bank(slug: str):
 
 
 @bp.route("/<slug>/items/<key>")
-@staff_only
+@staff_required
 def item_history(slug: str, key: str):
     course = editable_course(slug)
-    item = db.session.scalar(select(Item).where(Item.course_id == course.id, Item.key == key))
-    if item is None:
-        abort(404)
+    item = course_item(course, key)
     return render_template("courses/item.html", course=course, item=item,
                            revisions=items.revisions(item))
 
@@ -68,7 +61,7 @@ def _convert(form: ItemsImportForm, course, folder: Path):
 
 
 @bp.route("/<slug>/items", methods=["POST"])
-@staff_only
+@staff_required
 def import_items(slug: str):
     """Import gold items from an upload; all of them or none, with every error listed."""
     course = editable_course(slug)
@@ -84,7 +77,7 @@ def import_items(slug: str):
                 errors = ["The file is not UTF-8 text."]
             except ValueError as exc:  # an unsafe or broken zip
                 errors = [str(exc)]
-            except importers.ImportInvalid as exc:
+            except SourceInvalid as exc:
                 db.session.rollback()
                 errors = [str(error) for error in exc.errors]
             else:

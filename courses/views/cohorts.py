@@ -6,10 +6,10 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
-from bootcamp.users.access import role_required
-from bootcamp.users.models import Role, User
+from bootcamp.forms import ActionForm
+from bootcamp.users.access import staff_required
+from bootcamp.users.models import User
 from courses.forms import CohortForm, EmailListForm, InviteLinkForm
 from courses.models import Cohort, Enrollment, Invitation
 from courses.services import enrolment
@@ -25,7 +25,7 @@ def _cohort(course, cohort_id: int) -> Cohort:
 
 
 @bp.route("/<slug>/cohorts", methods=["GET", "POST"])
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def cohorts(slug: str):
     course = editable_course(slug)
     form = CohortForm()
@@ -57,14 +57,14 @@ def _render_cohort(course, cohort, link: str | None = None, report=None, link_fo
 
 
 @bp.route("/<slug>/cohorts/<int:cohort_id>")
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def cohort(slug: str, cohort_id: int):
     course = editable_course(slug)
     return _render_cohort(course, _cohort(course, cohort_id))
 
 
 @bp.route("/<slug>/cohorts/<int:cohort_id>/link", methods=["POST"])
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def invite_link(slug: str, cohort_id: int):
     course = editable_course(slug)
     cohort = _cohort(course, cohort_id)
@@ -78,7 +78,7 @@ def invite_link(slug: str, cohort_id: int):
 
 
 @bp.route("/<slug>/cohorts/<int:cohort_id>/emails", methods=["POST"])
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def invite_emails(slug: str, cohort_id: int):
     course = editable_course(slug)
     cohort = _cohort(course, cohort_id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from bootcamp.auth.forms import ActionForm
 from bootcamp.extensions import db
-from bootcamp.users.access import role_required
-from bootcamp.users.models import Role
+from bootcamp.forms import ActionForm
+from bootcamp.users.access import staff_required
 from courses.forms import StaffForm
 from courses.models import Course, StaffRole
 from courses.services import catalog, staff
@@ -32,13 +31,13 @@ def _managed_course(slug: str) -> Course:
 
 
 @bp.route("/<slug>/staff")
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def staff_list(slug: str):
     return _render(editable_course(slug))
 
 
 @bp.route("/<slug>/staff", methods=["POST"])
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def add_staff(slug: str):
     course = _managed_course(slug)
     form = StaffForm()
@@ -56,7 +55,7 @@ def add_staff(slug: str):
 
 
 @bp.route("/<slug>/staff/<int:user_id>/remove", methods=["POST"])
-@role_required(Role.INSTRUCTOR)
+@staff_required
 def remove_staff(slug: str, user_id: int):
     course = _managed_course(slug)
     if not ActionForm().validate_on_submit():

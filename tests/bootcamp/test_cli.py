@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bootcamp.extensions import db
@@ -133,6 +134,7 @@ def run_bootcamp(*args: str, database_url: str, tmp_path: Path, stdin: str = "")
     )
 
 
+@pytest.mark.slow
 def test_bootcamp_script_migrates_an_empty_database_and_creates_an_admin(
     empty_database_url, tmp_path
 ):

@@ -59,6 +59,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_gunicorn_workers_share_the_generated_secret(app, make_user, tmp_path):
     """Two workers, one secret generated on first start: a form from one posts to the other."""
     make_user(email="worker@example.com", password="worker passphrase")

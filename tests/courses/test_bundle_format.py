@@ -13,8 +13,6 @@ import pytest
 from courses.bundles import (
     MAX_MEDIA_BYTES,
     Bundle,
-    BundleError,
-    BundleInvalid,
     CourseSpec,
     ManualVersionSpec,
     bundle_files,
@@ -23,6 +21,7 @@ from courses.bundles import (
     read_bundle,
     write_bundle,
 )
+from courses.errors import SourceError, SourceInvalid
 from courses.html_safety import find_unsafe_html
 
 COURSE_YAML = """\
@@ -97,7 +96,7 @@ def make_bundle(root: Path, changes: dict[str, str | bytes | None] | None = None
 
 
 def errors_of(root: Path) -> list[str]:
-    with pytest.raises(BundleInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         read_bundle(root)
     assert str(caught.value) == "\n".join(str(e) for e in caught.value.errors)
     return [str(error) for error in caught.value.errors]
@@ -508,11 +507,11 @@ def test_errors_are_collected_and_sorted(tmp_path: Path) -> None:
     ]
 
 
-def test_bundle_error_formats_as_file_line_message() -> None:
-    error = BundleError("manual/002.md", 14, 'media file "media/x.png" does not exist')
+def test_a_source_error_formats_as_file_line_message() -> None:
+    error = SourceError("manual/002.md", 14, 'media file "media/x.png" does not exist')
     assert str(error) == 'manual/002.md:14: media file "media/x.png" does not exist'
-    invalid = BundleInvalid([BundleError("b", 2, "two"), BundleError("a", 9, "nine"),
-                             BundleError("b", 1, "one"), BundleError("b", 1, "one")])
+    invalid = SourceInvalid([SourceError("b", 2, "two"), SourceError("a", 9, "nine"),
+                             SourceError("b", 1, "one"), SourceError("b", 1, "one")])
     assert str(invalid) == "a:9: nine\nb:1: one\nb:2: two"
 
 

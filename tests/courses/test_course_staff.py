@@ -186,7 +186,7 @@ def test_an_instructor_made_a_trainee_loses_their_courses(app, owner, make_user)
     with app.app_context():
         db.session.get(User, owner.id).role = Role.TRAINEE
         db.session.commit()
-    assert client.get("/courses/shared/edit").status_code == 403  # role_required
+    assert client.get("/courses/shared/edit").status_code == 403  # staff_required
     assert client.get("/courses/shared").status_code == 404
 
 

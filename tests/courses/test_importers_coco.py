@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import graders
-from courses.importers import ImportInvalid, dump_items, from_coco, load_items
+from courses.errors import SourceInvalid
+from courses.importers import dump_items, from_coco, load_items
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 MEDIA = FIXTURES / "media"
@@ -26,7 +27,7 @@ def assert_native(items: list[dict]) -> None:
 
 
 def errors_of(text: str, **options: object) -> list[str]:
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         from_coco(text, MEDIA, **options)
     return [str(error) for error in caught.value.errors]
 

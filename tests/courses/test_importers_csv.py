@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import graders
-from courses.importers import ImportInvalid, dump_items, from_csv, load_items
+from courses.errors import SourceInvalid
+from courses.importers import dump_items, from_csv, load_items
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 MEDIA = FIXTURES / "media"
@@ -15,7 +16,7 @@ MEDIA = FIXTURES / "media"
 
 def errors_of(text: str, **options: object) -> list[str]:
     options.setdefault("media_dir", MEDIA)
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         from_csv(text, **options)
     return [str(error) for error in caught.value.errors]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import graders
+from courses.errors import SourceInvalid
 from courses.importers import (
-    ImportInvalid,
     dump_items,
     from_label_studio,
     load_items,
@@ -34,7 +34,7 @@ def assert_native(items: list[dict]) -> None:
 
 def errors_of(text: str, **options: object) -> list[str]:
     options.setdefault("media_dir", MEDIA)
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         from_label_studio(text, **options)
     return [str(error) for error in caught.value.errors]
 
@@ -326,7 +326,7 @@ def test_config_problems_are_reported_with_their_line():
   </KeyPointLabels>
 </View>
 """
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         parse_config(config, "project.xml")
     assert [str(e) for e in caught.value.errors] == [
         'project.xml:3: <Choices name="kind"> has no options',
@@ -334,13 +334,13 @@ def test_config_problems_are_reported_with_their_line():
         'project.xml:6: "joints" labels "photo", which is not an object of the config',
         'project.xml:7: "joints" lists the option "nose" twice',
     ]
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         parse_config("<View>\n  <Choices name='a'>\n</View>")
     assert [str(e) for e in caught.value.errors] == [
         "config.xml:3: not valid XML: mismatched tag (column 3)"
     ]
     entity = '<?xml version="1.0"?>\n<!DOCTYPE v [<!ENTITY e "x">]>\n<View/>'
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         parse_config(entity)
     assert [str(e) for e in caught.value.errors] == [
         "config.xml:2: a labeling config must not have a DOCTYPE"

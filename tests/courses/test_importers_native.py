@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import graders
-from courses.importers import ITEM_KEYS, ImportInvalid, dump_items, load_items
+from courses.errors import SourceInvalid
+from courses.importers import ITEM_KEYS, dump_items, load_items
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -24,7 +25,7 @@ def line(**fields: object) -> str:
 
 
 def errors_of(text: str, **options: object) -> list[str]:
-    with pytest.raises(ImportInvalid) as caught:
+    with pytest.raises(SourceInvalid) as caught:
         load_items(text, **options)
     return [str(error) for error in caught.value.errors]
 

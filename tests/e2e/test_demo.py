@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.steps import expect_dashboard, log_in, sign_up
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 START_TIMEOUT = 30.0  # seconds for the demo to migrate, seed and answer on its port
 STOP_TIMEOUT = 10.0
