@@ -8,6 +8,7 @@ test, so tests see committed data exactly as production code does.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 import threading
 import uuid
@@ -196,6 +197,15 @@ def login_as(client: FlaskClient, make_user):
         return user
 
     return login
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file outside every folder the app reads from, whose bytes must never come back."""
+    path = tmp_path / "outside" / "secret_key"
+    path.parent.mkdir()
+    path.write_text(secrets.token_hex(32))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -39,15 +39,6 @@ PASSWD = b"root:x:0:"
 
 
 @pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    """A file outside every media folder whose bytes must never come back."""
-    path = tmp_path / "outside" / "secret_key"
-    path.parent.mkdir()
-    path.write_text(secrets.token_hex(32))
-    return path
-
-
-@pytest.fixture
 def instance_secret(app: Flask) -> Path:
     """The instance secret_key (written by the app factory when SECRET_KEY is not set)."""
     path = Path(app.instance_path) / "secret_key"

@@ -8,7 +8,6 @@ before any lookup. The corpus is the one tests/courses/test_media_traversal.py u
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,14 +19,6 @@ from bootcamp.extensions import db
 from courses.models import Item, MediaFile
 from tests.courses.test_media_traversal import URL_NAMES, leaks, storable
 from tests.exams.conftest import Taker
-
-
-@pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    path = tmp_path / "outside" / "secret_key"
-    path.parent.mkdir()
-    path.write_text(secrets.token_hex(32))
-    return path
 
 
 def attack(app: Flask, course_id: int, path: str, secret: Path) -> None:
