@@ -19,7 +19,7 @@ from exams.grading import ResultDetail
 from exams.models import ExamSettings
 from exams.rules import BOUNDS, RESULT_DETAILS
 from exams.services.settings import ExamRules, rule_problems, rules_of, stored_settings
-from tests.courses.conftest import row_counts
+from tests.factories import row_counts
 
 # The bounds in the units the block is written in (minutes, hours, days).
 ITEMS, TIME_LIMIT_MINUTES, ATTEMPTS, RETRY_DELAY_HOURS, VALIDITY_DAYS, REFRESH_ITEMS, GRACE_DAYS = (

@@ -30,7 +30,7 @@ from courses.models import (
 from courses.services import enrolment, manuals
 from courses.services import items as item_bank
 from tests.conftest import _empty_tables
-from tests.courses.conftest import make_course, post_form, row_counts, signed_in
+from tests.factories import make_course, post_form, row_counts, signed_in
 from tests.helpers import csrf_token
 
 SLUG = "clothing-tagging"

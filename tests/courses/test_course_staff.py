@@ -22,8 +22,8 @@ from bootcamp.users.services import create_user
 from courses.models import Course, CourseStatus
 from courses.services import catalog, staff
 from tests.conftest import make_app
-from tests.courses.conftest import make_course, post_form, row_counts, signed_in
 from tests.courses.test_bundle_import import alert_items, import_cli, upload, zipped
+from tests.factories import make_course, post_form, row_counts, signed_in
 from tests.helpers import PASSWORD
 
 SLUG = "clothing-tagging"

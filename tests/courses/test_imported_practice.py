@@ -23,7 +23,7 @@ from bootcamp.users.models import User
 from courses.models import Course, Item, MediaFile, PracticeAnswer
 from courses.practice_modules import OTHER_MODULE, OTHER_TITLE
 from courses.services import catalog, enrolment
-from tests.courses.conftest import events_of, post_form, signed_in
+from tests.factories import events_of, post_form, signed_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 SLUG = "street-scenes"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bootcamp.audit import AuditEntry
 from bootcamp.extensions import db
 from courses.models import Course, Item, ItemRevision, ItemStatus
-from tests.courses.conftest import (
+from tests.factories import (
     BOXES_GOLD,
     make_practice_course,
     post_form,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bootcamp.extensions import db
 from courses.models import Course, Item, ItemRevision, MediaFile
 from courses.services import items
-from tests.courses.conftest import make_course
+from tests.factories import make_course
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 MANUAL = ("# Clothing {#what-counts}\n\nReal clothing.\n\n# Road users {#road-users}\n\nCars.\n\n"

@@ -15,8 +15,8 @@ from courses import rendering
 from courses.models import Course, ManualVersion, VersionStatus
 from courses.rendering import MAX_MANUAL_BYTES, render_manual
 from courses.services import manuals
-from tests.courses.conftest import make_course, post_form, signed_in
 from tests.courses.test_bundle_format import COURSE_YAML, VERSION_2, errors_with
+from tests.factories import make_course, post_form, signed_in
 from tests.helpers import csrf_token
 
 LIMIT_WORDS = "the limit is 1 MB (1,048,576 bytes)"

@@ -29,8 +29,8 @@ from courses.media_paths import (
     media_path_problem,
 )
 from courses.models import Item, MediaFile
-from tests.courses.conftest import make_course, post_form, signed_in
 from tests.courses.test_items_cli import MANUAL
+from tests.factories import make_course, post_form, signed_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

@@ -21,7 +21,7 @@ from courses.models import (
     Invitation,
 )
 from courses.services import enrolment
-from tests.courses.conftest import events_of, make_cohort, make_course, row_counts
+from tests.factories import events_of, make_cohort, make_course, row_counts
 
 SECRET = "test-secret-key"
 

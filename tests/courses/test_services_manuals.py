@@ -10,7 +10,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion, PublishedVersionImmutable, VersionStatus
 from courses.services import manuals
-from tests.courses.conftest import (
+from tests.factories import (
     DIFF_NEW,
     DIFF_OLD,
     MANUAL_V1,

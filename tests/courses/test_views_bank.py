@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bootcamp.extensions import db
 from courses.models import Item, MediaFile
-from tests.courses.conftest import make_course, post_form, signed_in
 from tests.courses.test_items_cli import MANUAL
+from tests.factories import make_course, post_form, signed_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 

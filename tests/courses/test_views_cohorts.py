@@ -14,7 +14,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from courses.models import Cohort, Course, CourseStatus, Enrollment, Invitation
 from courses.services import enrolment
-from tests.courses.conftest import (
+from tests.factories import (
     INVITE_LINK,
     events_of,
     invite_link,

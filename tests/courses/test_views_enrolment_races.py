@@ -15,7 +15,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import Role
 from courses.models import Enrollment
 from tests.conftest import THREADS, race
-from tests.courses.conftest import invite_link, make_cohort, make_course, signed_in
+from tests.factories import invite_link, make_cohort, make_course, signed_in
 from tests.helpers import csrf_token
 
 

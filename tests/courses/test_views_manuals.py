@@ -11,7 +11,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from courses.models import Course, CourseStatus, MediaFile
 from courses.services import enrolment, manuals
-from tests.courses.conftest import (
+from tests.factories import (
     DIFF_NEW,
     DIFF_OLD,
     MANUAL_V1,

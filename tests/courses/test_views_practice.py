@@ -14,7 +14,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from courses.models import Course, PracticeAnswer
 from courses.services import items
-from tests.courses.conftest import (
+from tests.factories import (
     BOXES_GOLD,
     POINTS_GOLD,
     SPANS_GOLD,
@@ -352,7 +352,7 @@ def test_anonymous_visitors_log_in_first(app, instructor, client):
 
 
 def test_a_course_without_practice_items_says_so(app, instructor, trainee):
-    from tests.courses.conftest import make_course
+    from tests.factories import make_course
 
     make_course(app, instructor, "bare", versions=("# One\n\nText.",))
     client = signed_in(app, trainee)

@@ -21,7 +21,7 @@ from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Cohort, Course, ManualVersion, VersionStatus
 from courses.services import manuals
-from tests.courses.conftest import invite_link, make_course, post_form, signed_in
+from tests.factories import invite_link, make_course, post_form, signed_in
 from tests.helpers import PASSWORD, log_in
 
 PAYLOADS = {

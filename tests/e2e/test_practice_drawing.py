@@ -20,15 +20,15 @@ from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from courses.models import Course, MediaFile
 from courses.services import enrolment, items
-from tests.courses.conftest import (
+from tests.e2e.steps import DESKTOP, PHONE, expect_fits_the_screen, log_in
+from tests.e2e.test_widgets import png, select_text
+from tests.factories import (
     BOXES_SPEC,
     POINTS_SPEC,
     PRACTICE_MANUAL,
     make_course,
     practice_natives,
 )
-from tests.e2e.steps import DESKTOP, PHONE, expect_fits_the_screen, log_in
-from tests.e2e.test_widgets import png, select_text
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.e2e

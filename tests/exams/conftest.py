@@ -23,7 +23,7 @@ from courses.models import Course, Item, MediaFile
 from courses.services import enrolment, items
 from exams.models import Attempt, Response
 from exams.services import settings
-from tests.courses.conftest import make_course, native, signed_in
+from tests.factories import make_course, native, signed_in
 from tests.helpers import CSRF_PATTERN
 
 SLUG = "exam-taking"

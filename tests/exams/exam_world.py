@@ -14,7 +14,7 @@ from courses.models import Course, Item
 from courses.services import enrolment, items, manuals
 from exams.models import Attempt
 from exams.services import attempts, settings
-from tests.courses.conftest import make_course, native
+from tests.factories import make_course, native
 
 MANUAL = """# Intro {#intro}
 

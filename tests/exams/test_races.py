@@ -12,8 +12,8 @@ from bootcamp.extensions import db
 from exams.models import Attempt, AttemptState, QualificationStatus
 from exams.services import qualifications
 from tests.conftest import THREADS, race
-from tests.courses.conftest import signed_in
 from tests.exams.exam_world import RULES, make_world, take
+from tests.factories import signed_in
 from tests.helpers import csrf_token
 
 START = "/courses/exam-course/exam/start"

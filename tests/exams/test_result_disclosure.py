@@ -25,8 +25,8 @@ from exams.grading import MIN_GROUP, ResultDetail
 from exams.models import ExamSettings, Notice, Response
 from exams.services import disputes, settings
 from tests.conftest import make_app
-from tests.courses.conftest import signed_in
 from tests.exams.conftest import SLUG, Taker, positions
+from tests.factories import signed_in
 
 EXAM = f"/courses/{SLUG}/exam"
 # The manual's section titles by id (tests/exams/conftest.py EXAM_MANUAL).

@@ -6,8 +6,8 @@ import re
 
 from bootcamp.extensions import db
 from exams.services import attempts
-from tests.courses.conftest import signed_in
 from tests.exams.exam_world import MANUAL_V2, make_world, publish, take
+from tests.factories import signed_in
 
 
 def words(response) -> str:

@@ -21,8 +21,8 @@ from exams.models import (
     QualificationStatus,
 )
 from exams.services import disputes, notices, qualifications
-from tests.courses.conftest import post_form, signed_in
 from tests.exams.manage_fixtures import SLUG, make_setup, response_of, take_exam
+from tests.factories import post_form, signed_in
 
 BASE = f"/courses/{SLUG}"
 

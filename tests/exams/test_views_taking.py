@@ -12,7 +12,6 @@ from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import Role
 from exams.models import Attempt, AttemptState, Dispute
-from tests.courses.conftest import events_of, signed_in
 from tests.exams.conftest import (
     BOXES_SPEC,
     SLUG,
@@ -24,6 +23,7 @@ from tests.exams.conftest import (
     positions,
     stored_answers,
 )
+from tests.factories import events_of, signed_in
 
 EXAM = f"/courses/{SLUG}/exam"
 WRONG_BOX = [{"label": "car", "x": 5, "y": 5, "w": 20, "h": 20}]
