@@ -69,6 +69,7 @@ def load_user(token: str):
 def configure_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
     from bootcamp import admin, auth, home
+    from bootcamp.api import init_api
     from courses.views import bp as courses_bp
     from exams.views import bp as exams_bp
 
@@ -77,6 +78,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(exams_bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    init_api(app)
 
 
 def configure_hooks(app: Flask) -> None:

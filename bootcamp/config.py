@@ -90,6 +90,12 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
             "BOOTCAMP_LOGIN_LIMIT_PER_ACCOUNT", "100 per hour"
         ),
+        # Each API token's requests, together across processes when Redis is configured.
+        "API_LIMIT_PER_TOKEN": os.environ.get("BOOTCAMP_API_LIMIT_PER_TOKEN",
+                                              "6000 per minute"),
+        # Webhooks to private, loopback and link-local addresses (a receiver on this host).
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("BOOTCAMP_WEBHOOK_ALLOW_PRIVATE", "").lower()
+        in {"1", "true", "yes"},
         "SIGNUP_LIMIT_PER_IP": os.environ.get("BOOTCAMP_SIGNUP_LIMIT_PER_IP", "100 per hour"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

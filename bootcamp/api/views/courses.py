@@ -1,0 +1,3 @@
+"""API: courses."""
+
+from bootcamp.api import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""API: events."""
+
+from bootcamp.api import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""API: qualifications."""
+
+from bootcamp.api import bp  # noqa: F401

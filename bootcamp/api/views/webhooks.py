@@ -1,0 +1,3 @@
+"""API: webhooks."""
+
+from bootcamp.api import bp  # noqa: F401

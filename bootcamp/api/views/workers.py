@@ -1,0 +1,3 @@
+"""API: workers."""
+
+from bootcamp.api import bp  # noqa: F401
