@@ -94,6 +94,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach Bootcamp's commands to `flask --app bootcamp` and to `bootcamp`."""
+    from bootcamp.api.token_cli import tokens_cli
+    from bootcamp.api.webhook_cli import webhooks_cli
     from courses.cli import courses_cli, items_cli
     from exams.cli import exams_cli
 
@@ -102,3 +104,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(items_cli)
     app.cli.add_command(exams_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(webhooks_cli)

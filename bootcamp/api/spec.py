@@ -3,11 +3,36 @@
 spectree was chosen over flask-openapi3 because it decorates plain Flask views on a plain
 Flask app and blueprint (flask-openapi3 wants its own app and blueprint classes), validates
 requests with the same models it documents, and emits OpenAPI 3.1.
+
+Decorate an API view as `@bp.get(...)`, then `@require_scope(...)` (authentication runs
+first), then `@spec.validate(...)`. A request that does not fit its model gets a 422 problem
+document that names each bad field.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import abort
 from spectree import SecurityScheme, SpecTree
+
+from bootcamp.errors import problem
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(body)"
+
+
+def problem_on_invalid_request(request, response, error, instance, *args: Any) -> None:
+    """Answer a request that failed validation with a problem document, field by field."""
+    if error is None:
+        return
+    errors = [{"field": _field(item.get("loc", ())), "message": item.get("msg", "")}
+              for item in error.errors(include_url=False, include_context=False,
+                                       include_input=False)]
+    detail = "; ".join(f"{item['field']}: {item['message']}" for item in errors)
+    abort(problem(422, "Invalid request", detail, errors=errors))
+
 
 spec = SpecTree(
     "flask",
@@ -18,6 +43,7 @@ spec = SpecTree(
     filename="openapi.json",
     page_templates={},  # the reference page is Bootcamp's own, served locally
     mode="strict",
+    before=problem_on_invalid_request,
     security_schemes=[SecurityScheme(name="bearer", data={"type": "http", "scheme": "bearer"})],
     security={"bearer": []},
 )
