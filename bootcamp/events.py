@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bootcamp.extensions import db
@@ -31,6 +31,11 @@ class Event(db.Model):
     kind: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
+
+    @classmethod
+    def of_kind(cls, *kinds: str) -> ColumnElement[bool]:
+        """The query condition for events of these kinds (`Event.of_kind("section_read")`)."""
+        return cls.kind.in_(kinds)
 
 
 class AppendOnlyError(RuntimeError):

@@ -164,8 +164,8 @@ def _runs(old: list[str], new: list[str]) -> list[tuple[str, list[str], list[str
 
 def _is_gap(run: tuple[str, list[str], list[str]]) -> bool:
     """Unchanged spaces between two changes: merged, so the change reads as one phrase."""
-    kind, tokens, _ = run
-    return kind == "equal" and all(t.isspace() and t != _PARAGRAPH for t in tokens)
+    op, tokens, _ = run
+    return op == "equal" and all(t.isspace() and t != _PARAGRAPH for t in tokens)
 
 
 def _html(text: str) -> str:
@@ -175,8 +175,8 @@ def _html(text: str) -> str:
 def _word_diff_block(old_text: str, new_text: str) -> list[str]:
     """Word diff of a run of paragraphs, one HTML string per paragraph."""
     paragraphs: list[str] = [""]
-    for kind, old_run, new_run in _runs(_tokens(old_text), _tokens(new_text)):
-        pieces = [("", old_run)] if kind == "equal" else [("del", old_run), ("ins", new_run)]
+    for op, old_run, new_run in _runs(_tokens(old_text), _tokens(new_text)):
+        pieces = [("", old_run)] if op == "equal" else [("del", old_run), ("ins", new_run)]
         for tag, run in pieces:
             for n, chunk in enumerate(_split_paragraphs(run)):
                 if n:

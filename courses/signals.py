@@ -8,16 +8,16 @@ the same session:
   new ItemRevision), by the item editor, a dispute, or an import; answers need regrading;
 - `bundle_imported(course, exam=..., actor=...)`: a course bundle was imported (after its items,
   before its new versions' `manual_published`); `exam` is the bundle's `exam:` block as
-  exams.rules.ExamRules (an ExamSpec), or None when the bundle sets none.
+  exams.rules.ExamRules (a courses.bundles.ExamBlock), or None when the bundle sets none.
   A receiver may raise courses.errors.SourceInvalid: the import is then refused.
 
 Two more ask exams for what only it knows, so that course bundles carry exam rules without
 importing exams (exams/bundle_block.py and exams/bundle_hooks.py answer them):
 - `exam_block_read(doc, errors=..., sections=...)`: reading a bundle, with course.yaml's
   mapping (courses.bundles.yaml_doc.YamlMapping); the receiver checks its `exam:` block, adds
-  each problem to `errors` at its line, and returns the rules (an ExamSpec) or None;
+  each problem to `errors` at its line, and returns the rules (an ExamBlock) or None;
 - `bundle_exporting(course)`: exporting a course; the receiver returns its stored exam rules
-  (an ExamSpec) or None.
+  (an ExamBlock, which gives the block to write) or None.
 """
 
 from blinker import Namespace

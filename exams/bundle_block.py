@@ -17,7 +17,7 @@ from courses.bundles.model import normalise_line
 from courses.bundles.yaml_doc import YamlMapping, fill_mapping, is_null
 from courses.errors import ErrorList
 from courses.signals import exam_block_read
-from exams.rules import BOUNDS, DEFAULTS, RESULT_DETAILS, ExamRules
+from exams.rules import BOUNDS, DEFAULTS, RESULT_DETAILS, ExamRules, is_quota, quota_problems
 
 EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
              "time_limit_minutes", "attempts", "retry_delay_hours", "validity_days", "refresh")
@@ -180,29 +180,35 @@ def _quotas(read: _Reader, count: int, sections: set[str] | None) -> dict[str, i
         read.report("quotas", "must map section ids to numbers of items, like "
                               "{what-counts: 2, footwear: 1}")
         return {}
-    quotas: dict[str, int] = {}
+    # The keys and values become a mapping here (a whole number in decimal digits an int,
+    # anything else the text written); exams.rules.quota_problems checks it.
+    written: dict[str, int | str | None] = {}
+    lines: dict[str, tuple[int, int]] = {}  # section -> the lines of its key and its value
+    found: list[tuple[int, str]] = []
     for key, value in node.value:
         line = read.doc.line(key)
         section = normalise_line(key.value) if isinstance(key, ScalarNode) else ""
         if not section or "\n" in section:
-            read.errors.add(file, line, "exam.quotas must use section ids as keys")
+            found.append((line, "exam.quotas must use section ids as keys"))
             continue
-        if section in quotas:
-            read.errors.add(file, line, f'exam.quotas: section "{section}" is listed twice')
+        if section in written:
+            found.append((line, f'exam.quotas: section "{section}" is listed twice'))
             continue
-        if not (isinstance(value, ScalarNode) and value.tag == _INT
-                and _DECIMAL.fullmatch(value.value) and int(value.value) >= 1):
-            read.errors.add(file, read.doc.line(value),
-                            f'exam.quotas: the quota of section "{section}" must be a whole '
-                            "number above 0, like 2")
-            continue
-        if sections is not None and section not in sections:
-            known = ", ".join(sorted(sections)) or "none"
-            read.errors.add(file, line,
-                            f'exam.quotas: "{section}" is not a section of the latest manual '
-                            f"version (its sections: {known})")
-        quotas[section] = int(value.value)
-    if count >= 1 and sum(quotas.values()) > count:
-        read.report("quotas", f"add up to {sum(quotas.values())} items, more than the "
-                              f"{count} items of the exam")
-    return dict(sorted(quotas.items()))
+        lines[section] = line, read.doc.line(value)
+        if isinstance(value, ScalarNode) and value.tag == _INT and _DECIMAL.fullmatch(value.value):
+            written[section] = int(value.value)
+        else:
+            written[section] = value.value if isinstance(value, ScalarNode) else None
+    problems = quota_problems(written, item_count=count,
+                              sections=None if sections is None else sorted(sections))
+    for problem in problems:
+        if problem.section is not None:  # a wrong number is shown at the value, else the key
+            key_line, value_line = lines[problem.section]
+            found.append((value_line if problem.check == "count" else key_line,
+                          f"exam.quotas{problem.key}"))
+    for line, message in sorted(found, key=lambda entry: entry[0]):
+        read.errors.add(file, line, message)
+    for problem in problems:
+        if problem.section is None:  # their sum: at the quotas key
+            read.errors.add(file, read.doc.at("quotas"), f"exam.quotas{problem.key}")
+    return dict(sorted((section, n) for section, n in written.items() if is_quota(n)))

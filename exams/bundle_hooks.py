@@ -1,9 +1,9 @@
 """Exam rules in course bundles: applied on import, provided on export.
 
-courses never import exams, so course bundles carry the `exam:` block of course.yaml as plain
-data (courses.bundles.ExamSpec, which exams uses as its ExamRules; exams/bundle_block.py reads
-it). This module connects exams to both directions; exams/views/__init__.py imports it, so it
-is connected whenever the app exists.
+courses never import exams, so course bundles carry the `exam:` block of course.yaml as an
+exams.rules.ExamRules they do not look inside (a courses.bundles.ExamBlock: exams/bundle_block.py
+reads it, ExamRules.bundle_block gives it back to write). This module connects exams to both
+directions; exams/views/__init__.py imports it, so it is connected whenever the app exists.
 """
 
 from __future__ import annotations

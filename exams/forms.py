@@ -9,7 +9,7 @@ from wtforms import BooleanField, FloatField, IntegerField, RadioField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from exams.rules import BOUNDS, PASS_MARK_PERCENT
+from exams.rules import BOUNDS, PASS_MARK_PERCENT, is_quota, quota_problems
 from exams.services.disputes import MAX_COMMENT, TOO_LONG
 
 QUOTA_LINE = re.compile(r"^\s*(?P<section>[^:\s][^:]*?)\s*:\s*(?P<count>\S+)\s*$")
@@ -71,35 +71,34 @@ class ExamSettingsForm(FlaskForm):
 
 
 def parse_quotas(text: str, known: dict[str, str]) -> tuple[dict[str, int], list[str]]:
-    """`section-id: N` lines -> ({section: N}, problems naming the line); blank lines skipped."""
-    quotas: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    problems: list[str] = []
-    listing = ", ".join(known) if known else None
+    """`section-id: N` lines -> ({section: N}, problems naming the line); blank lines skipped.
+
+    The lines become a mapping here (a number written in digits an int, anything else the text
+    written); exams.rules.quota_problems checks it against the latest manual's sections.
+    """
+    written: dict[str, int | str] = {}
+    lines: dict[str, int] = {}
+    problems: list[tuple[int, str]] = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
         match = QUOTA_LINE.match(line)
         if match is None:
-            problems.append(f"Line {number}: write “section-id: number”, not “{line.strip()}”.")
+            problems.append((number, f"write “section-id: number”, not “{line.strip()}”."))
             continue
         section, count = match["section"], match["count"]
-        if not count.isdigit() or int(count) < 1:
-            problems.append(f"Line {number}: the number of items for “{section}” must be a "
-                            f"whole number above 0, not “{count}”.")
+        if section in lines:
+            problems.append((number, f"section “{section}” is already on line "
+                                     f"{lines[section]}."))
             continue
-        if section not in known:
-            where = (f"The latest manual's sections are: {listing}." if listing
-                     else "The course has no published manual yet.")
-            problems.append(f"Line {number}: there is no section “{section}”. {where}")
-            continue
-        if section in seen:
-            problems.append(f"Line {number}: section “{section}” is already on line "
-                            f"{seen[section]}.")
-            continue
-        seen[section] = number
-        quotas[section] = int(count)
-    return quotas, problems
+        lines[section] = number
+        written[section] = int(count) if count.isdecimal() else count
+    found = quota_problems(written, sections=list(known))
+    problems += [(lines[problem.section], problem.line) for problem in found if problem.section]
+    wrong = {problem.section for problem in found}
+    quotas = {section: count for section, count in written.items()
+              if section not in wrong and is_quota(count)}
+    return quotas, [f"Line {number}: {message}" for number, message in sorted(problems)]
 
 
 def quotas_text(quotas: dict[str, int] | None, order: list[str] = ()) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bootcamp.extensions import db
@@ -110,6 +112,23 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AttemptState.OPEN
+
+    @hybrid_method
+    def of_kind(self, kind: AttemptKind) -> bool:
+        """Whether this is an attempt of `kind`; on the class, the same test as a query
+        condition (`Attempt.of_kind(AttemptKind.REFRESH)`)."""
+        return AttemptKind(self.kind) is AttemptKind(kind)
+
+    @of_kind.inplace.expression
+    @classmethod
+    def _of_kind_condition(cls, kind: AttemptKind) -> ColumnElement[bool]:
+        return cls.kind.in_((AttemptKind(kind),))
+
+    @property
+    def is_refresh(self) -> bool:
+        """A refresh attempt (the short exam after a material manual change), not a
+        qualification attempt."""
+        return self.of_kind(AttemptKind.REFRESH)
 
 
 class Response(db.Model):

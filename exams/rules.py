@@ -1,22 +1,63 @@
 """The exam rules a course sets: one table of their bounds, units and texts.
 
-Pure logic: no Flask, no database. The course bundle's `exam:` block (exams/bundle_block.py),
-the settings form (exams/forms.py), the settings check (`problems`) and the stored settings
-(exams/models.py) all read their bounds and defaults here. The defaults are those of
-courses.bundles.ExamSpec, the plain data bundles carry (courses never import exams), which
-exams uses as its ExamRules.
+Pure logic: no Flask, no database. The course bundle's `exam:` block (exams/bundle_block.py
+reads it, `ExamRules.bundle_block` writes it), the settings form (exams/forms.py), the settings
+check (`problems`) and the stored settings (exams/models.py) all read their bounds, units and
+defaults here, and check section quotas with `quota_problems`. Course bundles carry an
+ExamRules without looking inside (courses never import exams): courses know it only as a
+courses.bundles.ExamBlock, which gives the block to write.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeGuard
 
-from courses.bundles.model import ExamSpec
 from exams.grading import ResultDetail
 
-ExamRules = ExamSpec
-DEFAULTS = ExamRules()
 RESULT_DETAILS = tuple(detail.value for detail in ResultDetail)
+
+
+@dataclass(frozen=True)
+class ExamRules:
+    """A course's exam rules, in the units exams store them (seconds, days); the defaults are
+    every rule's default. Course bundles carry them as course.yaml's `exam:` block."""
+
+    item_count: int = 10
+    quotas: dict[str, int] = field(default_factory=dict)  # section id -> at least N items
+    shuffle: bool = True
+    pass_mark: float = 0.8
+    critical_rule: bool = True
+    time_limit_seconds: int | None = 1800
+    attempts_allowed: int | None = 3
+    retry_delay_seconds: int = 24 * 3600
+    validity_days: int | None = None
+    refresh_item_count: int = 5
+    refresh_grace_days: int = 14
+    result_detail: str = "sections"  # what a trainee's result shows: score, sections or counts
+
+    def bundle_block(self) -> dict[str, object]:
+        """The rules as course.yaml's `exam:` block writes them: every key in the documented
+        order (docs/course-bundles.md), numbers in the units instructors write (BOUNDS), quotas
+        sorted. exams/bundle_block.py reads it back; courses.bundles writes it as YAML."""
+        block: dict[str, object] = {}
+        for name in BLOCK_ORDER:
+            value = getattr(self, name)
+            bound = BOUNDS.get(name)
+            if name == "quotas":
+                value = {section: int(count) for section, count in sorted(value.items())}
+            elif bound is not None and value is not None:
+                value = (in_units(value, bound.scale) if bound.scale != 1  # 30 (min), 0.5 (h)
+                         else int(value) if bound.whole else float(value))  # 3; 0.8, 1.0
+            key = bound.key if bound is not None else name
+            parent, _, leaf = key.rpartition(".")
+            into = block.setdefault(parent, {}) if parent else block
+            into[leaf] = value  # type: ignore[index]
+        return block
+
+
+DEFAULTS = ExamRules()
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,12 @@ BOUNDS: dict[str, Bound] = {
 }
 
 
+# The rules in the order course.yaml's `exam:` block lists them (refresh.* last, nested).
+BLOCK_ORDER = ("item_count", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
+               "time_limit_seconds", "attempts_allowed", "retry_delay_seconds", "validity_days",
+               "refresh_item_count", "refresh_grace_days")
+
+
 def in_units(value: int | float, scale: int | float) -> int | float:
     """A stored value in written units; a whole number stays an int (1440, not 1440.0)."""
     written = value / scale
@@ -83,13 +130,67 @@ def in_units(value: int | float, scale: int | float) -> int | float:
 PASS_MARK_PERCENT = (1, in_units(BOUNDS["pass_mark"].high * 100, 1))
 
 
+@dataclass(frozen=True)
+class QuotaProblem:
+    """One thing wrong with section quotas: one section's quota, or (section None) their sum.
+
+    Each is worded for where it is shown: `line` follows the settings form's "Line 3: " (and,
+    capitalised, is the settings check's sentence), `key` follows course.yaml's "exam.quotas"
+    and reads like the bundle's other messages (docs/course-bundles.md).
+    """
+
+    section: str | None
+    check: Literal["count", "section", "sum"]
+    line: str
+    key: str
+
+
+def is_quota(count: object) -> TypeGuard[int]:
+    """A quota is a whole number of items above 0."""
+    return type(count) is int and count >= 1
+
+
+def quota_problems(quotas: Mapping[str, object], *, sections: Sequence[str] | None = None,
+                   item_count: int | None = None) -> list[QuotaProblem]:
+    """What is wrong with quotas (section id -> the least number of items on it).
+
+    A count is an int where it was written as a whole number, else the text written (None
+    when it was not text). Checked: each count is a whole number above 0; each section with a
+    good count is one of `sections`, the latest manual version's (listed in this order), when
+    given; the good counts add up to no more than `item_count`, when given.
+    """
+    found: list[QuotaProblem] = []
+    listing = ", ".join(sections or ())
+    for section, count in quotas.items():
+        if not is_quota(count):
+            written = "" if count is None else f", not “{count}”"
+            found.append(QuotaProblem(
+                section, "count",
+                f"the number of items for “{section}” must be a whole number above 0{written}.",
+                f': the quota of section "{section}" must be a whole number above 0, like 2'))
+        elif sections is not None and section not in sections:
+            where = (f"The latest manual's sections are: {listing}." if listing
+                     else "The course has no published manual yet.")
+            found.append(QuotaProblem(
+                section, "section", f"there is no section “{section}”. {where}",
+                f': "{section}" is not a section of the latest manual version '
+                f"(its sections: {listing or 'none'})"))
+    total = sum(count for count in quotas.values() if is_quota(count))
+    if item_count is not None and item_count >= 1 and total > item_count:
+        found.append(QuotaProblem(
+            None, "sum",
+            f"the section quotas add up to {total} items, more than the {item_count} items "
+            "of the exam.",
+            f" add up to {total} items, more than the {item_count} items of the exam"))
+    return found
+
+
 def problems(rules: ExamRules) -> list[str]:
     """What is wrong with the rules themselves, whatever the pool holds."""
     found = [bound.problem for name, bound in BOUNDS.items()
              if not bound.holds(getattr(rules, name))]
     if rules.result_detail not in RESULT_DETAILS:
         found.append(f"What a result shows must be one of: {', '.join(RESULT_DETAILS)}.")
-    for section, count in rules.quotas.items():
-        if type(count) is not int or count < 1:
-            found.append(f"The quota for section {section!r} must be a whole number above 0.")
+    found += [problem.line[0].upper() + problem.line[1:]
+              for problem in quota_problems(rules.quotas)]
     return found

@@ -165,7 +165,19 @@ def make_extra_app(app: Flask):
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client that, unlike pytest-flask's, keeps no request context open between calls."""
+    """A test client that, unlike pytest-flask's, keeps no request context open between calls.
+
+    pytest-flask's own `client` (1.3) yields `app.test_client()` inside a `with` block, and in
+    a `with` block Flask's client keeps each request's context, and its app context, pushed
+    until the next request. While it is pushed, every other request to the app (another
+    client's, say signed_in()'s) runs in that same app context, and so shares `flask.g`, where
+    Flask-WTF keeps the session's CSRF token and Flask-Login the signed-in user: the app cannot
+    avoid `g`, it is where Flask extensions keep per-request state. Without this override,
+    tests/bootcamp/test_security.py::test_every_form_refuses_a_post_without_its_csrf_token
+    fails for every form (302, not 400): the "foreign" token it reads with a second client is
+    the first client's own, from the shared `g`; test_user_supplied_names_are_escaped fails
+    the same way. Hence our own fixture, and the no-op `_push_request_context` above.
+    """
     return app.test_client()
 
 

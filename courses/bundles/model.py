@@ -14,8 +14,10 @@ Media paths and sizes follow courses.media_paths, the one rule that importers an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 STATUSES = ("draft", "open", "archived")
@@ -28,26 +30,16 @@ LIMITS = {"title": 200, "code_name": 100, "qualifies_for": 300,
 MAX_MINUTES = 10_000
 
 
-@dataclass(frozen=True)
-class ExamSpec:
-    """A course's exam rules, in the units exams store them; course.yaml's `exam:` block.
+class ExamBlock(Protocol):
+    """A course's exam rules as bundles carry them, without looking inside.
 
-    Defined here, as plain data, because bundles carry it and courses never import exams;
-    exams uses this very class as its ExamRules, with its bounds (exams/rules.py).
+    exams reads course.yaml's `exam:` block into its ExamRules (courses.signals.exam_block_read),
+    provides them on export (bundle_exporting) and applies them on import (bundle_imported);
+    courses never import exams, and know the rules only as the block to write back: keys in
+    order, values already in the units the block is written in.
     """
 
-    item_count: int = 10
-    quotas: dict[str, int] = field(default_factory=dict)  # section id -> at least N items
-    shuffle: bool = True
-    pass_mark: float = 0.8
-    critical_rule: bool = True
-    time_limit_seconds: int | None = 1800
-    attempts_allowed: int | None = 3
-    retry_delay_seconds: int = 24 * 3600
-    validity_days: int | None = None
-    refresh_item_count: int = 5
-    refresh_grace_days: int = 14
-    result_detail: str = "sections"  # what a trainee's result shows: score, sections or counts
+    def bundle_block(self) -> Mapping[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ class CourseSpec:
     qualifies_for: str
     estimated_minutes: int | None
     status: str
-    exam: ExamSpec | None = None  # None: the bundle sets no exam rules
+    exam: ExamBlock | None = None  # None: the bundle sets no exam rules
 
 
 @dataclass(frozen=True)

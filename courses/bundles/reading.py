@@ -25,7 +25,7 @@ from courses.bundles.model import (
     VERSION_KEYS,
     Bundle,
     CourseSpec,
-    ExamSpec,
+    ExamBlock,
     ManualVersionSpec,
     format_timestamp,
     leading_blank_lines,
@@ -139,7 +139,7 @@ def _read_course(root: Path, errors: ErrorList,
     )
 
 
-def _read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamSpec | None:
+def _read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) -> ExamBlock | None:
     """The `exam:` block, read and checked by exams (courses never import it); None if absent."""
     answers = exam_block_read.send(doc, errors=errors, sections=sections)
     return next((exam for _, exam in answers if exam is not None), None)

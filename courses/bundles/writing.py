@@ -9,6 +9,7 @@ write -> read -> write is byte-identical.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -16,7 +17,6 @@ import yaml
 from courses.bundles.model import (
     Bundle,
     CourseSpec,
-    ExamSpec,
     ManualVersionSpec,
     format_timestamp,
     normalise_items,
@@ -97,45 +97,43 @@ def _course_yaml(course: CourseSpec) -> str:
         f"estimated_minutes: {'null' if minutes is None else int(minutes)}",
         f"status: {yaml_scalar(normalise_line(course.status))}",
     ]
-    if course.exam is not None:
-        lines += _exam_lines(course.exam)
+    if course.exam is not None:  # exams gives the block; its keys and units are its own
+        lines += _block_lines("exam", course.exam.bundle_block())
     return "\n".join(lines) + "\n"
 
 
-def _decimal(value: float) -> str:
-    """A number as YAML reads it back exactly: 30, 1.5, 0.8 (never 1e-05)."""
-    if float(value).is_integer():
-        return str(int(value))
+def _number(value: int | float) -> str:
+    """A number as YAML reads it back exactly: 30, 1.5, 0.8, 1.0 (never 1e-05)."""
+    if isinstance(value, int):
+        return str(value)
     text = repr(float(value))
     if "e" in text or "E" in text:
         text = f"{value:.17f}".rstrip("0")
     return text
 
 
-def _optional(value: int | float | None, scale: int = 1) -> str:
-    return "null" if value is None else _decimal(value / scale)
+def _block_lines(key: str, block: Mapping[str, object], indent: str = "") -> list[str]:
+    """A mapping as block YAML, in its own order: nested mappings indented under their key (an
+    empty one as {}), other values plain scalars (null, true, false, numbers, strings)."""
+    if not block:
+        return [f"{indent}{key}: {{}}"]
+    lines = [f"{indent}{key}:"]
+    for name, value in block.items():
+        if isinstance(value, Mapping):
+            lines += _block_lines(yaml_scalar(str(name)), value, indent + "  ")
+            continue
+        lines.append(f"{indent}  {yaml_scalar(str(name))}: {_plain(value)}")
+    return lines
 
 
-def _exam_lines(exam: ExamSpec) -> list[str]:
-    """The `exam:` block with every key, in the documented order (docs/course-bundles.md)."""
-    quotas = sorted(exam.quotas.items())
-    return [
-        "exam:",
-        f"  items: {int(exam.item_count)}",
-        *(["  quotas:", *(f"    {yaml_scalar(s)}: {int(n)}" for s, n in quotas)]
-          if quotas else ["  quotas: {}"]),
-        f"  shuffle: {'true' if exam.shuffle else 'false'}",
-        f"  pass_mark: {repr(float(exam.pass_mark))}",
-        f"  critical_rule: {'true' if exam.critical_rule else 'false'}",
-        f"  result_detail: {exam.result_detail}",
-        f"  time_limit_minutes: {_optional(exam.time_limit_seconds, 60)}",
-        f"  attempts: {_optional(exam.attempts_allowed)}",
-        f"  retry_delay_hours: {_decimal(exam.retry_delay_seconds / 3600)}",
-        f"  validity_days: {_optional(exam.validity_days)}",
-        "  refresh:",
-        f"    items: {int(exam.refresh_item_count)}",
-        f"    grace_days: {int(exam.refresh_grace_days)}",
-    ]
+def _plain(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value)
+    return yaml_scalar(str(value))
 
 
 def _version_file(version: ManualVersionSpec) -> str:

@@ -126,16 +126,16 @@ def infer_controls(results: Iterable[dict]) -> dict[str, Control]:
     controls: dict[str, Control] = {}
     seen: dict[str, set[str]] = {}
     for result in results:
-        kind, name = result.get("type"), result.get("from_name")
+        tag, name = result.get("type"), result.get("from_name")
         value = result.get("value")
-        if not isinstance(kind, str) or kind not in OPTION_TAGS or not isinstance(name, str):
+        if not isinstance(tag, str) or tag not in OPTION_TAGS or not isinstance(name, str):
             continue
-        control = controls.setdefault(name, Control(name, kind))
-        values = value.get(kind) if isinstance(value, dict) else None
-        if control.type != kind or not isinstance(values, list):
+        control = controls.setdefault(name, Control(name, tag))
+        values = value.get(tag) if isinstance(value, dict) else None
+        if control.type != tag or not isinstance(values, list):
             continue
         seen.setdefault(name, set()).update(v for v in values if isinstance(v, str))
-        control.multiple = control.multiple or (kind == "choices" and len(values) > 1)
+        control.multiple = control.multiple or (tag == "choices" and len(values) > 1)
     for name, control in controls.items():
         control.options = sorted(seen.get(name, ()))
     return controls

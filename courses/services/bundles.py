@@ -18,7 +18,7 @@ from bootcamp.users.models import User
 from courses.bundles import (
     Bundle,
     CourseSpec,
-    ExamSpec,
+    ExamBlock,
     ManualVersionSpec,
     read_bundle,
     write_bundle,
@@ -27,10 +27,10 @@ from courses.errors import SourceError, SourceInvalid
 from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
 from courses.services import catalog, items, manuals
-from courses.signals import bundle_exporting, bundle_imported, manual_published
+from courses.signals import bundle_exporting, bundle_imported
 
 
-def _exam_spec(course: Course) -> ExamSpec | None:
+def _exam_spec(course: Course) -> ExamBlock | None:
     """The exam rules export writes into course.yaml's `exam:` block, which exams provides
     (exams/bundle_hooks.py); None when the course has no stored rules."""
     answers = bundle_exporting.send(course)
@@ -141,7 +141,7 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
                                  reason="bundle import", retire_missing=True)
     bundle_imported.send(course, exam=bundle.course.exam, actor=actor)
     for version in published:  # after the items: a refresh exam draws from the new bank
-        manual_published.send(course, version=version)
+        manuals.announce(course, version)
     if created or new_versions or new_media:  # re-importing an unchanged bundle writes nothing
         record_audit("bundle_imported", actor_id=actor.id if actor else None,
                      target=f"course:{course.id}",

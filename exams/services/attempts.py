@@ -68,6 +68,11 @@ class Standing:
         return self.open_attempt is None and self.refusal is None
 
     @property
+    def is_refresh(self) -> bool:
+        """The exam they would take is a refresh exam."""
+        return self.kind is AttemptKind.REFRESH
+
+    @property
     def attempts_left(self) -> int | None:
         if self.attempts_allowed is None or self.kind != AttemptKind.QUALIFICATION:
             return None
@@ -111,19 +116,37 @@ def _refusal(qualification: Qualification | None, course: Course,
         return None, "You are qualified: there is no exam to take.", None, 0
     if status == Status.REVOKED:
         return None, "Your qualification was revoked. Ask your instructor.", None, 0
-    kind = AttemptKind.REFRESH if status == Status.NEEDS_REFRESH else AttemptKind.QUALIFICATION
+    kind = next_kind(status)
     used = qualifications.attempts_used(qualification, kind)
-    allowed = settings.attempts_allowed
-    if status == Status.FAILED or (kind == AttemptKind.QUALIFICATION and allowed is not None
-                                   and used >= allowed):
-        return kind, (f"You have used all {allowed} attempts. Ask your instructor for "
-                      "another round."), None, used
+    if exhausted(status, kind, used, settings.attempts_allowed):
+        return kind, (f"You have used all {settings.attempts_allowed} attempts. Ask your "
+                      "instructor for another round."), None, used
     last = _last_failed(qualification)
-    if last is not None and last.submitted_at is not None:
-        retry_at = last.submitted_at + timedelta(seconds=settings.retry_delay_seconds)
-        if now < retry_at:
-            return kind, "Your next attempt opens after the retry delay.", retry_at, used
+    retry_at = retry_time(last.submitted_at if last else None, settings.retry_delay_seconds, now)
+    if retry_at is not None:
+        return kind, "Your next attempt opens after the retry delay.", retry_at, used
     return kind, None, None, used
+
+
+def next_kind(status: Status) -> AttemptKind:
+    """The exam a trainee with a record in `status` would take next."""
+    return AttemptKind.REFRESH if status == Status.NEEDS_REFRESH else AttemptKind.QUALIFICATION
+
+
+def exhausted(status: Status, kind: AttemptKind, used: int, allowed: int | None) -> bool:
+    """No attempt is left in the cycle (refresh exams are not counted)."""
+    return status == Status.FAILED or (kind is AttemptKind.QUALIFICATION
+                                       and allowed is not None and used >= allowed)
+
+
+def retry_time(last_failed_at: datetime | None, delay_seconds: int,
+               now: datetime) -> datetime | None:
+    """When the retry delay after the cycle's latest failed attempt ends; None once it has.
+    Pure, like next_kind and exhausted: the platform API feeds them batched rows."""
+    if last_failed_at is None:
+        return None
+    retry_at = last_failed_at + timedelta(seconds=delay_seconds)
+    return retry_at if now < retry_at else None
 
 
 def standing(user: User, course: Course, now: datetime | None = None) -> Standing:
@@ -153,7 +176,7 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     if version is None:
         raise StartRefused("The exam is not ready yet: the course has no published manual.")
     settings = settings_for(course)
-    if kind == AttemptKind.REFRESH:
+    if kind is AttemptKind.REFRESH:
         pool = exam_pool(course, set(qualification.refresh_sections)) or exam_pool(course)
         count, quotas = min(settings.refresh_item_count, len(pool)), {}
     else:

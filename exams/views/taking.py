@@ -37,7 +37,7 @@ from courses.views.answers import parse_answer
 from courses.views.media import media_response
 from exams import grading
 from exams.forms import DisputeForm
-from exams.models import Attempt, AttemptKind, DisputeStatus, Response
+from exams.models import Attempt, DisputeStatus, Response
 from exams.services import attempts, disputes, notices, qualifications
 from exams.services.settings import settings_for
 from exams.services.summary import exam_rules, status_label
@@ -86,7 +86,7 @@ def overview(slug: str):
             notices=notices.recent_notices(current_user.id, course.id),
             disputes=_disputes_with_items(course),
             retry_iso=_iso(standing.retry_at), section_titles=titles,
-            refresh=standing.kind == AttemptKind.REFRESH,
+            refresh=standing.is_refresh,
         )
     return render_template("exams/overview.html", **context)
 

@@ -96,3 +96,27 @@ def test_nothing_but_the_registry_branches_on_a_kind_name():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if BRANCH.search(line)]
     assert found == []
+
+
+def _kinds_own_files() -> set[Path]:
+    """The registry and each kind's own widget module and feedback partial."""
+    return (OWN | {STATIC / kind.widget for kind in kinds.KINDS.values() if kind.widget}
+            | {TEMPLATES / kind.feedback_partial for kind in kinds.KINDS.values()})
+
+
+def test_no_other_code_compares_a_kind_at_all():
+    """`grep -rn 'kind ==' bootcamp courses exams templates` finds only the registry and the
+    kinds' own modules: attempt kinds, event kinds and diff operations say what they test
+    (`attempt.is_refresh`, `Attempt.of_kind(...)`, `Event.of_kind(...)`, `op`, `tag`), so a
+    branch on an item kind's name cannot hide among them."""
+    own = _kinds_own_files()
+    found = []
+    for path in sorted(p for folder in SEARCHED for p in (ROOT / folder).rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts and p not in own):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # images, fonts: grep reports no line of them either
+            continue
+        found += [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                  for number, line in enumerate(text.splitlines(), 1) if "kind ==" in line]
+    assert found == []

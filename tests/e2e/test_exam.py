@@ -1,7 +1,7 @@
 """Taking a timed exam in real Chromium: autosave through a lost connection, and the deadline.
 
-The course (tests/exams/conftest.py) mixes choice, labels, boxes and spans items with real PNG
-pictures. The first test answers some items, loses the network (Playwright's offline mode),
+The course (tests/factories.py make_exam_course) mixes choice, labels, boxes and spans items with
+real PNG pictures. The first test answers some items, loses the network (Playwright's offline mode),
 answers more, comes back, and finds every answer saved, on the page after a reload and in the
 database; answers that could not be sent survive a reload in the browser's storage. The second
 lets the deadline pass on the page and finds the attempt graded. Elements are found by role and
@@ -24,10 +24,10 @@ from bootcamp.users.models import Role
 from exams.models import Attempt, AttemptState, ExamSettings
 from tests.e2e.steps import PHONE, expect_fits_the_screen, log_in
 from tests.e2e.test_widgets import png, select_text
-from tests.exams.conftest import (
-    BOXES_SPEC,
-    SLUG,
-    SPAN_TEXT,
+from tests.factories import (
+    TAKING_BOXES_SPEC,
+    TAKING_SLUG,
+    TAKING_SPAN_TEXT,
     make_exam_course,
     stored_answers,
 )
@@ -49,7 +49,7 @@ def exam_page(app: Flask, page: Page, make_user):
     make_exam_course(app, make_user(Role.INSTRUCTOR), (trainee,), image=real_png)
     log_in(page, trainee.email, PASSWORD)
     expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
-    page.goto(f"/courses/{SLUG}/exam")
+    page.goto(f"/courses/{TAKING_SLUG}/exam")
     expect(page.get_by_role("heading", level=1)).to_have_text("Qualification exam")
     return page
 
@@ -77,8 +77,8 @@ def draw_box(page: Page, section: Locator, start: tuple[float, float],
     assert box is not None
 
     def screen(x: float, y: float) -> tuple[float, float]:
-        return (box["x"] + x * box["width"] / BOXES_SPEC["width"],
-                box["y"] + y * box["height"] / BOXES_SPEC["height"])
+        return (box["x"] + x * box["width"] / TAKING_BOXES_SPEC["width"],
+                box["y"] + y * box["height"] / TAKING_BOXES_SPEC["height"])
 
     page.mouse.move(*screen(*start))
     page.mouse.down()
@@ -130,7 +130,7 @@ def test_answers_survive_a_lost_connection_and_a_reload(app: Flask, exam_page: P
     assert stored[1][0] == "zebra-wrong-opt"
     assert stored[2][0] == ["armour", "tights"]
     assert [b["label"] for b in stored[3][0]] == ["car"]
-    assert span_start == SPAN_TEXT.index("cancel")
+    assert span_start == TAKING_SPAN_TEXT.index("cancel")
     assert stored[4][0] == [{"start": span_start, "end": span_start + 6, "label": "intent"}]
     assert stored[5][0] == "walking-rider-cyclist" and stored[6][0] == "heron-opt"
 

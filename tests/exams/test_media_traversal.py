@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bootcamp.extensions import db
 from courses.models import Item, MediaFile
 from tests.courses.test_media_traversal import URL_NAMES, leaks, storable
-from tests.exams.conftest import Taker
+from tests.factories import Taker
 
 
 def attack(app: Flask, course_id: int, path: str, secret: Path) -> None:

@@ -12,8 +12,7 @@ from bootcamp.extensions import db
 from exams.models import Attempt, AttemptState, QualificationStatus
 from exams.services import qualifications
 from tests.conftest import THREADS, race
-from tests.exams.exam_world import RULES, make_world, take
-from tests.factories import signed_in
+from tests.factories import WORLD_RULES, make_world, signed_in, take
 from tests.helpers import csrf_token
 
 START = "/courses/exam-course/exam/start"
@@ -44,7 +43,8 @@ def test_twenty_starts_at_once_open_one_attempt(racing_app, app, make_user):
 
 
 def test_the_attempt_limit_holds_when_twenty_starts_arrive_at_once(racing_app, app, make_user):
-    world = make_world(racing_app, make_user, dataclasses.replace(RULES, retry_delay_seconds=0))
+    world = make_world(racing_app, make_user,
+                       dataclasses.replace(WORLD_RULES, retry_delay_seconds=0))
     with racing_app.app_context():
         take(world, world.trainee, wrong={f"{k}-{n}" for k in ("shoe", "hat", "towel")
                                           for n in range(3)})

@@ -25,7 +25,7 @@ from courses.models import Course
 from exams.models import Attempt, QualificationStatus
 from exams.services import attempts, disputes, qualifications, summary
 from exams.views import sweep
-from tests.exams.conftest import SLUG, make_exam_course
+from tests.factories import TAKING_SLUG, make_exam_course
 
 LAPSED = "lapsed-exam"
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -68,7 +68,7 @@ def overdue(app, taker, exam_staff, exam_trainee):
     return attempt_id, lapsed_id
 
 
-PAGES = ["/dashboard", "/courses/", f"/courses/{LAPSED}", f"/courses/{SLUG}/exam",
+PAGES = ["/dashboard", "/courses/", f"/courses/{LAPSED}", f"/courses/{TAKING_SLUG}/exam",
          f"/courses/{LAPSED}/exam"]
 
 

@@ -25,11 +25,10 @@ from exams.grading import MIN_GROUP, ResultDetail
 from exams.models import ExamSettings, Notice, Response
 from exams.services import disputes, settings
 from tests.conftest import make_app
-from tests.exams.conftest import SLUG, Taker, positions
-from tests.factories import signed_in
+from tests.factories import TAKING_SLUG, Taker, positions, signed_in
 
-EXAM = f"/courses/{SLUG}/exam"
-# The manual's section titles by id (tests/exams/conftest.py EXAM_MANUAL).
+EXAM = f"/courses/{TAKING_SLUG}/exam"
+# The manual's section titles by id (tests/factories.py TAKING_MANUAL).
 TITLES = {"basics": "Exam basics", "clothing": "Clothing", "street": "Street scenes",
           "calls": "Calls"}
 
@@ -128,7 +127,7 @@ def test_the_exam_course_result_groups_small_sections_together(app, taker, exam_
     # unanswered (wrong). A group all wrong does tell its answers' gold: see docs/exams.md.
     assert breakdown(page) == ["3 of 3 items on Clothing missed",
                                "2 of 3 items on Street scenes and Calls missed"]
-    assert f'href="/courses/{SLUG}/manual#calls">Calls</a>' in page
+    assert f'href="/courses/{TAKING_SLUG}/manual#calls">Calls</a>' in page
 
 
 def test_a_trainee_learns_that_a_critical_miss_alone_failed_them(app, taker, exam_course):
@@ -194,7 +193,7 @@ def test_a_regrade_notice_names_no_item_and_hides_a_small_attempts_score(app, ta
 
 def test_settings_choose_what_a_result_shows(app, exam_course, exam_staff):
     staff = signed_in(app, exam_staff)
-    path = f"/courses/{SLUG}/exam/settings"
+    path = f"/courses/{TAKING_SLUG}/exam/settings"
     page = staff.get(path).get_data(as_text=True)
     assert 'value="sections" checked' in page or re.search(
         r'checked[^>]*value="sections"', page)
@@ -214,11 +213,11 @@ def test_settings_choose_what_a_result_shows(app, exam_course, exam_staff):
 def test_settings_warn_when_the_pool_is_under_three_times_an_attempt(app, exam_course,
                                                                      exam_staff):
     staff = signed_in(app, exam_staff)
-    body = text(staff.get(f"/courses/{SLUG}/exam/settings"))
+    body = text(staff.get(f"/courses/{TAKING_SLUG}/exam/settings"))
     assert ("The exam pool holds 6 items, fewer than 3 times the 6 an attempt draws") in body
     assert "A refresh exam draws 2: the result of an exam of fewer than 3 items" in body
     set_rules(app, exam_course, item_count=2, refresh_item_count=3)
-    body = text(staff.get(f"/courses/{SLUG}/exam/settings"))
+    body = text(staff.get(f"/courses/{TAKING_SLUG}/exam/settings"))
     assert "The exam pool holds" not in body
     assert "An attempt draws 2: the result of an exam of fewer than 3 items" in body
 

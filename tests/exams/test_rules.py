@@ -10,7 +10,15 @@ from wtforms.validators import NumberRange
 
 from exams.forms import ExamSettingsForm
 from exams.models import ExamSettings
-from exams.rules import BOUNDS, DEFAULTS, PASS_MARK_PERCENT, ExamRules, problems
+from exams.rules import (
+    BOUNDS,
+    DEFAULTS,
+    PASS_MARK_PERCENT,
+    ExamRules,
+    QuotaProblem,
+    problems,
+    quota_problems,
+)
 
 FORM_FIELDS = {"item_count": "item_count", "time_limit_seconds": "time_limit_minutes",
                "attempts_allowed": "attempts_allowed", "retry_delay_seconds": "retry_delay_hours",
@@ -61,3 +69,44 @@ def test_the_stored_settings_default_to_the_table():
         default = columns[field.name].default
         if default is not None and not callable(default.arg):
             assert default.arg == getattr(DEFAULTS, field.name), field.name
+
+
+def test_good_quotas_have_no_problem():
+    assert quota_problems({"shoes": 1, "hats": 2}, sections=["intro", "shoes", "hats"],
+                          item_count=3) == []
+
+
+@pytest.mark.parametrize("count", [0, -1, "two", None, True, 1.0])
+def test_a_quota_is_a_whole_number_above_zero(count):
+    (problem,) = quota_problems({"hats": count}, sections=["hats"])
+    assert (problem.section, problem.check) == ("hats", "count")
+    assert problem.line.startswith("the number of items for “hats” must be a whole number "
+                                   "above 0")
+    assert problem.line.endswith("above 0." if count is None else f", not “{count}”.")
+    assert problem.key == ': the quota of section "hats" must be a whole number above 0, like 2'
+
+
+def test_a_quota_names_a_section_of_the_latest_manual():
+    (problem,) = quota_problems({"socks": 2, "hats": 0}, sections=["intro", "hats"])[:1]
+    assert (problem.section, problem.check) == ("socks", "section")
+    assert problem.line == ("there is no section “socks”. The latest manual's sections are: "
+                            "intro, hats.")
+    assert problem.key == (': "socks" is not a section of the latest manual version '
+                           "(its sections: intro, hats)")
+    (none,) = quota_problems({"socks": 2}, sections=[])
+    assert none.line.endswith("The course has no published manual yet.")
+    assert none.key.endswith("(its sections: none)")
+    assert quota_problems({"socks": 2}) == []  # sections unknown: not checked
+
+
+def test_quotas_add_up_to_no_more_than_the_items_of_the_exam():
+    assert quota_problems({"shoes": 2, "hats": 0, "socks": 1}, item_count=2)[-1:] == [
+        QuotaProblem(None, "sum", "the section quotas add up to 3 items, more than the 2 "
+                     "items of the exam.", " add up to 3 items, more than the 2 items of the exam")]
+    assert quota_problems({"shoes": 2, "hats": 1}, item_count=3) == []
+    assert quota_problems({"shoes": 9}) == []  # no item count: not checked
+
+
+def test_the_settings_check_says_what_is_wrong_with_a_quota():
+    assert problems(dataclasses.replace(DEFAULTS, quotas={"hats": 0})) == [
+        "The number of items for “hats” must be a whole number above 0, not “0”."]

@@ -12,7 +12,7 @@ from courses.models import Item, ItemRevision
 from courses.services import practice
 from exams.models import DisputeStatus, Notice, QualificationStatus
 from exams.services import attempts, disputes, qualifications
-from tests.exams.exam_world import RULES, keys_of, make_world
+from tests.factories import WORLD_RULES, keys_of, make_world
 
 Status = QualificationStatus
 
@@ -20,8 +20,8 @@ Status = QualificationStatus
 @pytest.fixture
 def world(app, make_user):
     # Every item in every attempt, so the test knows which ones are asked.
-    return make_world(app, make_user, dataclasses.replace(RULES, item_count=8, pass_mark=0.8,
-                                                          critical_rule=False))
+    return make_world(app, make_user, dataclasses.replace(
+        WORLD_RULES, item_count=8, pass_mark=0.8, critical_rule=False))
 
 
 def fail_on_hats(world):

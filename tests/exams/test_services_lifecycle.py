@@ -16,10 +16,10 @@ from courses.services import practice
 from exams.models import AttemptKind, Notice, QualificationStatus
 from exams.services import attempts, qualifications
 from exams.views.sweep import sweep
-from tests.exams.exam_world import (
-    MANUAL,
-    MANUAL_V2,
-    RULES,
+from tests.factories import (
+    WORLD_MANUAL,
+    WORLD_MANUAL_V2,
+    WORLD_RULES,
     answer_all,
     keys_of,
     make_world,
@@ -29,11 +29,6 @@ from tests.exams.exam_world import (
 
 Status = QualificationStatus
 ALL_WRONG = {f"{k}-{n}" for k in ("shoe", "hat", "towel") for n in range(3)}
-
-
-@pytest.fixture
-def world(app, make_user):
-    return make_world(app, make_user)
 
 
 def status(world) -> Status:
@@ -112,7 +107,7 @@ def test_a_double_submit_grades_once(app, world):
 
 def test_a_wrong_critical_item_fails_a_high_score(app, make_user):
     # Every item, so the critical one is asked too.
-    rules = dataclasses.replace(RULES, item_count=8, pass_mark=0.5)
+    rules = dataclasses.replace(WORLD_RULES, item_count=8, pass_mark=0.5)
     world = make_world(app, make_user, rules)
     with app.app_context():
         attempt = take(world, world.trainee, wrong={"towel-1"})
@@ -157,9 +152,9 @@ def test_validity_expiry_starts_a_new_cycle_of_attempts(app, world):
 def test_a_material_change_asks_for_a_refresh_on_the_changed_sections(app, world):
     with app.app_context():
         take(world, world.trainee)
-        publish(world, MANUAL + "\nMore welcome.\n", [])  # not material: nothing changes
+        publish(world, WORLD_MANUAL + "\nMore welcome.\n", [])  # not material: nothing changes
         assert status(world) == Status.QUALIFIED
-        publish(world, MANUAL_V2, ["hats"])
+        publish(world, WORLD_MANUAL_V2, ["hats"])
         qualification = qualifications.qualification_of(world.trainee.id, world.course_id)
         assert qualification.status == Status.NEEDS_REFRESH
         assert qualification.refresh_sections == ["hats"]
@@ -181,7 +176,7 @@ def test_a_material_change_asks_for_a_refresh_on_the_changed_sections(app, world
 def test_missing_the_refresh_grace_period_expires_the_qualification(app, world):
     with app.app_context():
         take(world, world.trainee)
-        publish(world, MANUAL_V2, ["hats"])
+        publish(world, WORLD_MANUAL_V2, ["hats"])
         assert qualifications.expire_due(now=utcnow() + timedelta(days=8)) == 1
         db.session.commit()
         assert status(world) == Status.EXPIRED
@@ -218,7 +213,7 @@ def test_a_pass_under_a_manual_changed_during_the_attempt_needs_a_refresh_at_onc
         attempt = attempts.start(world.user(world.trainee), world.course())
         answer_all(attempt)
         db.session.commit()
-        publish(world, MANUAL_V2, ["hats"])
+        publish(world, WORLD_MANUAL_V2, ["hats"])
         attempts.submit(attempt)
         db.session.commit()
         qualification = qualifications.qualification_of(world.trainee.id, world.course_id)

@@ -6,8 +6,7 @@ import re
 
 from bootcamp.extensions import db
 from exams.services import attempts
-from tests.exams.exam_world import MANUAL_V2, make_world, publish, take
-from tests.factories import signed_in
+from tests.factories import WORLD_MANUAL_V2, make_world, publish, signed_in, take
 
 
 def words(response) -> str:
@@ -18,7 +17,7 @@ def test_cards_and_course_home_show_a_refresh_that_is_due(app, make_user):
     world = make_world(app, make_user)
     with app.app_context():
         take(world, world.trainee)
-        publish(world, MANUAL_V2, ["hats"])
+        publish(world, WORLD_MANUAL_V2, ["hats"])
     client = signed_in(app, world.trainee)
     for page in ("/dashboard", "/courses/"):
         text = words(client.get(page))

@@ -21,19 +21,13 @@ from exams.models import (
     QualificationStatus,
 )
 from exams.services import disputes, notices, qualifications
-from tests.exams.manage_fixtures import SLUG, make_setup, response_of, take_exam
-from tests.factories import post_form, signed_in
+from tests.factories import MANAGE_SLUG, post_form, response_of, signed_in, take
 
-BASE = f"/courses/{SLUG}"
+BASE = f"/courses/{MANAGE_SLUG}"
 
 
 def text_of(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def setup(app, make_user):
-    return make_setup(app, make_user)
 
 
 @pytest.fixture
@@ -174,7 +168,7 @@ def test_settings_save_even_when_the_pool_is_too_small_but_warn(app, staff, setu
 
 def test_qualifications_list_counts_and_filters_by_status(app, make_user, staff, setup):
     with app.app_context():
-        take_exam(setup, wrong={"hat-1"})  # one attempt allowed: failed
+        take(setup, wrong={"hat-1"})  # one attempt allowed: failed
         passing = make_user()
         from courses.services import enrolment
         enrolment.enrol(db.session.get(User, passing.id), db.session.get(Course, setup.course_id),
@@ -192,7 +186,7 @@ def test_qualifications_list_counts_and_filters_by_status(app, make_user, staff,
 
 def test_qualification_detail_shows_attempts_and_history(app, staff, setup):
     with app.app_context():
-        attempt_id = take_exam(setup)
+        attempt_id = take(setup).id
     page = text_of(staff.get(f"{BASE}/qualifications/{setup.trainee.id}"))
     assert "Qualified" in page and "100%" in page and "v1" in page
     assert "Passed the exam (attempt 1) with 100%." in page
@@ -203,7 +197,7 @@ def test_qualification_detail_shows_attempts_and_history(app, staff, setup):
 def test_revoke_and_reinstate_need_a_reason_and_are_kept_in_history_and_audit(
         app, staff, setup):
     with app.app_context():
-        take_exam(setup)
+        take(setup)
     path = f"{BASE}/qualifications/{setup.trainee.id}"
     response = post_form(staff, f"{path}/revoke", {"revoke-reason": "  "}, page=path)
     assert response.status_code == 200
@@ -239,7 +233,7 @@ def test_revoke_and_reinstate_need_a_reason_and_are_kept_in_history_and_audit(
 
 def test_reinstating_a_qualified_trainee_is_refused_with_a_message(app, staff, setup):
     with app.app_context():
-        take_exam(setup)
+        take(setup)
     path = f"{BASE}/qualifications/{setup.trainee.id}"
     response = post_form(staff, f"{path}/reinstate", {"reinstate-reason": "Why not."},
                          page=path, follow_redirects=True)
@@ -265,7 +259,7 @@ def test_unknown_trainees_and_disputes_are_404(staff):
 
 def test_trainees_get_403_on_every_instructor_page(app, setup, trainee):
     with app.app_context():
-        attempt_id = take_exam(setup, wrong={"hat-0"})
+        attempt_id = take(setup, wrong={"hat-0"}).id
         found = disputes.open_dispute(
             db.session.get(User, setup.trainee.id),
             db.session.get(Item, response_of(attempt_id, "hat-0").item_id), "no", "Hats vary.")
@@ -334,14 +328,14 @@ def test_disputes_queue_counts_answers_misses_and_disputes(app, make_user, setup
     post_form(trainee, f"{item_page}/dispute", {"comment": "Boots are not shoes."},
               page=item_page)
     with app.app_context():
-        take_exam(setup, wrong={"hat-0"})
+        take(setup, wrong={"hat-0"})
     page = text_of(staff.get(f"{BASE}/disputes"))
     rows = {row[0].split()[0]: row[1:] for row in table_rows(page)
             if row and row[0].split()[0] in ("boots", "hat-0", "shoe-0", "shoe-1")}
     assert rows["boots"] == ["2", "1", "50%", "1", "1"]
     assert rows["hat-0"] == ["1", "1", "100%", "0", "0"]
     assert "shoe-0" not in rows  # never missed, never disputed
-    assert f'href="/courses/{SLUG}/items/boots"' in page
+    assert f'href="/courses/{MANAGE_SLUG}/items/boots"' in page
     filtered = text_of(staff.get(f"{BASE}/disputes?item=boots"))
     assert "Disputes of item boots" in filtered and "Boots are not shoes." in filtered
     manage = text_of(staff.get("/courses/manage"))
@@ -351,7 +345,7 @@ def test_disputes_queue_counts_answers_misses_and_disputes(app, make_user, setup
 def exam_dispute(app, setup, key: str = "hat-1") -> tuple[int, int]:
     """The trainee fails the exam on `key` and disputes it from the result: (attempt, dispute)."""
     with app.app_context():
-        attempt_id = take_exam(setup, wrong={key})
+        attempt_id = take(setup, wrong={key}).id
         response = response_of(attempt_id, key)
         found = disputes.open_dispute(
             db.session.get(User, setup.trainee.id), db.session.get(Item, response.item_id),

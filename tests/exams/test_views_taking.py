@@ -12,20 +12,22 @@ from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import Role
 from exams.models import Attempt, AttemptState, Dispute
-from tests.exams.conftest import (
-    BOXES_SPEC,
-    SLUG,
-    SPAN_TEXT,
+from tests.factories import (
+    TAKING_BOXES_SPEC,
+    TAKING_RULES,
+    TAKING_SLUG,
+    TAKING_SPAN_TEXT,
     Taker,
     attempt_row,
+    events_of,
     gold_leaks,
     make_exam_course,
     positions,
+    signed_in,
     stored_answers,
 )
-from tests.factories import events_of, signed_in
 
-EXAM = f"/courses/{SLUG}/exam"
+EXAM = f"/courses/{TAKING_SLUG}/exam"
 WRONG_BOX = [{"label": "car", "x": 5, "y": 5, "w": 20, "h": 20}]
 WRONG_SPAN = [{"start": 0, "end": 12, "label": "object"}]
 
@@ -71,8 +73,8 @@ def test_the_exam_page_shows_the_rules_and_starts_then_resumes(app, taker):
 def test_a_trainee_who_is_not_enrolled_is_sent_to_enrol(app, exam_course, make_user):
     client = signed_in(app, make_user(Role.TRAINEE))
     response = client.get(EXAM)
-    assert response.status_code == 302 and response.headers["Location"] == f"/courses/{SLUG}"
-    assert "Enrol in this course to take its exam." in text(client.get(f"/courses/{SLUG}"))
+    assert response.status_code == 302 and response.headers["Location"] == f"/courses/{TAKING_SLUG}"
+    assert "Enrol in this course to take its exam." in text(client.get(f"/courses/{TAKING_SLUG}"))
 
 
 def test_staff_see_the_rules_but_cannot_start(app, exam_course, exam_staff):
@@ -94,10 +96,8 @@ def test_a_refused_start_is_explained(app, make_user, exam_staff):
     trainee = make_user(Role.TRAINEE)
     from dataclasses import replace
 
-    from tests.exams.conftest import RULES
-
     make_exam_course(app, exam_staff, (trainee,), slug="too-few",
-                     rules=replace(RULES, item_count=40))
+                     rules=replace(TAKING_RULES, item_count=40))
     taker = Taker(signed_in(app, trainee), [])
     token = taker.token("/courses/too-few/exam")
     response = taker.post("/courses/too-few/exam/start", {"csrf_token": token})
@@ -106,11 +106,11 @@ def test_a_refused_start_is_explained(app, make_user, exam_staff):
 
 
 def test_the_course_home_shows_the_exam_rules_and_the_status(app, taker):
-    body = text(taker.get(f"/courses/{SLUG}"))
+    body = text(taker.get(f"/courses/{TAKING_SLUG}"))
     assert "3. Qualification exam" in body
     assert "Items 6" in body and "Pass mark 50%" in body and "Time limit 30 minutes" in body
     assert "Valid for 365 days" in body and "Your qualification: Not started" in body
-    assert f'href="{EXAM}"' in taker.get(f"/courses/{SLUG}").get_data(as_text=True)
+    assert f'href="{EXAM}"' in taker.get(f"/courses/{TAKING_SLUG}").get_data(as_text=True)
 
 
 # --- Taking it. -------------------------------------------------------------------------------
@@ -341,8 +341,8 @@ def test_the_result_shows_score_critical_misses_and_what_to_reread(app, taker):
     reread = body.split("What to re-read")[1].split("What happens next")[0]
     assert "Clothing" in reread and "Street scenes and Calls" in reread
     assert not re.search(r"\d", reread.split("Sections with fewer")[0])
-    assert f'href="/courses/{SLUG}/manual#street">Street scenes</a>' in raw
-    assert f'href="/courses/{SLUG}/manual#calls">Calls</a>' in raw
+    assert f'href="/courses/{TAKING_SLUG}/manual#street">Street scenes</a>' in raw
+    assert f'href="/courses/{TAKING_SLUG}/manual#calls">Calls</a>' in raw
     assert "Qualification In training" in body and "Attempts left 1 of 2" in body
     assert "Your next attempt opens at" in body and "data-countdown=" in raw
     assert body.count("Dispute this item") == 6
@@ -417,7 +417,7 @@ def test_exam_pictures_are_served_to_the_open_attempt_that_shows_them(app, taker
     assert signed_in(app, make_user(Role.TRAINEE)).get(path).status_code == 404
     assert signed_in(app, exam_staff).get(path).status_code == 404
     # Exam-only pictures are not on the course's media route for trainees.
-    assert taker.get(f"/courses/{SLUG}/media/street.png").status_code == 404
+    assert taker.get(f"/courses/{TAKING_SLUG}/media/street.png").status_code == 404
     taker.post(f"/attempts/{attempt_id}/submit", {"csrf_token": take_token(taker, attempt_id)})
     assert taker.get(path).status_code == 404
 
@@ -425,7 +425,7 @@ def test_exam_pictures_are_served_to_the_open_attempt_that_shows_them(app, taker
 # --- Gold never reaches the browser. ----------------------------------------------------------
 
 def test_no_exam_gold_ever_reaches_the_trainee(app, taker):
-    taker.get(f"/courses/{SLUG}")
+    taker.get(f"/courses/{TAKING_SLUG}")
     taker.get(EXAM)
     attempt_id = taker.start()
     where = positions(app, attempt_id)
@@ -449,7 +449,7 @@ def test_no_exam_gold_ever_reaches_the_trainee(app, taker):
     taker.post(f"{take_path}/items/{where['b-street']}/dispute",
                {"csrf_token": token, "comment": "My box was right."}, follow_redirects=True)
     taker.get(EXAM)
-    taker.get(f"/courses/{SLUG}")
+    taker.get(f"/courses/{TAKING_SLUG}")
     taker.get(take_path, follow_redirects=True)
 
     assert len(taker.bodies) > 20
@@ -460,11 +460,11 @@ def test_no_exam_gold_ever_reaches_the_trainee(app, taker):
         assert gold_leaks(body, options_shown=bool(is_take_page)) == [], label
     # The scan itself finds gold where it is.
     assert gold_leaks(json.dumps(WRONG_BOX + [{"x": 131.771}])) == ["box coordinate 131.771"]
-    assert gold_leaks(f'"start": {SPAN_TEXT.index("cancel the")}') == [
-        f"span offset {SPAN_TEXT.index('cancel the')}"]
+    assert gold_leaks(f'"start": {TAKING_SPAN_TEXT.index("cancel the")}') == [
+        f"span offset {TAKING_SPAN_TEXT.index('cancel the')}"]
     assert gold_leaks("GOLD-EXPLANATION-s-call quokka-gold-opt") == [
         "explanation of s-call", "choice gold quokka-gold-opt"]
-    assert BOXES_SPEC["width"] == 400
+    assert TAKING_BOXES_SPEC["width"] == 400
     # ...and only there: a time with milliseconds is not a box coordinate.
     assert gold_leaks('{"h":59.119}') == ["box coordinate 59.119"]
     assert gold_leaks('<time datetime="2026-12-06T21:44:59.119Z">21:44</time>') == []
@@ -474,7 +474,7 @@ def test_no_exam_gold_ever_reaches_the_trainee(app, taker):
 def test_exam_pages_carry_no_inline_code(app, taker):
     from tests.bootcamp.test_security import InlineCodeFinder
 
-    taker.get(f"/courses/{SLUG}")
+    taker.get(f"/courses/{TAKING_SLUG}")
     taker.get(EXAM)
     attempt_id = taker.start()
     taker.get(f"/attempts/{attempt_id}")
@@ -492,10 +492,8 @@ def test_exam_pages_carry_no_inline_code(app, taker):
 def test_the_course_home_says_when_the_exam_is_not_ready(app, make_user, exam_staff):
     from dataclasses import replace
 
-    from tests.exams.conftest import RULES
-
     trainee = make_user(Role.TRAINEE)
     make_exam_course(app, exam_staff, (trainee,), slug="not-ready",
-                     rules=replace(RULES, item_count=40))
+                     rules=replace(TAKING_RULES, item_count=40))
     body = text(signed_in(app, trainee).get("/courses/not-ready"))
     assert "The exam is being prepared" in body and "Items 40" in body
