@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bootcamp.audit import record_audit
 from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
+from bootcamp.outbox import record_outbox
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.bundles import LIMITS, normalise_markdown
@@ -157,8 +158,17 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     db.session.flush()
     record_audit("manual_published", actor_id=actor.id, target=f"course:{course.id}",
                  data={"version": draft.number, "material": list(material)})
-    manual_published.send(course, version=draft)
+    announce(course, draft)
     return draft
+
+
+def announce(course: Course, version: ManualVersion) -> None:
+    """Tell exams (the signal: refresh exams) and platforms (the outbox) about a published
+    version, in the publishing transaction."""
+    manual_published.send(course, version=version)
+    record_outbox("manual.published", user_id=None, course_id=course.id, data={
+        "course": course.slug, "version": version.number,
+        "material_sections": list(version.material_sections), "changelog": version.changelog})
 
 
 def media_url_for(prefix: str) -> Callable[[str], str]:
@@ -216,7 +226,7 @@ def last_read_version(user_id: int, course_id: int) -> int | None:
     return db.session.scalar(
         select(func.max(Event.data["version"].as_integer()))
         .where(Event.user_id == user_id, Event.course_id == course_id,
-               Event.kind == "manual_opened")
+               Event.of_kind("manual_opened"))
     )
 
 
@@ -225,7 +235,7 @@ def read_sections(user_id: int, course_id: int) -> set[str]:
     rows = db.session.scalars(
         select(Event.data["section"].as_string()).distinct()
         .where(Event.user_id == user_id, Event.course_id == course_id,
-               Event.kind == "section_read")
+               Event.of_kind("section_read"))
     )
     return set(rows)
 
@@ -239,7 +249,7 @@ def sections_still_read(user_id: int, course: Course, version: ManualVersion) ->
     reads = db.session.execute(
         select(Event.data["section"].as_string(), Event.data["version"].as_integer()).distinct()
         .where(Event.user_id == user_id, Event.course_id == course.id,
-               Event.kind == "section_read")
+               Event.of_kind("section_read"))
     ).all()
     digests = _digests(course, {number for _, number in reads})
     current = {entry["id"]: entry["digest"] for entry in version.outline}

@@ -13,7 +13,7 @@ expired; a lapse happens only in expire_if_due (the sweep, and starting an attem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,9 +22,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bootcamp.audit import record_audit
 from bootcamp.events import Event, record_event
 from bootcamp.extensions import db
+from bootcamp.outbox import record_outbox
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.models import Course, Enrollment, ManualVersion
+from courses.models import Course, Enrollment, ManualVersion, VersionStatus
 from courses.signals import manual_published
 from exams.grading import MIN_GROUP
 from exams.models import (
@@ -78,12 +79,61 @@ def locked(user_id: int, course_id: int) -> tuple[Qualification, bool]:
     return qualification_of(user_id, course_id, lock=True), created
 
 
+PLATFORM_EVENTS = {
+    Status.QUALIFIED: "qualification.granted",
+    Status.NEEDS_REFRESH: "qualification.needs_refresh",
+    Status.EXPIRED: "qualification.expired",
+    Status.REVOKED: "qualification.revoked",
+    Status.FAILED: "qualification.failed",
+}
+VALID = (Status.QUALIFIED, Status.NEEDS_REFRESH)  # platforms may assign work
+
+
+def platform_event(before: Status, status: Status) -> str | None:
+    """The outbox type of a transition, or None where platforms have nothing to act on.
+
+    Back to in training is news only when it ends a valid qualification (a regrade that fails
+    the attempt that granted it): to a platform that is a failure. Starting the exam, or a
+    failed attempt with attempts left, changes nothing a platform gates on.
+    """
+    if status == Status.IN_TRAINING:
+        return "qualification.failed" if before in VALID else None
+    return PLATFORM_EVENTS.get(status)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def publish_change(qualification: Qualification, type_: str, reason: str,
+                   before: Status) -> None:
+    """Write the platform event of a change in the change's own transaction (the outbox), so
+    a platform hears about exactly the changes that commit."""
+    course = db.session.get(Course, qualification.course_id)
+    granted_under = (db.session.get(ManualVersion, qualification.manual_version_id)
+                     if qualification.manual_version_id else None)
+    current = db.session.scalar(select(func.max(ManualVersion.number)).where(
+        ManualVersion.course_id == course.id, ManualVersion.status == VersionStatus.PUBLISHED))
+    record_outbox(type_, user_id=qualification.user_id, course_id=course.id, data={
+        "course": course.slug, "status": str(qualification.status),
+        "previous_status": str(before), "reason": reason, "score": qualification.score,
+        "manual_version": granted_under.number if granted_under else None,
+        "current_manual_version": current,
+        "granted_at": _iso(qualification.granted_at),
+        "expires_at": _iso(qualification.expires_at),
+        "refresh_due_at": _iso(qualification.refresh_due_at)})
+
+
 def transition(qualification: Qualification, status: Status, reason: str, *,
                actor: User | None = None, attempt: Attempt | None = None,
-               before: Status | None = None) -> None:
-    """Move to `status`, keeping the change in the history and the event log."""
+               before: Status | None = None, event: str | None = None) -> None:
+    """Move to `status`, keeping the change in the history, the event log and the outbox
+    (`event` names the platform event where the statuses alone do not, as in reinstate)."""
     before = before or qualification.status
     qualification.status = status
+    event = event or platform_event(Status(before), status)
+    if event is not None:
+        publish_change(qualification, event, reason, Status(before))
     db.session.add(QualificationChange(
         qualification_id=qualification.id, from_status=before, to_status=status,
         reason=reason, actor_id=actor.id if actor else None,
@@ -224,7 +274,7 @@ def grant(qualification: Qualification, attempt: Attempt, reason: str) -> None:
 def attempts_used(qualification: Qualification, kind: AttemptKind) -> int:
     return db.session.scalar(select(func.count()).select_from(Attempt).where(
         Attempt.user_id == qualification.user_id, Attempt.course_id == qualification.course_id,
-        Attempt.cycle == qualification.cycle, Attempt.kind == kind)) or 0
+        Attempt.cycle == qualification.cycle, Attempt.of_kind(kind))) or 0
 
 
 def settle_after_fail(qualification: Qualification, attempt: Attempt, reason: str) -> None:
@@ -242,7 +292,7 @@ def apply_result(qualification: Qualification, attempt: Attempt) -> None:
     if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
         return
     number = f"attempt {attempt.number}"
-    if attempt.kind == AttemptKind.REFRESH:
+    if attempt.is_refresh:
         if attempt.passed and qualification.status == Status.NEEDS_REFRESH:
             grant(qualification, attempt,
                   f"Passed the refresh exam ({number}){with_score(attempt)}.")
@@ -298,7 +348,8 @@ def reinstate(user_id: int, course_id: int, reason: str, actor: User) -> Qualifi
             target = Status(before)
     if target == Status.IN_TRAINING:
         qualification.cycle += 1  # a fresh round of attempts
-    transition(qualification, target, f"Reinstated: {reason}", actor=actor)
+    transition(qualification, target, f"Reinstated: {reason}", actor=actor,
+               event="qualification.reinstated")
     record_audit("qualification_reinstated", actor_id=actor.id,
                  target=f"qualification:{qualification.id}",
                  data={"reason": reason, "status": str(target)})

@@ -62,6 +62,8 @@ def regrade_item(item: Item, reason: str) -> RegradeSummary:
         if attempt.passed != was[1]:
             summary.flipped += 1
             _follow_flip(qualification, attempt, reason)
+        else:
+            _follow_score(qualification, attempt, reason)
     db.session.flush()
     return summary
 
@@ -70,7 +72,7 @@ def _regrade_notice(attempt: Attempt, items: int, reason: str) -> str:
     """The trainee's notice of a regraded attempt. It names no item, and keeps the score to
     itself where the result page does (grading.disclose): next to the score it had before,
     the new one would tell how that one item's right or wrong changed."""
-    kind = "refresh attempt" if attempt.kind == AttemptKind.REFRESH else "attempt"
+    kind = "refresh attempt" if attempt.is_refresh else "attempt"
     outcome = "passed" if attempt.passed else "not passed"
     if items < grading.MIN_GROUP:
         return (f"An item of your {kind} {attempt.number} was regraded ({reason}): the "
@@ -79,23 +81,34 @@ def _regrade_notice(attempt: Attempt, items: int, reason: str) -> str:
             f"now scores {attempt.score:.0%} and has {outcome}.")
 
 
+def _follow_score(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+    """A still-valid qualification shows the score of the attempt that granted it: a regrade
+    that moves that score moves the qualification's, and platforms hear of it."""
+    if (qualification.attempt_id != attempt.id
+            or qualification.status not in qualifications.VALID
+            or qualification.score == attempt.score):
+        return
+    qualification.score = attempt.score
+    qualifications.publish_change(qualification, "qualification.score_changed",
+                                  f"Regraded ({reason}).", Status(qualification.status))
+
+
 def _follow_flip(qualification: Qualification, attempt: Attempt, reason: str) -> None:
     """The qualification after a regrade flipped an attempt between pass and fail."""
     if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
         return
     why = f"Regraded ({reason}): attempt {attempt.number}{qualifications.with_score(attempt)}"
     if attempt.passed:
-        if ((attempt.kind == AttemptKind.QUALIFICATION
+        if ((attempt.of_kind(AttemptKind.QUALIFICATION)
              and qualification.status in (Status.IN_TRAINING, Status.FAILED))
-                or (attempt.kind == AttemptKind.REFRESH
-                    and qualification.status == Status.NEEDS_REFRESH)):
+                or (attempt.is_refresh and qualification.status == Status.NEEDS_REFRESH)):
             qualifications.grant(qualification, attempt, f"{why} and passes.")
         return
     if qualification.attempt_id != attempt.id or qualification.status != Status.QUALIFIED:
         return
     qualification.granted_at = qualification.expires_at = None
     qualification.attempt_id = None
-    if attempt.kind == AttemptKind.REFRESH:
+    if attempt.is_refresh:
         grace = settings_for(db.session.get(Course, attempt.course_id)).refresh_grace_days
         qualification.refresh_due_at = utcnow() + timedelta(days=grace)
         qualifications.transition(qualification, Status.NEEDS_REFRESH,
