@@ -24,6 +24,7 @@ MESSAGES = {
     500: ("Something went wrong on our side", "It has been logged. Please try again shortly."),
 }
 _JSON_TYPES = ("application/json", "application/problem+json")
+KEPT_HEADERS = ("allow", "retry-after", "www-authenticate")
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> Response:
@@ -58,7 +59,11 @@ def render_error(error: HTTPException):
     """The error page (or problem document) that matches the status code."""
     code, title, hint = _describe(error)
     if wants_problem():
-        return problem(code, title, hint)
+        response = problem(code, title, hint)
+        for name, value in error.get_headers():  # a 405 must still say what is allowed
+            if name.lower() in KEPT_HEADERS:
+                response.headers[name] = value
+        return response
     return render_template("errors/error.html", code=code, title=title, hint=hint), code
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import delete, exists, or_, select
 
 from bootcamp.api.models import Delivery, DeliveryAttempt, DeliveryState, WorkerLink
 from bootcamp.extensions import db
-from bootcamp.outbox import OutboxEvent
+from bootcamp.outbox import EVENT_TYPES, OutboxEvent
 from bootcamp.types import utcnow
 
 RETENTION = timedelta(days=30)
@@ -33,7 +33,7 @@ def events_for(client_id: int, after: int, limit: int) -> list[tuple[OutboxEvent
         select(OutboxEvent, WorkerLink.external_id)
         .outerjoin(WorkerLink, (WorkerLink.user_id == OutboxEvent.user_id)
                    & (WorkerLink.client_id == client_id))
-        .where(OutboxEvent.id > after,
+        .where(OutboxEvent.id > after, OutboxEvent.type.in_(EVENT_TYPES),
                or_(OutboxEvent.user_id.is_(None), OutboxEvent.user_id.in_(linked)))
         .order_by(OutboxEvent.id).limit(limit)).all())
 

@@ -15,8 +15,13 @@ from typing import Any
 
 from flask import abort
 from spectree import SecurityScheme, SpecTree
+from spectree.models import SecureType, SecuritySchemeData
+from spectree.plugins.flask_plugin import FlaskPlugin
 
+from bootcamp.api.schemas import ValidationProblem
 from bootcamp.errors import problem
+
+PROBLEM_TYPE = "application/problem+json"
 
 
 def _field(location: tuple[Any, ...]) -> str:
@@ -34,8 +39,53 @@ def problem_on_invalid_request(request, response, error, instance, *args: Any) -
     abort(problem(422, "Invalid request", detail, errors=errors))
 
 
-spec = SpecTree(
+class ApiRoutes(FlaskPlugin):
+    """Describe the API blueprint's routes. spectree's own plugin skips every route under its
+    `path` (api/v1), which is where all of ours live."""
+
+    def find_routes(self):
+        for rule in self.get_current_app().url_map.iter_rules():
+            if rule.endpoint.startswith("api."):
+                yield rule
+
+
+class ApiSpecTree(SpecTree):
+    """spectree, plus what it cannot say by itself: errors are problem+json documents, and
+    each operation needs the scope its view's require_scope names."""
+
+    def _generate_spec(self) -> dict[str, Any]:
+        generated = super()._generate_spec()
+        scopes = self._scopes()
+        for path, operations in generated["paths"].items():
+            for method, operation in operations.items():
+                _problems_as_problem_json(operation)
+                scope = scopes.get((path, method))
+                if scope:
+                    operation["security"] = [{"bearer": [scope]}]
+                    operation["x-scope"] = scope
+        return generated
+
+    def _scopes(self) -> dict[tuple[str, str], str]:
+        """(OpenAPI path, method) -> the scope its view requires."""
+        found = {}
+        for rule in self.backend.find_routes():
+            path, _ = self.backend.parse_path(rule, None)
+            view = self.app.view_functions[rule.endpoint]
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found[(path, method.lower())] = getattr(view, "required_scope", None)
+        return found
+
+
+def _problems_as_problem_json(operation: dict[str, Any]) -> None:
+    for code, response in operation.get("responses", {}).items():
+        content = response.get("content", {})
+        if int(code) >= 400 and "application/json" in content:
+            response["content"] = {PROBLEM_TYPE: content["application/json"]}
+
+
+spec = ApiSpecTree(
     "flask",
+    backend=ApiRoutes,
     title="Bootcamp platform API",
     description="Qualification status of workers, worker links, events and webhooks.",
     version="v1",
@@ -44,6 +94,11 @@ spec = SpecTree(
     page_templates={},  # the reference page is Bootcamp's own, served locally
     mode="strict",
     before=problem_on_invalid_request,
-    security_schemes=[SecurityScheme(name="bearer", data={"type": "http", "scheme": "bearer"})],
+    validation_error_model=ValidationProblem,
+    naming_strategy=lambda model: model.__name__,  # readable names: they are the reference's
+    nested_naming_strategy=lambda _parent, child: child,
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
+        type=SecureType.HTTP, scheme="bearer",
+        description="An API token: `Authorization: Bearer bct_...`."))],
     security={"bearer": []},
 )

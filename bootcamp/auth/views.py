@@ -10,9 +10,10 @@ from flask_login import current_user, login_required, logout_user
 from bootcamp.auth import bp, limits
 from bootcamp.auth.forms import ChangePasswordForm, LoginForm, SignupForm
 from bootcamp.auth.sessions import current_session, log_in, policy
+from bootcamp.events import record_event
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
-from bootcamp.users import services, sessions
+from bootcamp.users import services, sessions, sign_in_links
 from bootcamp.users.passwords import verify_password
 
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
@@ -126,3 +127,25 @@ def change_password():
             flash("Password changed. Your other sessions have been logged out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def link_sign_in(token: str):
+    """A platform's one-time sign-in link (bootcamp.users.sign_in_links). GET only shows who
+    it signs in, so a link scanner or preview cannot spend it; the POST (CSRF-checked) signs
+    in and lands on the worker's first course."""
+    form = ActionForm()
+    try:
+        target = sign_in_links.read_link(token, lock=request.method == "POST")
+    except sign_in_links.LinkRefused as refused:
+        db.session.rollback()
+        return render_template("auth/link.html", refused=str(refused), form=form), 400
+    if not form.validate_on_submit():
+        return render_template("auth/link.html", target=target, form=form)
+    sign_in_links.use_link(target)
+    log_in(target.user)
+    record_event("logged_in", user_id=target.user.id, data={"via": "sign_in_link"})
+    db.session.commit()
+    if target.course_slug:
+        return redirect(url_for("courses.home", slug=target.course_slug))
+    return redirect(url_for("home.dashboard"))

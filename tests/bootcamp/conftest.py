@@ -41,12 +41,15 @@ def world(app, make_user):
         item = db.session.scalar(select(Item).where(Item.key == "q1"))
         dispute = disputes.open_dispute(db.session.get(User, target.id), item, "one", "Why?")
         attempt = _graded_exam_attempt(course, author, db.session.get(User, target.id))
+        platform = _platform_with_a_delivery()
         db.session.commit()
         token = enrolment.make_invite_token(app.config["SECRET_KEY"], cohort, 1)
         return {"user_id": target.id, "slug": course.slug, "cohort_id": cohort.id,
                 "number": 1, "name": "a.png", "token": token, "module": "rules",
                 "item_key": "q1", "key": "q1",
-                "dispute_id": dispute.id, "attempt_id": attempt.id, "position": 1}
+                "dispute_id": dispute.id, "attempt_id": attempt.id, "position": 1,
+                "external_id": "matrix-worker",  # the platform API's worker (none linked)
+                **platform}
 
 
 def _graded_exam_attempt(course, author, trainee):
@@ -61,3 +64,25 @@ def _graded_exam_attempt(course, author, trainee):
     settings.save_settings(course, settings.ExamRules(item_count=1), author)
     attempt = attempts.start(trainee, course)
     return attempts.submit(attempt)
+
+
+def _platform_with_a_delivery() -> dict:
+    """An API client with a token and a webhook that delivered one event (the admin pages)."""
+    from bootcamp.api.models import ApiClient, Delivery, DeliveryState, Webhook
+    from bootcamp.api.tokens import create_client, issue_token
+    from bootcamp.extensions import db
+    from bootcamp.outbox import OutboxEvent
+
+    client: ApiClient = create_client("World platform", None)
+    token, _ = issue_token(client, ["qualifications:read"], None)
+    webhook = Webhook(client_id=client.id, url="https://platform.example/hooks",
+                      secret="whsec_" + "A" * 32, event_types=[])
+    event = OutboxEvent(type="manual.published", data={})
+    db.session.add_all([webhook, event])
+    db.session.flush()
+    delivery = Delivery(webhook_id=webhook.id, event_id=event.id,
+                        state=DeliveryState.SUCCEEDED, last_status=200)
+    db.session.add(delivery)
+    db.session.flush()
+    return {"client_id": client.id, "token_id": token.id, "webhook_id": webhook.id,
+            "delivery_id": delivery.id}

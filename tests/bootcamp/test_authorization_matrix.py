@@ -24,11 +24,13 @@ PUBLIC = (200, 200, 200, 200, 200)
 GUESTS = (200, 302, 302, 302, 302)  # logged-in users are sent to their dashboard
 MEMBERS = (LOGIN, 200, 200, 200, 200)
 ADMINS = (LOGIN, 403, 403, 403, 200)
+ADMIN_REDIRECT = (LOGIN, 403, 403, 403, 302)
 INSTRUCTORS = (LOGIN, 403, 200, 200, 200)  # pages of no course in particular
 STAFF = (LOGIN, 403, 200, 403, 200)  # the course's staff and admins
 STAFF_REDIRECT = (LOGIN, 403, 302, 403, 302)
 MEMBERS_REDIRECT = (LOGIN, 302, 302, 302, 302)
 ENROLLED_OR_STAFF = (LOGIN, 302, 200, 302, 200)  # those not enrolled are asked to enrol
+API = (401, 401, 401, 401, 401)  # bearer tokens only, never a session
 
 MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "static"): PUBLIC,
@@ -46,6 +48,23 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "auth.end_all_sessions"): MEMBERS_REDIRECT,  # to log in again
     ("GET", "admin.users"): ADMINS,
     ("POST", "admin.change_role"): (LOGIN, 403, 403, 403, 302),
+    # Platforms: API clients, tokens, webhooks. Forms posted empty re-render with errors;
+    # revoking and deleting only ask for confirmation; the world's delivery has succeeded,
+    # so it may be sent again.
+    ("GET", "admin.platforms"): ADMINS,
+    ("POST", "admin.platform_create"): ADMINS,
+    ("GET", "admin.platform"): ADMINS,
+    ("POST", "admin.token_issue"): ADMINS,
+    ("GET", "admin.token_revoke"): ADMINS,
+    ("POST", "admin.token_revoke"): ADMINS,
+    ("POST", "admin.webhook_add"): ADMINS,
+    ("GET", "admin.webhook"): ADMINS,
+    ("POST", "admin.webhook_enabled"): ADMIN_REDIRECT,
+    ("POST", "admin.webhook_rotate"): ADMINS,
+    ("POST", "admin.webhook_test"): ADMIN_REDIRECT,
+    ("GET", "admin.webhook_delete"): ADMINS,
+    ("POST", "admin.webhook_delete"): ADMINS,
+    ("POST", "admin.delivery_redeliver"): ADMIN_REDIRECT,
     # Trainee pages of an open course.
     ("GET", "courses.index"): MEMBERS,
     ("GET", "courses.home"): MEMBERS,
@@ -119,6 +138,28 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "exams.result"): (LOGIN, 404, 200, 404, 200),
     ("POST", "exams.dispute_exam_item"): (LOGIN, 404, 404, 404, 404),
     ("GET", "exams.attempt_media"): (LOGIN, 404, 404, 404, 404),
+    # A platform's one-time sign-in link: the world's token is no such link, for anyone.
+    ("GET", "auth.link_sign_in"): (400, 400, 400, 400, 400),
+    ("POST", "auth.link_sign_in"): (400, 400, 400, 400, 400),
+    # The platform API takes bearer tokens only: a browser session opens nothing (401).
+    # Its description and reference page are public.
+    ("GET", "openapi_api/v1"): PUBLIC,
+    ("GET", "api.reference"): PUBLIC,
+    ("GET", "api.worker_qualifications"): API,
+    ("POST", "api.check"): API,
+    ("GET", "api.sync"): API,
+    ("POST", "api.create_worker"): API,
+    ("GET", "api.list_courses"): API,
+    ("GET", "api.list_events"): API,
+    ("GET", "api.list_webhooks"): API,
+    ("POST", "api.create_webhook"): API,
+    ("GET", "api.get_webhook"): API,
+    ("PATCH", "api.update_webhook"): API,
+    ("DELETE", "api.delete_webhook"): API,
+    ("POST", "api.rotate_secret"): API,
+    ("POST", "api.send_test"): API,
+    ("GET", "api.list_deliveries"): API,
+    ("POST", "api.redeliver"): API,
 }
 
 

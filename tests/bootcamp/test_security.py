@@ -13,7 +13,10 @@ from bootcamp.users.models import Role
 from tests.bootcamp.test_authorization_matrix import MATRIX, sample_arguments
 from tests.helpers import PASSWORD, csrf_token, log_in
 
-POST_ENDPOINTS = sorted(endpoint for method, endpoint in MATRIX if method == "POST")
+# The platform API takes bearer tokens only, never a session cookie, so it has no CSRF token
+# to check: the matrix proves that a session opens none of it (401).
+POST_ENDPOINTS = sorted(endpoint for method, endpoint in MATRIX
+                        if method == "POST" and not endpoint.startswith("api."))
 GET_PAGES = ["/", "/auth/login", "/auth/signup", "/dashboard", "/auth/account", "/auth/password",
              "/admin/users"]
 

@@ -1,3 +1,10 @@
 """API views, one module per resource; importing this package registers their routes."""
 
-from bootcamp.api.views import courses, events, qualifications, webhooks, workers  # noqa: F401
+from bootcamp.api.views import (  # noqa: F401
+    courses,
+    events,
+    qualifications,
+    reference,
+    webhooks,
+    workers,
+)

@@ -1,3 +1,148 @@
-"""API: qualifications."""
+"""API: qualifications. A worker's standing in every course, a batch check on one course, and
+the bulk sync of every linked worker's records by time of change."""
 
-from bootcamp.api import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from bootcamp.api import bp, standings
+from bootcamp.api.auth import current_client, require_scope
+from bootcamp.api.cursors import BadCursor, make_cursor, read_cursor
+from bootcamp.api.responses import documented, json_body, with_etag
+from bootcamp.api.schemas import (
+    CheckRequest,
+    CheckResponse,
+    CheckResult,
+    Problem,
+    SyncItem,
+    SyncPage,
+    SyncQuery,
+    WorkerQualifications,
+)
+from bootcamp.api.spec import spec
+from bootcamp.api.workers import linked_user_id, links_of
+from bootcamp.errors import problem
+from bootcamp.extensions import db
+from bootcamp.types import utcnow
+from courses.models import Course
+from exams.models import Qualification
+
+READ = "qualifications:read"
+SYNC_CURSOR = "qualifications"
+
+
+@bp.get("/workers/<external_id>/qualifications")
+@require_scope(READ)
+@spec.validate(resp=documented(HTTP_200=WorkerQualifications,
+                               HTTP_304=(None, "Unchanged since the ETag sent in "
+                                               "If-None-Match."),
+                               HTTP_404=(Problem, "No worker of yours has this id.")),
+               tags=["qualifications"])
+def worker_qualifications(external_id: str):
+    """A worker's standing in every course they are enrolled in or have a record for.
+
+    The answer carries a strong ETag: send it back in If-None-Match to get a 304 while nothing
+    changed. Statuses are as of now: a qualification whose validity ended shows as expired.
+    """
+    user_id = linked_user_id(current_client().id, external_id)
+    if user_id is None:
+        return problem(404, "Unknown worker", f"No worker of yours has the id {external_id!r}: "
+                       "link it with POST /api/v1/workers.")
+    rows = standings.standings(standings.worker_rows(user_id), utcnow())
+    return with_etag(WorkerQualifications(external_id=external_id, qualifications=rows))
+
+
+@bp.post("/qualifications/check")
+@require_scope(READ)
+@spec.validate(json=CheckRequest,
+               resp=documented(HTTP_200=CheckResponse,
+                               HTTP_404=(Problem, "There is no course with this slug.")),
+               tags=["qualifications"])
+def check(json: CheckRequest):
+    """Gate a batch of up to 1,000 workers on one course: one answer per id, in order.
+
+    An id not linked to a worker of yours answers `unknown_worker`.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == json.course))
+    if course is None:
+        return problem(404, "Unknown course", f"There is no course {json.course!r}.")
+    links = links_of(current_client().id, json.external_ids)
+    rows = standings.course_rows(course, links.values())
+    started = standings.started_pairs(rows.values())
+    no_attempts = standings.AttemptStats({}, {})
+    now = utcnow()
+    results = []
+    for external_id in json.external_ids:
+        user_id = links.get(external_id)
+        if user_id is None:
+            results.append(CheckResult(external_id=external_id, status="unknown_worker",
+                                       qualified=False))
+            continue
+        found = standings.standing(rows[user_id], started, no_attempts, now)
+        results.append(CheckResult(
+            external_id=external_id, qualified=found["status"] == "qualified",
+            **{name: found[name] for name in CheckResult.model_fields
+               if name in found and name != "course"}))
+    return json_body(CheckResponse(course=course.slug, results=results))
+
+
+@bp.get("/qualifications")
+@require_scope(READ)
+@spec.validate(query=SyncQuery,
+               resp=documented(HTTP_200=SyncPage,
+                               HTTP_400=(Problem, "The cursor is not one this server gave.")),
+               tags=["qualifications"])
+def sync(query: SyncQuery):
+    """Bulk sync: the qualification records of your linked workers, oldest change first.
+
+    Pages are cut by a keyset cursor on (updated_at, id): follow `next` until it is null. No
+    record is skipped or repeated within the pages as they stand; a record that changes after
+    you read it moves past the cursor and comes again, with its new state, on a later page.
+    Workers with no record yet (enrolled, not yet examined) are not listed: ask
+    /workers/{external_id}/qualifications.
+    """
+    now = utcnow()
+    statement = standings.sync_query(current_client().id)
+    if query.course is not None:
+        statement = statement.where(Course.slug == query.course)
+    if query.status is not None:
+        statement = statement.where(standings.shown_status_is(query.status, now))
+    if query.updated_after is not None:
+        statement = statement.where(Qualification.updated_at > query.updated_after)
+    if query.cursor is not None:
+        try:
+            after = _position(read_cursor(SYNC_CURSOR, query.cursor))
+        except BadCursor as error:
+            return problem(400, "Invalid cursor", str(error))
+        statement = statement.where(_after(*after))
+    found = db.session.execute(statement.order_by(Qualification.updated_at, Qualification.id)
+                               .limit(query.limit + 1)).all()
+    page = found[:query.limit]
+    rows = [standings.Row(qualification.user_id, course, qualification, granted, current,
+                          settings, None)
+            for qualification, _, course, granted, current, settings in page]
+    items = [SyncItem(external_id=external_id, **entry)
+             for (_, external_id, *_), entry in zip(page, standings.standings(rows, now),
+                                                    strict=True)]
+    next_cursor = None
+    if len(found) > query.limit:
+        last = page[-1][0]
+        next_cursor = make_cursor(SYNC_CURSOR, [last.updated_at.isoformat(), last.id])
+    return json_body(SyncPage(items=items, next=next_cursor))
+
+
+def _position(position: list) -> tuple[datetime, int]:
+    try:
+        moment, row_id = position
+        return datetime.fromisoformat(moment), int(row_id)
+    except (TypeError, ValueError) as exc:
+        raise BadCursor("This cursor is not valid.") from exc
+
+
+def _after(moment: datetime, row_id: int):
+    """Rows after (moment, row_id) in (updated_at, id) order."""
+    return or_(Qualification.updated_at > moment,
+               and_(Qualification.updated_at == moment, Qualification.id > row_id))
+

@@ -34,7 +34,7 @@ DELIVERIES_CURSOR = "deliveries"
 NOT_FOUND = (Problem, "You have no webhook with this id.")
 REFUSED = (Problem, "The URL is refused (its form, or the address it resolves to): `detail` "
                     "says why.")
-MAX_ID = 2**63 - 1  # ids are 64-bit: a larger one names nothing
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names nothing
 
 
 def _missing(kind: str, item_id: int) -> FlaskResponse:

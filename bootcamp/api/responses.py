@@ -1,0 +1,39 @@
+"""Helpers the API views share: their documented error answers and JSON bodies."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response as FlaskResponse
+from flask import current_app, request
+from pydantic import BaseModel
+from spectree import Response
+
+from bootcamp.api.schemas import Problem
+
+
+def documented(**codes: object) -> Response:
+    """An operation's responses, with the 401, 403 and 429 that require_scope may answer."""
+    return Response(**{"HTTP_401": (Problem, "No token, or an unknown or revoked one."),
+                       "HTTP_403": (Problem, "The token lacks the operation's scope."),
+                       "HTTP_429": (Problem, "Over the token's rate limit: see Retry-After."),
+                       **codes})
+
+
+def json_body(model: BaseModel, status: int = 200) -> FlaskResponse:
+    return current_app.response_class(model.model_dump_json(), status=status,
+                                      mimetype="application/json")
+
+
+def with_etag(model: BaseModel) -> FlaskResponse:
+    """The model as JSON with a strong ETag over its bytes; 304 with no body when the client
+    already holds them (If-None-Match)."""
+    body = model.model_dump_json().encode()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
