@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -10,6 +11,9 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from bootcamp.users.models import Role
 from bootcamp.users.passwords import password_problems
+
+if TYPE_CHECKING:
+    from bootcamp.demo import DemoPlatform
 
 
 def _create_app() -> Flask:
@@ -72,7 +76,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    from bootcamp.demo import seed_demo
+    from bootcamp.demo import seed_demo, seed_demo_platform
 
     accounts = seed_demo()
     click.echo("Demo accounts (passwords are new on every run):")
@@ -86,10 +90,23 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     for account in exam_trainees:
         click.echo(f"  {account.role:<10} {account.email:<28} {account.password}"
                    f"  ({account.status.replace('_', ' ')})")
+    _print_demo_platform(seed_demo_platform(), f"http://{host}:{port}")
     if no_serve:
         return
     click.echo(f"Serving Bootcamp on http://{host}:{port}/  (Ctrl+C stops it)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _print_demo_platform(platform: DemoPlatform, base_url: str) -> None:
+    """The demo API token, the worker ids it knows and a request to try."""
+    click.echo(f"Platform API, as the client {platform.name!r} (every scope; the token is new "
+               "on every run):")
+    click.echo(f"  token      {platform.token}")
+    for external_id, email in platform.workers:
+        click.echo(f"  worker id  {external_id:<28} is {email}")
+    example = platform.workers[1][0] if len(platform.workers) > 1 else "worker-1"
+    click.echo(f'  try        curl -H "Authorization: Bearer {platform.token}" '
+               f"{base_url}/api/v1/workers/{example}/qualifications")
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Demo data for `bootcamp demo`: a migrated database, one account per role, example courses,
-and three trainees who took the clothing-tagging exam (qualified, needs refresh, failed)."""
+three trainees who took the clothing-tagging exam (qualified, needs refresh, failed), and a
+demo platform whose token and worker ids let anyone try the API at once."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ EXAM_TRAINEES = [
     ("refresh@example.com", "Rhea Refresh", "needs_refresh"),
     ("failed@example.com", "Fred Failed", "failed"),
 ]
+# The demo platform's own ids for the demo trainees (its token is new on every run).
+DEMO_PLATFORM = "Demo platform"
+DEMO_WORKERS = [
+    ("worker-1", "trainee@example.com"),
+    ("worker-2", "qualified@example.com"),
+    ("worker-3", "refresh@example.com"),
+    ("worker-4", "failed@example.com"),
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,37 @@ def seed_demo() -> list[DemoAccount]:
     accounts += _exam_trainees()
     db.session.commit()
     return accounts
+
+
+@dataclass(frozen=True)
+class DemoPlatform:
+    name: str
+    token: str  # raw, printed once
+    workers: list[tuple[str, str]]  # (external id, email) linked
+
+
+def seed_demo_platform() -> DemoPlatform:
+    """The demo API client with one live token of every scope (earlier demo tokens are
+    revoked, as demo passwords are replaced), linked to the demo trainees."""
+    from sqlalchemy import select
+
+    from bootcamp.api.models import SCOPES, ApiToken
+    from bootcamp.api.tokens import client_named, create_client, issue_token, revoke_token
+    from bootcamp.api.workers import register
+
+    client = client_named(DEMO_PLATFORM) or create_client(DEMO_PLATFORM, actor_id=None)
+    for old in db.session.scalars(select(ApiToken).where(ApiToken.client_id == client.id,
+                                                         ApiToken.revoked_at.is_(None))):
+        revoke_token(old, actor_id=None)
+    _, raw = issue_token(client, SCOPES, actor_id=None, name="demo")
+    linked = []
+    for external_id, email in DEMO_WORKERS:
+        user = find_user(email)
+        if user is not None:  # as a platform links its workers (POST /api/v1/workers)
+            register(client, external_id, email, user.name, [])
+            linked.append((external_id, email))
+    db.session.commit()
+    return DemoPlatform(client.name, raw, linked)
 
 
 def demo_password() -> str:

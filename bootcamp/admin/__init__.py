@@ -1,7 +1,7 @@
-"""Administration: users and roles."""
+"""Administration: users and roles; platforms (API clients, tokens, webhooks)."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from bootcamp.admin import views  # noqa: E402, F401  (registers the routes)
+from bootcamp.admin import platform, views  # noqa: E402, F401  (registers the routes)

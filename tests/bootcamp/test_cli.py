@@ -125,6 +125,36 @@ def test_demo_shows_a_qualified_a_needs_refresh_and_a_failed_trainee(app):
             Attempt.user_id == rows[email].user_id)).all()) for email in expected} == counts
 
 
+def test_demo_prints_a_platform_token_of_every_scope_and_links_the_trainees(app):
+    from bootcamp.api.models import SCOPES, ApiToken, WorkerLink
+    from bootcamp.api.tokens import token_by_raw
+
+    def demo_token(output: str) -> str:
+        line = next(line for line in output.splitlines() if line.split()[:1] == ["token"])
+        return line.split()[1]
+
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--port", "5001"])
+    assert result.exit_code == 0, result.output
+    token = demo_token(result.output)
+    curl = next(line for line in result.output.splitlines() if "curl" in line)
+    assert curl.split("curl", 1)[1].strip() == (
+        f'-H "Authorization: Bearer {token}" '
+        "http://127.0.0.1:5001/api/v1/workers/worker-2/qualifications")
+    with app.app_context():
+        stored = token_by_raw(token)
+        assert stored.revoked_at is None and stored.scopes == sorted(SCOPES)
+        links = {link.external_id: db.session.get(User, link.user_id).email
+                 for link in db.session.scalars(select(WorkerLink))}
+        assert links == {"worker-1": "trainee@example.com", "worker-2": "qualified@example.com",
+                         "worker-3": "refresh@example.com", "worker-4": "failed@example.com"}
+    again = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    with app.app_context():  # one live demo token at a time, as one password per account
+        live = db.session.scalars(select(ApiToken).where(ApiToken.revoked_at.is_(None))).all()
+        assert [t.token_hash for t in live] == [token_by_raw(demo_token(again.output)).token_hash]
+        assert token_by_raw(token).revoked_at is not None
+        assert len(db.session.scalars(select(WorkerLink)).all()) == 4
+
+
 def run_bootcamp(*args: str, database_url: str, tmp_path: Path, stdin: str = ""):
     env = {**os.environ, "DATABASE_URL": database_url,
            "BOOTCAMP_INSTANCE_PATH": str(tmp_path / "instance")}

@@ -7,6 +7,7 @@ and serves on a free port.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +159,21 @@ def test_demo_prints_one_account_per_role(demo: Demo):
     accounts = demo.accounts()
     assert set(accounts) == {"trainee", "instructor", "admin"}, demo.output
     assert f"Serving Bootcamp on http://127.0.0.1:{demo.port}/" in demo.output
+
+
+def test_the_demo_platform_token_answers_the_printed_request(demo: Demo):
+    """The curl line works as printed: the demo token reads worker-2's standing."""
+    line = next((line for line in demo.lines if "curl" in line), None)
+    assert line is not None, demo.output
+    token = re.search(r'"Authorization: Bearer (bct_\S+)"', line).group(1)
+    url = re.search(r"(http://\S+)$", line).group(1)
+    assert url.startswith(demo.base_url)
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  (the demo)
+        body = json.loads(answer.read())
+    assert body["external_id"] == "worker-2"
+    assert [q["status"] for q in body["qualifications"]
+            if q["course"] == "clothing-tagging"] == ["qualified"]
 
 
 def test_a_newcomer_signs_up_and_logs_in_on_the_demo(demo: Demo, new_page, browser_errors):
