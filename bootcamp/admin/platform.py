@@ -237,9 +237,8 @@ def webhook_enabled(webhook_id: int):
         return redirect(_back_url(webhook, form))
     enable = form.enabled.data == "yes"
     try:
-        hooks.update_webhook(webhook, enabled=enable, actor_id=current_user.id)
-        if not enable:  # the service's reason speaks of the client, who did not do it
-            webhook.disabled_reason = f"Turned off by {current_user.email}."
+        hooks.update_webhook(webhook, enabled=enable, actor_id=current_user.id,
+                             why_off=f"Turned off by {current_user.email}.")
     except hooks.WebhookError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -183,9 +183,9 @@ def create_webhook(client: ApiClient, url: str, event_types: Iterable[str],
 
 def update_webhook(webhook: Webhook, *, url: str | None = None,
                    event_types: Iterable[str] | None = None, enabled: bool | None = None,
-                   actor_id: int | None) -> Webhook:
+                   actor_id: int | None, why_off: str = "Disabled by the client.") -> Webhook:
     """Change what was given; enabling again clears the reason it was disabled and its run of
-    failures, so it gets three fresh days."""
+    failures, so it gets three fresh days. `why_off` is the reason shown when it is turned off."""
     changes: dict[str, object] = {}
     if url is not None and url.strip() != webhook.url:
         webhook.url = changes["url"] = check_url(url)
@@ -199,7 +199,7 @@ def update_webhook(webhook: Webhook, *, url: str | None = None,
             webhook.disabled_reason = None
             webhook.failing_since = None
         else:
-            disable(webhook, "Disabled by the client.")
+            disable(webhook, why_off)
     if changes:
         webhook.updated_at = utcnow()
         db.session.flush()
