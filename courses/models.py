@@ -44,6 +44,8 @@ class Course(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     qualifies_for: Mapped[str] = mapped_column(String(300), default="")
     estimated_minutes: Mapped[int | None] = mapped_column(Integer)
+    # Days without activity after which an unqualified trainee counts as dropped out.
+    dropout_window_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     status: Mapped[CourseStatus] = mapped_column(
         str_enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
     )
@@ -161,6 +163,7 @@ class Enrollment(db.Model):
     source: Mapped[EnrollmentSource] = mapped_column(
         str_enum(EnrollmentSource, "enrollment_source"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # left the course
 
 
 class Invitation(db.Model):

@@ -242,3 +242,23 @@ class Notice(db.Model):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Dropout(db.Model):
+    """A trainee who left a course unqualified: inactive for its dropout window, or withdrawn.
+
+    One row per trainee and course, so the `trainee.dropped` event goes out once; a trainee
+    who comes back gets `returned_at`, and the row is reused if they drop out again.
+    """
+
+    __tablename__ = "dropouts"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    dropped_at: Mapped[datetime] = mapped_column(UTCDateTime())  # last activity + window
+    stage: Mapped[str] = mapped_column(String(16))  # graders.activity stage reached
+    reason: Mapped[str] = mapped_column(String(16))  # "inactive" or "withdrew"
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
