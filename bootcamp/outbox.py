@@ -29,6 +29,7 @@ EVENT_TYPES = (
     "qualification.failed",
     "qualification.score_changed",
     "manual.published",
+    "trainee.dropped",
 )
 
 

@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "qualification.failed": "A worker used every exam attempt without passing",
     "qualification.score_changed": "A regrade changed a worker's score",
     "manual.published": "A new manual version was published",
+    "trainee.dropped": "A trainee left a course unqualified (inactive or withdrew)",
 }
 
 
