@@ -9,14 +9,34 @@ nothing below imports it.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 
 from bootcamp import outbox  # noqa: F401  (the tables, for migrations)
 from bootcamp.api import models  # noqa: F401
-from bootcamp.extensions import csrf
+from bootcamp.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
+# Each token has its own limit (auth.py); the limiter's per-route and app-wide limits are for
+# pages: the API is exempt from them, and the filter spares its requests the limiter's work
+# of finding that out.
+limiter.exempt(bp)
+
+
+@limiter.request_filter
+def _api_request() -> bool:
+    return request.blueprint == "api"
+
+
+@bp.before_request
+def reads_without_a_transaction() -> None:
+    """GET and HEAD only read: their statements run in autocommit, which spares the BEGIN and
+    ROLLBACK round trips of a transaction. Each statement still sees one consistent snapshot,
+    and under READ COMMITTED a transaction gives a series of statements no more than that.
+    When an earlier hook already opened the request's transaction (a browser session's
+    bookkeeping), the request stays in it."""
+    if request.method in ("GET", "HEAD") and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def init_api(app: Flask) -> None:

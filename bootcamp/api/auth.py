@@ -137,10 +137,9 @@ def _authenticated(raw: str) -> tuple[ApiToken | None, ApiClient | None]:
     now = _clock()
     remembered = cache.get(key)
     if remembered is not None and remembered.until > now:
-        # merge(load=False) makes session-bound instances from the copies without a query.
-        client = remembered.client
-        return (db.session.merge(remembered.token, load=False),
-                None if client is None else db.session.merge(client, load=False))
+        # The copies themselves, to be read only: current_client() merges the client into
+        # the request's session when a view needs it there.
+        return remembered.token, remembered.client
     token = token_by_raw(raw)
     if token is None:
         cache.pop(key, None)
@@ -230,7 +229,7 @@ def _count_use(token: ApiToken) -> None:
 
 def authenticate(scope: str):
     """The answer that refuses this request, or None once g.api_token and g.api_client are
-    set."""
+    set (read-only copies when they came from the token cache: use current_client())."""
     raw = _bearer()
     if raw is None:
         return unauthorized("Send a token in an `Authorization: Bearer <token>` header.")
@@ -265,4 +264,14 @@ def require_scope(scope: str) -> Callable:
 
 
 def current_client() -> ApiClient:
-    return g.api_client
+    """The token's client, in this request's session (merged there without a query when it
+    came from the token cache)."""
+    client = g.api_client
+    if client is not None and inspect(client).detached:
+        client = g.api_client = db.session.merge(client, load=False)
+    return client
+
+
+def current_client_id() -> int:
+    """The token's client's id, for views that need no more of it (no merge)."""
+    return g.api_client.id

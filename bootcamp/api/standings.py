@@ -1,12 +1,15 @@
 """Qualification reads for the API, batched: a constant number of queries however many rows.
 
 A platform asks thousands of times a minute, so nothing here runs a query per course or per
-worker. The main query brings each row's course, record, the manual version it was granted
-under, the course's current version and its stored exam settings; the attempts behind
-`retry_available_at` and the reading that makes a trainee "in training" before any record
-exists are then fetched once for all rows that need them. The status is the one
-exams.services.qualifications.shown_status gives (a lapse the sweep has not applied yet shows
-as expired) and the retry time follows exams.services.attempts' own rules: reads never write.
+worker. The two hot reads are one SQL statement each (WORKER_STANDINGS for a worker's lookup,
+COURSE_STANDINGS for the batch check, after COURSE): the link, every course's record, the
+manual version it was granted under, the course's current version and exam settings, the
+attempts behind `retry_available_at` and the reading that makes a trainee "in training" before
+any record exists, in one round trip, as plain columns. The bulk sync pages ORM rows
+(sync_query) and fetches the attempts and readings once for all rows that need them
+(standings). Either way the status is the one exams.services.qualifications.shown_status gives
+(a lapse the sweep has not applied yet shows as expired) and the retry time follows
+exams.services.attempts' own rules (retry_after): reads never write.
 """
 
 from __future__ import annotations
@@ -14,23 +17,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
+    TextClause,
+    TextualSelect,
     and_,
+    bindparam,
     case,
+    column,
     func,
     or_,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.orm import aliased
 
+from bootcamp.api.workers import CONTROL, linked_user_id
 from bootcamp.events import Event
 from bootcamp.extensions import db
 from bootcamp.types import UTCDateTime
-from courses.models import Course, CourseStatus, Enrollment, ManualVersion, VersionStatus
+from courses.models import Course, CourseStatus, ManualVersion, VersionStatus
 from exams.models import Attempt, AttemptState, ExamSettings, Qualification
 from exams.rules import DEFAULTS
 from exams.services.attempts import exhausted, next_kind, retry_time
@@ -66,45 +77,163 @@ def _granted_version() -> type[ManualVersion]:
     return aliased(ManualVersion)
 
 
-def worker_rows(user_id: int) -> list[Row]:
-    """Every course the worker is enrolled in or has a record for, by slug: one query."""
-    granted = _granted_version()
-    query = (
-        select(Course, Qualification, granted.number, current_version_column(Course.id),
-               ExamSettings, Enrollment.created_at)
-        .outerjoin(Enrollment, (Enrollment.course_id == Course.id)
-                   & (Enrollment.user_id == user_id))
-        .outerjoin(Qualification, (Qualification.course_id == Course.id)
-                   & (Qualification.user_id == user_id))
-        .outerjoin(granted, granted.id == Qualification.manual_version_id)
-        .outerjoin(ExamSettings, ExamSettings.course_id == Course.id)
-        .where(or_(Enrollment.id.is_not(None), Qualification.id.is_not(None)))
-        .order_by(Course.slug))
-    return [Row(user_id, *found) for found in db.session.execute(query).all()]
+# The two hot reads, one SQL statement each, written out once: the same text every time, so
+# PostgreSQL prepares it after a few runs; plain column rows come back, no ORM objects. They
+# run on PostgreSQL and SQLite alike; the rules stay in Python (shown_status, retry_after).
+# Courses are few: each is tried against the worker's enrolment and record through unique
+# indexes ((client_id, external_id), (user_id, course_id), primary keys), and the subqueries
+# probe indexes too: (user_id, course_id, cycle, kind, number) on attempts, (user_id,
+# created_at) on events. `q.id IS NULL` sits inside the events EXISTS on purpose: PostgreSQL
+# then probes per row without a record, where it would otherwise hash the whole events table
+# for a batch of a thousand.
+# The values they spell out are those of VersionStatus, Status, AttemptKind, AttemptState and
+# STARTED_EVENTS; tests/api/test_lookup_statements.py checks that they still are.
+
+# A worker's standing in every course they are enrolled in or have a record for, by slug,
+# with what retry_after needs: how many attempts of the record's cycle are of the kind it
+# would take next, and when the cycle's latest failed attempt was graded. No row: the client
+# has not linked this id, or the worker is in no course (worker_standings tells which).
+WORKER_STANDINGS = text("""
+SELECT c.slug, c.title, c.status AS course_status, c.created_at AS course_created_at,
+       (SELECT max(v.number) FROM manual_versions v
+        WHERE v.course_id = c.id AND v.status = 'published') AS current_version,
+       s.id IS NOT NULL AS has_settings, s.attempts_allowed, s.retry_delay_seconds,
+       e.created_at AS enrolled_at, q.status, q.cycle, q.score, q.granted_at, q.expires_at,
+       q.refresh_due_at, q.updated_at, granted.number AS granted_under,
+       -- no record yet: has the trainee read or practised? (in training, else not started)
+       EXISTS (SELECT 1 FROM events ev
+               WHERE q.id IS NULL AND ev.user_id = w.user_id AND ev.course_id = c.id
+               AND ev.kind IN ('manual_opened', 'section_read', 'practice_answered'))
+       AS started,
+       (SELECT count(*) FROM attempts a
+        WHERE a.user_id = w.user_id AND a.course_id = c.id AND a.cycle = q.cycle
+        AND CASE WHEN q.status = 'needs_refresh' THEN a.kind = 'refresh'
+                 ELSE a.kind = 'qualification' END) AS attempts_used,
+       (SELECT max(a.submitted_at) FROM attempts a
+        WHERE a.user_id = w.user_id AND a.course_id = c.id AND a.cycle = q.cycle
+        AND a.state = 'graded' AND a.passed = false) AS last_failed_at
+FROM worker_links w
+CROSS JOIN courses c
+LEFT JOIN enrollments e ON e.user_id = w.user_id AND e.course_id = c.id
+LEFT JOIN qualifications q ON q.user_id = w.user_id AND q.course_id = c.id
+LEFT JOIN manual_versions granted ON granted.id = q.manual_version_id
+LEFT JOIN exam_settings s ON s.course_id = c.id
+WHERE w.client_id = :client_id AND w.external_id = :external_id
+  AND (e.id IS NOT NULL OR q.id IS NOT NULL)
+ORDER BY c.slug
+""")
+
+# One course for the batch check, with its current manual version; no row: no such course.
+COURSE = text("""
+SELECT c.id, c.slug, c.title, c.status AS course_status, c.created_at AS course_created_at,
+       (SELECT max(v.number) FROM manual_versions v
+        WHERE v.course_id = c.id AND v.status = 'published') AS current_version
+FROM courses c WHERE c.slug = :slug
+""")
+
+# The batch check: each of these ids the client has linked, with its record in the course.
+# PostgreSQL takes the ids as one array parameter (the statement stays short and the same, so
+# psycopg prepares it and need not parse a thousand placeholders); SQLite as a list.
+_COURSE_STANDINGS = """
+SELECT w.external_id,
+       e.created_at AS enrolled_at, q.status, q.score, q.granted_at, q.expires_at,
+       q.refresh_due_at, q.updated_at, granted.number AS granted_under,
+       EXISTS (SELECT 1 FROM events ev
+               WHERE q.id IS NULL AND ev.user_id = w.user_id AND ev.course_id = c.id
+               AND ev.kind IN ('manual_opened', 'section_read', 'practice_answered'))
+       AS started
+FROM worker_links w
+JOIN courses c ON c.id = :course_id
+LEFT JOIN enrollments e ON e.user_id = w.user_id AND e.course_id = c.id
+LEFT JOIN qualifications q ON q.user_id = w.user_id AND q.course_id = c.id
+LEFT JOIN manual_versions granted ON granted.id = q.manual_version_id
+WHERE w.client_id = :client_id AND w.external_id IN_IDS
+"""
+COURSE_STANDINGS = {
+    "postgresql": text(_COURSE_STANDINGS.replace("IN_IDS", "= ANY(:external_ids)")),
+    "sqlite": text(_COURSE_STANDINGS.replace("IN_IDS", "IN :external_ids")).bindparams(
+        bindparam("external_ids", expanding=True)),
+}
+
+# How the columns come back, in the statements' order (matched by position, SQLAlchemy reads
+# them once per statement, not once per execution): times as aware UTC (SQLite forgets the
+# zone), statuses as enums, SQLite's 0/1 as booleans; the rest as the driver gives them.
+_TYPES = {"course_status": Course.__table__.c.status.type,
+          "status": Qualification.__table__.c.status.type,
+          **dict.fromkeys(("has_settings", "started"), Boolean()),
+          **dict.fromkeys(("course_created_at", "enrolled_at", "granted_at", "expires_at",
+                           "refresh_due_at", "updated_at", "last_failed_at"), UTCDateTime())}
 
 
-def course_rows(course: Course, user_ids: Iterable[int]) -> dict[int, Row]:
-    """The rows of these workers in one course, by user id (those with neither an enrolment
-    nor a record get one too): one query."""
-    user_ids = list(set(user_ids))
-    if not user_ids:
-        return {}
-    granted = _granted_version()
-    found = db.session.execute(
-        select(Qualification, granted.number)
-        .outerjoin(granted, granted.id == Qualification.manual_version_id)
-        .where(Qualification.course_id == course.id, Qualification.user_id.in_(user_ids))).all()
-    records = {qualification.user_id: (qualification, number) for qualification, number in found}
-    enrolled = dict(db.session.execute(
-        select(Enrollment.user_id, Enrollment.created_at)
-        .where(Enrollment.course_id == course.id, Enrollment.user_id.in_(user_ids))).all())
-    extra = db.session.execute(
-        select(current_version_column(Course.id), ExamSettings)
-        .select_from(Course).outerjoin(ExamSettings, ExamSettings.course_id == Course.id)
-        .where(Course.id == course.id)).one()
-    return {user_id: Row(user_id, course, *records.get(user_id, (None, None)), *extra,
-                         enrolled.get(user_id))
-            for user_id in user_ids}
+def _typed(statement: TextClause, names: str) -> TextualSelect:
+    return statement.columns(*(column(name, _TYPES.get(name)) for name in names.split()))
+
+
+WORKER_STANDINGS = _typed(WORKER_STANDINGS, """
+    slug title course_status course_created_at current_version has_settings attempts_allowed
+    retry_delay_seconds enrolled_at status cycle score granted_at expires_at refresh_due_at
+    updated_at granted_under started attempts_used last_failed_at""")
+COURSE = _typed(COURSE, "id slug title course_status course_created_at current_version")
+COURSE_STANDINGS = {dialect: _typed(statement, """
+    external_id enrolled_at status score granted_at expires_at refresh_due_at updated_at
+    granted_under started""") for dialect, statement in COURSE_STANDINGS.items()}
+
+
+def worker_standings(client_id: int, external_id: str, now: datetime) -> list[dict] | None:
+    """The worker's standing in each of their courses, by slug (the shape of
+    schemas.Standing); None when the client has linked no worker with this id. One statement
+    (two for a linked worker in no course)."""
+    if not 0 < len(external_id) <= 128 or CONTROL.search(external_id):
+        return None  # as linked_user_id: no such id is linked (and PostgreSQL refuses NUL)
+    found = db.session.execute(WORKER_STANDINGS, {"client_id": client_id,
+                                                  "external_id": external_id}).all()
+    if not found and linked_user_id(client_id, external_id) is None:
+        return None
+    entries = []
+    for row in found:
+        entry = _standing(row, row, now)
+        allowed, delay = ((row.attempts_allowed, row.retry_delay_seconds) if row.has_settings
+                          else (DEFAULTS.attempts_allowed, DEFAULTS.retry_delay_seconds))
+        entry["retry_available_at"] = retry_after(
+            Status(entry["status"]), row.status, row.course_status, allowed, delay,
+            row.attempts_used, row.last_failed_at, now)
+        entries.append(entry)
+    return entries
+
+
+def check_standings(client_id: int, slug: str, external_ids: list[str],
+                    now: datetime) -> tuple[str, dict[str, dict]] | None:
+    """The batch check: (the course's slug, external id -> standing) for the ids this client
+    linked (retry_available_at is not asked for: it stays None); None when there is no such
+    course. Two statements, whatever the number of ids."""
+    course = db.session.execute(COURSE, {"slug": slug}).one_or_none()
+    if course is None:
+        return None
+    statement = COURSE_STANDINGS[db.session.get_bind().dialect.name]
+    found = db.session.execute(statement, {
+        "client_id": client_id, "course_id": course.id,
+        "external_ids": list(set(external_ids))}).all()
+    return course.slug, {row.external_id: _standing(course, row, now) for row in found}
+
+
+def _standing(course: Any, record: Any, now: datetime) -> dict:
+    """A Standing (retry_available_at None) from a course's columns and a record's: status
+    None when there is none; status, expires_at and refresh_due_at are all shown_status
+    reads of it."""
+    status = shown_status(record if record.status is not None else None, record.started, now)
+    return {
+        "course": course.slug,
+        "course_title": course.title,
+        "status": status.value,
+        "score": record.score,
+        "manual_version": record.granted_under,
+        "current_manual_version": course.current_version,
+        "granted_at": record.granted_at,
+        "expires_at": record.expires_at,
+        "refresh_due_at": record.refresh_due_at,
+        "retry_available_at": None,
+        "updated_at": record.updated_at or record.enrolled_at or course.course_created_at,
+    }
 
 
 def sync_query(client_id: int) -> Select:
@@ -183,21 +312,34 @@ def started_pairs(rows: Iterable[Row]) -> set[tuple[int, int]]:
 
 def retry_available_at(row: Row, status: Status, stats: AttemptStats,
                        now: datetime) -> datetime | None:
-    """When the worker's next attempt may start; None when it may now, or none is left."""
+    """retry_after for a Row, with its attempts from batched stats."""
     qualification = row.qualification
-    if (qualification is None or status not in RETRY_STATUSES
-            or row.course.status != CourseStatus.OPEN):
+    if qualification is None:
         return None
-    if status != qualification.status:  # a lapse not applied yet: expiry starts a new cycle
-        return None
-    kind = next_kind(qualification.status)
     allowed = row.settings.attempts_allowed if row.settings else DEFAULTS.attempts_allowed
     delay = (row.settings.retry_delay_seconds if row.settings
              else DEFAULTS.retry_delay_seconds)
     cycle = (row.user_id, row.course.id, qualification.cycle)
-    if exhausted(qualification.status, kind, stats.used.get((*cycle, str(kind)), 0), allowed):
+    used = stats.used.get((*cycle, str(next_kind(qualification.status))), 0)
+    return retry_after(status, qualification.status, row.course.status, allowed, delay, used,
+                       stats.last_failed.get(cycle), now)
+
+
+def retry_after(status: Status, recorded: Status | None, course_status: CourseStatus,
+                allowed: int | None, delay_seconds: int, used: int,
+                last_failed_at: datetime | None, now: datetime) -> datetime | None:
+    """When the worker's next attempt may start; None when it may now, or none is left.
+    `status` is the one shown, `recorded` the record's (None: no record); `used` counts the
+    cycle's attempts of the kind it would take next, `last_failed_at` is when the cycle's
+    latest failed attempt was graded."""
+    if (recorded is None or status not in RETRY_STATUSES
+            or course_status != CourseStatus.OPEN):
         return None
-    return retry_time(stats.last_failed.get(cycle), delay, now)
+    if status != recorded:  # a lapse not applied yet: expiry starts a new cycle
+        return None
+    if exhausted(recorded, next_kind(recorded), used, allowed):
+        return None
+    return retry_time(last_failed_at, delay_seconds, now)
 
 
 def standing(row: Row, started: set[tuple[int, int]], stats: AttemptStats,
