@@ -115,11 +115,13 @@ def register_commands(app: Flask) -> None:
     from bootcamp.api.webhook_cli import webhooks_cli
     from courses.cli import courses_cli, items_cli
     from exams.cli import exams_cli
+    from exams.graders_cli import graders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
     app.cli.add_command(items_cli)
     app.cli.add_command(exams_cli)
+    app.cli.add_command(graders_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(webhooks_cli)

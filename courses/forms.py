@@ -48,6 +48,12 @@ class CourseForm(FlaskForm):
                                 description="The paid work that passing this course opens.")
     estimated_minutes = IntegerField("Estimated time (minutes)",
                                      validators=[Optional(), NumberRange(min=1, max=10_000)])
+    dropout_window_days = IntegerField(
+        "Dropout window (days)", default=7,
+        validators=[DataRequired(message="Give a number of days from 1 to 90."),
+                    NumberRange(min=1, max=90, message="Give a number of days from 1 to 90.")],
+        description="A trainee who has not qualified and does nothing in the course for this "
+                    "many days counts as dropped out; after half of it, as at risk.")
     status = SelectField("Status", choices=[
         SelectChoice(CourseStatus.DRAFT.value, "Draft — only staff can see it"),
         SelectChoice(CourseStatus.OPEN.value, "Open — trainees can enrol"),

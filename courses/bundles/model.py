@@ -22,12 +22,14 @@ from typing import Protocol
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 STATUSES = ("draft", "open", "archived")
 COURSE_KEYS = ("slug", "title", "code_name", "description", "qualifies_for",
-               "estimated_minutes", "status", "exam")
+               "estimated_minutes", "dropout_window_days", "status", "exam")
 VERSION_KEYS = ("version", "published_at", "changelog", "material")
 # Characters; the browser forms allow the same. Manual bodies: courses.rendering's limits.
 LIMITS = {"title": 200, "code_name": 100, "qualifies_for": 300,
           "description": 20_000, "changelog": 20_000}
 MAX_MINUTES = 10_000
+DROPOUT_WINDOW_DAYS = (1, 90)  # the bounds of dropout_window_days; 7 when absent
+DEFAULT_DROPOUT_WINDOW_DAYS = 7
 
 
 class ExamBlock(Protocol):
@@ -54,6 +56,7 @@ class CourseSpec:
     estimated_minutes: int | None
     status: str
     exam: ExamBlock | None = None  # None: the bundle sets no exam rules
+    dropout_window_days: int = DEFAULT_DROPOUT_WINDOW_DAYS
 
 
 @dataclass(frozen=True)

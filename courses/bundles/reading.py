@@ -19,6 +19,8 @@ from yaml.nodes import ScalarNode, SequenceNode
 
 from courses.bundles.model import (
     COURSE_KEYS,
+    DEFAULT_DROPOUT_WINDOW_DAYS,
+    DROPOUT_WINDOW_DAYS,
     MAX_MINUTES,
     SLUG,
     STATUSES,
@@ -123,6 +125,12 @@ def _read_course(root: Path, errors: ErrorList,
     if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
         errors.add(doc.file, doc.at("estimated_minutes"),
                    f"estimated_minutes must be between 1 and {MAX_MINUTES}")
+    window = whole_number(doc, "dropout_window_days", errors)
+    low, high = DROPOUT_WINDOW_DAYS
+    if window is not None and not low <= window <= high:
+        errors.add(doc.file, doc.at("dropout_window_days"),
+                   f"dropout_window_days must be between {low} and {high} (days)")
+        window = None
     status = line_value(doc, "status", errors) or "draft"
     if status not in STATUSES:
         errors.add(doc.file, doc.at("status"),
@@ -136,6 +144,7 @@ def _read_course(root: Path, errors: ErrorList,
         estimated_minutes=minutes,
         status=status,
         exam=_read_exam(doc, errors, sections),
+        dropout_window_days=DEFAULT_DROPOUT_WINDOW_DAYS if window is None else window,
     )
 
 

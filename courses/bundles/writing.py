@@ -95,6 +95,7 @@ def _course_yaml(course: CourseSpec) -> str:
         *_yaml_field("description", normalise_markdown(course.description)),
         f"qualifies_for: {yaml_scalar(normalise_line(course.qualifies_for))}",
         f"estimated_minutes: {'null' if minutes is None else int(minutes)}",
+        f"dropout_window_days: {int(course.dropout_window_days)}",
         f"status: {yaml_scalar(normalise_line(course.status))}",
     ]
     if course.exam is not None:  # exams gives the block; its keys and units are its own

@@ -90,6 +90,7 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
         slug=spec.slug, title=spec.title, code_name=spec.code_name,
         description=spec.description, qualifies_for=spec.qualifies_for,
         estimated_minutes=spec.estimated_minutes, status=CourseStatus(spec.status),
+        dropout_window_days=spec.dropout_window_days,
     )
 
 
@@ -158,7 +159,7 @@ def export_bundle(course: Course, root: Path) -> None:
             slug=course.slug, title=course.title, code_name=course.code_name,
             description=course.description, qualifies_for=course.qualifies_for,
             estimated_minutes=course.estimated_minutes, status=course.status.value,
-            exam=_exam_spec(course),
+            exam=_exam_spec(course), dropout_window_days=course.dropout_window_days,
         ),
         versions=tuple(_spec_of(v) for v in manuals.published_versions(course)),
         media={m.path: m.content for m in media},

@@ -38,6 +38,7 @@ class CourseFields:
     qualifies_for: str = ""
     estimated_minutes: int | None = None
     status: CourseStatus = CourseStatus.DRAFT
+    dropout_window_days: int = 7  # days without activity before an unqualified trainee drops
 
 
 def _instructor(user: User | None) -> bool:

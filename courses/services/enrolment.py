@@ -6,7 +6,7 @@ import csv
 import io
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -41,10 +41,57 @@ class EnrolmentError(ValueError):
 
 
 def enrollment_of(user_id: int, course_id: int) -> Enrollment | None:
-    """The user's enrolment in the course: the one lookup every "is enrolled" check uses."""
+    """The user's enrolment in the course: the one lookup every "is enrolled" check uses.
+
+    A trainee who left the course (withdrawn_at set) is not enrolled until they enrol again.
+    """
     return db.session.scalar(
-        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id,
+                                 Enrollment.withdrawn_at.is_(None))
     )
+
+
+def _enrollment_row(user_id: int, course_id: int, *, lock: bool = False) -> Enrollment | None:
+    """The enrolment row, withdrawn or not (locked and re-read when asked)."""
+    query = select(Enrollment).where(Enrollment.user_id == user_id,
+                                     Enrollment.course_id == course_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def left_at(user_id: int, course_id: int) -> datetime | None:
+    """When the user left the course, if they did and have not enrolled again."""
+    return db.session.scalar(select(Enrollment.withdrawn_at).where(
+        Enrollment.user_id == user_id, Enrollment.course_id == course_id))
+
+
+class WithdrawError(ValueError):
+    """Leaving a course one is not enrolled in."""
+
+
+def withdraw(user: User, course: Course, now: datetime | None = None) -> Enrollment:
+    """The trainee leaves the course: the enrolment is kept (with their reading, practice and
+    results) and marked withdrawn; a "course_left" event is recorded at the same moment, so
+    that the withdrawal itself never counts as coming back. Enrolling again undoes it.
+    """
+    now = now or utcnow()
+    enrollment = _enrollment_row(user.id, course.id, lock=True)
+    if enrollment is None or enrollment.withdrawn_at is not None:
+        raise WithdrawError("You are not enrolled in this course.")
+    enrollment.withdrawn_at = now
+    entry = record_event("course_left", user_id=user.id, course_id=course.id,
+                         data={"enrolled_at": enrollment.created_at.isoformat()})
+    entry.created_at = now
+    return enrollment
+
+
+def _rejoin(enrollment: Enrollment, source: EnrollmentSource) -> Enrollment:
+    """Enrol again after leaving: the old enrolment (and cohort place) comes back."""
+    enrollment.withdrawn_at = None
+    record_event("enrolled", user_id=enrollment.user_id, course_id=enrollment.course_id,
+                 data={"source": source.value, "cohort": enrollment.cohort_id, "again": True})
+    return enrollment
 
 
 def _places_taken(cohort_id: int) -> int:
@@ -85,11 +132,14 @@ def _insert_enrollment(user_id: int, course_id: int, cohort_id: int | None,
 def enrol(user: User, course: Course, source: EnrollmentSource,
           cohort: Cohort | None = None) -> Enrollment:
     """Enrol a trainee (idempotent, also under concurrency); a cohort's capacity is respected."""
-    existing = enrollment_of(user.id, course.id)
-    if existing is not None:
+    existing = _enrollment_row(user.id, course.id)
+    if existing is not None and existing.withdrawn_at is None:
         return existing
     if course.status != CourseStatus.OPEN:
         raise EnrolmentError(["This course is not open for enrolment."])
+    if existing is not None:  # left the course: enrol again, keeping the cohort place
+        existing = _enrollment_row(user.id, course.id, lock=True)
+        return existing if existing.withdrawn_at is None else _rejoin(existing, source)
     if cohort is not None:
         _lock_cohort(cohort)
         # The lock may have waited for this user's own concurrent request: not "full" then.
@@ -237,4 +287,9 @@ def accept_pending_invitations(user: User) -> list[Course]:
                 record_event("enrolled", user_id=user.id, course_id=cohort.course_id,
                              data={"source": "email_list", "cohort": cohort.id})
                 courses.append(cohort.course)
+            else:  # invited back after leaving the course
+                left = _enrollment_row(user.id, cohort.course_id, lock=True)
+                if left is not None and left.withdrawn_at is not None:
+                    _rejoin(left, EnrollmentSource.EMAIL_LIST)
+                    courses.append(cohort.course)
     return courses

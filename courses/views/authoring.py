@@ -31,6 +31,7 @@ def _fields(form: CourseForm, slug: str) -> catalog.CourseFields:
         description=normalise_markdown(form.description.data or ""),
         qualifies_for=form.qualifies_for.data or "",
         estimated_minutes=form.estimated_minutes.data, status=CourseStatus(form.status.data),
+        dropout_window_days=form.dropout_window_days.data,
     )
 
 

@@ -9,12 +9,14 @@ from flask_login import current_user, login_required
 
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
+from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
-from exams.services import summary
+from exams.services import dropout, summary
+from exams.services import progress as trainee_progress
 
 
 def training_centre(user: User) -> dict[str, Any]:
@@ -37,9 +39,12 @@ def index():
 def home(slug: str):
     course = viewable_course(slug)
     standing = progress.course_progress(current_user, course)
+    staff = catalog.can_edit(course.id, current_user)
+    mine = (trainee_progress.trainee_progress(current_user, course, now=utcnow())
+            if standing.enrolled and not staff else None)
     return render_template(
-        "courses/home.html", course=course, standing=standing,
-        staff=catalog.can_edit(course.id, current_user),
+        "courses/home.html", course=course, standing=standing, staff=staff, your_progress=mine,
+        left_at=None if standing.enrolled else enrolment.left_at(current_user.id, course.id),
         description_html=render_markdown(course.description), form=ActionForm(),
         exam=summary.exam_summary(current_user, course),
         versions=manuals.published_versions(course), practice_modules=practice.modules(course),
@@ -57,6 +62,24 @@ def enrol(slug: str):
     else:
         db.session.commit()
         flash(f"You are enrolled in {course.title}.", "success")
+    return redirect(url_for("courses.home", slug=slug))
+
+
+@bp.route("/<slug>/leave", methods=["POST"])
+@login_required
+def leave(slug: str):
+    """The trainee leaves the course; the dropout is recorded at once (reason "withdrew")."""
+    course = viewable_course(slug)  # the CSRF token is checked for every POST (CSRFProtect)
+    now = utcnow()
+    try:
+        enrolment.withdraw(current_user, course, now)
+    except enrolment.WithdrawError as exc:
+        flash(str(exc), "error")
+    else:
+        dropout.refresh(now, course.id, current_user.id)
+        db.session.commit()
+        flash(f"You have left {course.title}. Enrol again whenever you like: your reading, "
+              "practice and results are kept.", "success")
     return redirect(url_for("courses.home", slug=slug))
 
 

@@ -69,6 +69,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.index"): MEMBERS,
     ("GET", "courses.home"): MEMBERS,
     ("POST", "courses.enrol"): MEMBERS_REDIRECT,
+    # Leaving comes after enrolling in the walk, and the walk enrols again right after: every
+    # signed-in column leaves and is sent back to the course home.
+    ("POST", "courses.leave"): MEMBERS_REDIRECT,
     ("GET", "courses.manual"): MEMBERS,
     ("GET", "courses.manual_version"): MEMBERS,
     ("POST", "courses.mark_read"): (LOGIN, 400, 400, 400, 400),  # no section given
@@ -123,7 +126,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "exams.revoke"): STAFF,
     ("POST", "exams.reinstate"): STAFF,
     ("GET", "exams.disputes"): STAFF,
+    # Progress, its CSV and the training-hours report: the course's staff and admins only.
+    ("GET", "exams.progress"): STAFF,
+    ("GET", "exams.progress_csv"): STAFF,
+    ("GET", "exams.hours"): STAFF,
+    ("GET", "exams.hours_csv"): STAFF,
     ("GET", "exams.dispute"): STAFF,
+    # The course and cohort dashboards and their charts (SVG): staff and admins only.
+    ("GET", "exams.dashboard"): STAFF,
+    ("GET", "exams.dashboard_chart"): STAFF,
+    ("GET", "exams.cohort_dashboard"): STAFF,
+    ("GET", "exams.cohort_dashboard_chart"): STAFF,
     ("POST", "exams.resolve_dispute"): STAFF,
     ("POST", "exams.dispute_practice_item"): MEMBERS_REDIRECT,
     # Exams, the trainee side. The world's attempt is another trainee's, graded: its owner only
@@ -168,7 +181,8 @@ def sample_arguments(endpoint: str, world: dict) -> dict:
     if endpoint == "static":
         return {"filename": "css/bootcamp.css"}
     with_params = {rule.endpoint: rule.arguments for rule in current_app.url_map.iter_rules()}
-    return {name: world[name] for name in with_params[endpoint]}
+    values = {"chart": "funnel", **world}  # the dashboards' charts are named in the URL
+    return {name: values[name] for name in with_params[endpoint]}
 
 
 def registered_routes(app: Flask) -> set[tuple[str, str]]:
@@ -209,6 +223,10 @@ def walk(app, client, world, role: str, login_as):
         yield method, url, statuses[role_index], response, body
         if endpoint in {"auth.logout", "auth.end_all_sessions"}:
             log_in_as(app, client, world, role, login_as)  # logging out was the point
+        if endpoint == "courses.leave" and role != "anonymous":  # so was leaving: come back
+            with app.test_request_context():
+                again = url_for("courses.enrol", slug=world["slug"])
+            client.post(again, data={"csrf_token": csrf_token(client)})
 
 
 @pytest.mark.parametrize("role", ROLES)

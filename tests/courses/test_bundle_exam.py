@@ -35,6 +35,7 @@ description: |
   You will read the tagging rules, practise on real examples and take a short exam.
 qualifies_for: Paid clothing-tagging projects (mirror selfies and street photos)
 estimated_minutes: 90
+dropout_window_days: 7
 status: open
 """
 BASE_LINES = BASE_YAML.count("\n")

@@ -34,6 +34,7 @@ description: |
   Takes about an hour and a half.
 qualifies_for: Paid clothing-tagging projects
 estimated_minutes: 90
+dropout_window_days: 7
 status: open
 """
 
@@ -309,7 +310,7 @@ def test_writes_null_code_name_and_minutes_and_empty_texts(tmp_path: Path) -> No
     write_bundle(Bundle(course, (), {}, ""), tmp_path / "out")
     assert (tmp_path / "out/course.yaml").read_text() == (
         'slug: ab\ntitle: A\ncode_name: null\ndescription: ""\nqualifies_for: ""\n'
-        "estimated_minutes: null\nstatus: draft\n"
+        "estimated_minutes: null\ndropout_window_days: 7\nstatus: draft\n"
     )
 
 
@@ -499,7 +500,7 @@ def test_errors_are_collected_and_sorted(tmp_path: Path) -> None:
     assert errors == [
         'course.yaml:1: slug "Clothing" must be 2 to 64 lowercase letters, digits and dashes, '
         "starting with a letter or digit",
-        'course.yaml:10: status "closed" must be one of: draft, open, archived',
+        'course.yaml:11: status "closed" must be one of: draft, open, archived',
         "manual/002.md:2: a manual version out of order: version 3 does not match the file "
         "name manual/002.md",
         "media/logo.svg:1: SVG files are not allowed (they can contain scripts); allowed "
@@ -557,11 +558,12 @@ def test_course_yaml_must_be_a_mapping(tmp_path: Path) -> None:
 
 def test_unknown_and_duplicate_keys(tmp_path: Path) -> None:
     text = COURSE_YAML + "titel: Typo\ncolour: red\nslug: again\n"
-    keys = "slug, title, code_name, description, qualifies_for, estimated_minutes, status, exam"
+    keys = ("slug, title, code_name, description, qualifies_for, estimated_minutes, "
+            "dropout_window_days, status, exam")
     assert course_errors(tmp_path, text) == [
-        f'course.yaml:11: unknown key "titel"; did you mean "title"? allowed keys: {keys}',
-        f'course.yaml:12: unknown key "colour"; allowed keys: {keys}',
-        'course.yaml:13: key "slug" appears twice',
+        f'course.yaml:12: unknown key "titel"; did you mean "title"? allowed keys: {keys}',
+        f'course.yaml:13: unknown key "colour"; allowed keys: {keys}',
+        'course.yaml:14: key "slug" appears twice',
     ]
 
 
@@ -587,6 +589,10 @@ def test_unknown_and_duplicate_keys(tmp_path: Path) -> None:
     ("estimated_minutes: 90", 'estimated_minutes: "90"', "must be a whole number, like 90"),
     ("estimated_minutes: 90", "estimated_minutes: ninety", "must be a whole number, like 90"),
     ("estimated_minutes: 90", "estimated_minutes: 010", "must be a whole number, like 90"),
+    ("dropout_window_days: 7", "dropout_window_days: 0", "must be between 1 and 90 (days)"),
+    ("dropout_window_days: 7", "dropout_window_days: 91", "must be between 1 and 90 (days)"),
+    ("dropout_window_days: 7", "dropout_window_days: 1.5", "must be a whole number, like 90"),
+    ("dropout_window_days: 7", 'dropout_window_days: "7"', "must be a whole number, like 90"),
     ("status: open", "status: published", 'status "published" must be one of'),
 ])
 def test_course_value_errors(tmp_path: Path, line: str, replacement: str, error: str) -> None:
