@@ -10,6 +10,7 @@ from exams import bundle_hooks, models  # noqa: E402, F401  (bundle hooks, the t
 from exams.views import (  # noqa: E402, F401  (register routes and hooks)
     dashboard,
     disputes,
+    item_analysis,
     progress,
     qualifications,
     settings,

@@ -137,6 +137,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "exams.dashboard_chart"): STAFF,
     ("GET", "exams.cohort_dashboard"): STAFF,
     ("GET", "exams.cohort_dashboard_chart"): STAFF,
+    # Item analysis and the rules that cause errors show answers (gold among them): staff
+    # only. The call-out button posted with no mistake chosen goes back to the rules page.
+    ("GET", "exams.item_analysis_page"): STAFF,
+    ("GET", "exams.rules"): STAFF,
+    ("POST", "exams.add_callout"): STAFF_REDIRECT,
     ("POST", "exams.resolve_dispute"): STAFF,
     ("POST", "exams.dispute_practice_item"): MEMBERS_REDIRECT,
     # Exams, the trainee side. The world's attempt is another trainee's, graded: its owner only
