@@ -35,6 +35,8 @@ class Activity:
 
 def _utc(moment: datetime) -> datetime:
     """`moment` in UTC; naive datetimes are refused, as the database's UTCDateTime does."""
+    if moment.tzinfo is UTC:  # what the database gives: no conversion needed
+        return moment
     if moment.tzinfo is None:
         raise ValueError("naive datetime given where UTC was expected")
     return moment.astimezone(UTC)
@@ -86,13 +88,27 @@ def active_time(events: Iterable[datetime], *, cap: timedelta = GAP_CAP,
     totals: dict[date, timedelta] = {moment.date(): timedelta(0) for moment in moments}
     active = timedelta(0)
     sessions = 1
+    # The dashboards call this for every trainee over every event (bench/cohort_dashboard.py),
+    # so the loop is credited_gap's rule inlined, and a credit that ends before the next
+    # midnight (nearly all of them) is added to its day without _split_by_day's walk.
+    zero = timedelta(0)
+    midnight = moments[0]  # the UTC midnight that ends `day`; the first credit sets both
+    day = moments[0].date()
     for before, after in zip(moments, moments[1:], strict=False):
         gap = after - before
         if gap > session_gap:
             sessions += 1
-        credit = credited_gap(gap, cap=cap, session_gap=session_gap)
-        if credit:
-            active += credit
+            continue
+        credit = gap if gap <= cap else cap
+        if credit == zero:
+            continue
+        active += credit
+        if before >= midnight:
+            day = before.date()
+            midnight = datetime.combine(day + timedelta(days=1), time(), UTC)
+        if before + credit <= midnight:
+            totals[day] += credit
+        else:
             _split_by_day(before, credit, totals)
     return Activity(active, sessions, len(moments), moments[0], moments[-1],
                     tuple(sorted(totals.items())))

@@ -1,7 +1,8 @@
 """Every benchmark still runs: each bench/*.py in quick mode prints only `metric: value` lines.
 
-bench/api_lookup.py loads PostgreSQL and drives gunicorn with wrk: it runs on the PostgreSQL
-pass (TEST_DATABASE_URL set, which it inherits) and is skipped on SQLite-only runs.
+bench/api_lookup.py loads PostgreSQL and drives gunicorn with wrk, and bench/cohort_dashboard.py
+loads PostgreSQL and times the dashboards' queries: they run on the PostgreSQL pass
+(TEST_DATABASE_URL set, which they inherit) and are skipped on SQLite-only runs.
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ BENCHMARKS = sorted((ROOT / "bench").glob("*.py"))
 METRIC = re.compile(r"^[a-z0-9_]+: [0-9.]+$")
 
 
+POSTGRES_ONLY = ("api_lookup.py", "cohort_dashboard.py")
+
+
 def skip_reason(script: Path) -> str | None:
     """Why this benchmark cannot run here, or None."""
-    if script.name != "api_lookup.py":
+    if script.name not in POSTGRES_ONLY:
         return None
     if not os.environ.get("TEST_DATABASE_URL", "").strip():
-        return ("api_lookup.py needs PostgreSQL: TEST_DATABASE_URL is unset (a SQLite-only "
+        return (f"{script.name} needs PostgreSQL: TEST_DATABASE_URL is unset (a SQLite-only "
                 "run); it runs on the PostgreSQL pass")
-    if shutil.which("wrk") is None:
+    if script.name == "api_lookup.py" and shutil.which("wrk") is None:
         return "api_lookup.py needs wrk: apt-get install wrk"
     return None
 

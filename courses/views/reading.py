@@ -15,7 +15,7 @@ from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
-from exams.services import dropout, summary
+from exams.services import dropout, summary, timing
 from exams.services import progress as trainee_progress
 
 
@@ -48,6 +48,7 @@ def home(slug: str):
         description_html=render_markdown(course.description), form=ActionForm(),
         exam=summary.exam_summary(current_user, course),
         versions=manuals.published_versions(course), practice_modules=practice.modules(course),
+        honest_time=timing.course_timing(course), min_finished=timing.MIN_FINISHED,
     )
 
 

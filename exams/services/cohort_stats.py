@@ -286,10 +286,10 @@ def funnel(facts: Sequence[TraineeFacts], *, has_practice: bool = True) -> tuple
     return tuple(steps)
 
 
-def _group(name: str, cohort: Cohort | None, facts: Sequence[TraineeFacts], now: datetime,
-           window: timedelta, has_practice: bool) -> Group:
-    observations = tuple(outcome_of(item, now, window) for item in facts)
-    return Group(name, cohort, funnel(facts, has_practice=has_practice), observations,
+def _group(name: str, cohort: Cohort | None, facts: Sequence[TraineeFacts],
+           observations: Sequence[Observation], has_practice: bool) -> Group:
+    """A group from its trainees' facts and their observations (computed once, in order)."""
+    return Group(name, cohort, funnel(facts, has_practice=has_practice), tuple(observations),
                  retention(observations))
 
 
@@ -304,14 +304,18 @@ def course_stats(course: Course, *, cohort: Cohort | None = None,
     cohorts = ([cohort] if cohort else list(db.session.scalars(
         select(Cohort).where(Cohort.course_id == course.id)
         .order_by(Cohort.starts_on, Cohort.id))))
-    whole = _group(cohort.name if cohort else course.title, cohort, facts, now, window,
+    observations = [outcome_of(item, now, window) for item in facts]
+    whole = _group(cohort.name if cohort else course.title, cohort, facts, observations,
                    has_practice)
-    groups = []
-    for each in cohorts:
-        members = [item for item in facts if item.cohort_id == each.id]
-        if members:
-            groups.append(_group(each.name, each, members, now, window, has_practice))
-    loose = [item for item in facts if item.cohort_id is None]
-    if loose and cohort is None:
-        groups.append(_group("Trainees in no cohort", None, loose, now, window, has_practice))
+    # One pass over the trainees, not one per cohort: a course of 10,000 trainees in 200
+    # cohorts would otherwise compare two million times (bench/cohort_dashboard.py).
+    members: dict[int | None, tuple[list[TraineeFacts], list[Observation]]] = {}
+    for item, seen in zip(facts, observations, strict=True):
+        found = members.setdefault(item.cohort_id, ([], []))
+        found[0].append(item)
+        found[1].append(seen)
+    groups = [_group(each.name, each, *members[each.id], has_practice)
+              for each in cohorts if each.id in members]
+    if None in members and cohort is None:
+        groups.append(_group("Trainees in no cohort", None, *members[None], has_practice))
     return CourseStats(course, now, has_practice, whole, tuple(groups))
