@@ -138,13 +138,13 @@ def _reading(course: Course, trainees: Select) -> list[timedelta]:
                Event.user_id.in_(trainees))
         .order_by(Event.user_id, Event.created_at, Event.id))
     per_user: dict[int, list[tuple[str, datetime, int | None, str | None]]] = defaultdict(list)
-    for user_id, kind, moment, version, section in rows:
-        per_user[user_id].append((kind, moment, version, section))
+    for user_id, what, moment, version, section in rows:
+        per_user[user_id].append((what, moment, version, section))
     durations = []
     for events in per_user.values():
         read: set[str] = set()
-        for kind, moment, version, section in events:
-            if kind == "section_read" and section in valid.get(version or 0, ()):
+        for what, moment, version, section in events:
+            if what == "section_read" and section in valid.get(version or 0, ()):
                 read.add(section)
                 if read >= sections:
                     durations.append(finish_time((m for _, m, _, _ in events), moment))
