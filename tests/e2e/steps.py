@@ -48,7 +48,12 @@ def main_nav(page: Page):
 
 
 def expect_fits_the_screen(page: Page, viewport: dict) -> None:
-    """The page does not scroll sideways at this viewport's width."""
+    """The page does not scroll sideways at this viewport's width.
+
+    Callers first wait for the page they mean (its heading); waiting for the load here as
+    well keeps a navigation still in flight from measuring a document that is not there yet.
+    """
+    page.wait_for_load_state()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= viewport["width"], (
         f"{page.url} scrolls sideways: {scroll_width}px wide at a {viewport['width']}px viewport"

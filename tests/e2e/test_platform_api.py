@@ -197,10 +197,13 @@ def test_a_platform_hears_of_a_qualification_through_a_signed_webhook(
 
     phone = new_page(live_server, PHONE_390)
     log_in(phone, admin.email, PASSWORD)
+    expect(phone.get_by_role("button", name="Log out", exact=True)).to_be_visible()
     phone.goto("/admin/platforms")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Platforms")
     expect_fits_the_screen(phone, PHONE_390)
     shoot(phone, "platform-list-phone")
     phone.get_by_role("link", name="Acme Labelling").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Acme Labelling")
     expect_fits_the_screen(phone, PHONE_390)
     shoot(phone, "platform-client-phone")
     phone.get_by_text("Issue a token").click()
@@ -211,6 +214,7 @@ def test_a_platform_hears_of_a_qualification_through_a_signed_webhook(
     phone.get_by_role("group", name="Events to send").screenshot(
         path=str(SHOTS / "platform-events-phone.png"))
     phone.get_by_role("link", name=receiver.url).first.click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(f"Webhook to {receiver.url}")
     phone.get_by_text("1 attempt").click()
     expect_fits_the_screen(phone, PHONE_390)
     shoot(phone, "platform-webhook-phone")
