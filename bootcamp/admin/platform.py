@@ -8,7 +8,9 @@ hash, so a lost token is revoked and replaced, never shown again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -107,6 +109,21 @@ def _back_url(webhook: Webhook, form: WebhookActionForm) -> str:
     if form.back.data == "platform":
         return url_for("admin.platform", client_id=webhook.client_id)
     return url_for("admin.webhook", webhook_id=webhook.id)
+
+
+def _carried_out(action: Callable[[], Any], done: str | None = None) -> tuple[bool, Any]:
+    """Run one webhook service call as the request's unit of work: committed (and `done`
+    said) when it succeeds; rolled back with the service's reason shown when it refuses."""
+    try:
+        result = action()
+    except hooks.WebhookError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False, None
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True, result
 
 
 def _confirmed(form: ConfirmForm) -> bool:
@@ -236,15 +253,9 @@ def webhook_enabled(webhook_id: int):
         flash("Choose to turn the webhook on or off.", "error")
         return redirect(_back_url(webhook, form))
     enable = form.enabled.data == "yes"
-    try:
-        hooks.update_webhook(webhook, enabled=enable, actor_id=current_user.id,
-                             why_off=f"Turned off by {current_user.email}.")
-    except hooks.WebhookError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"The webhook to {webhook.url} is {'on' if enable else 'off'}.", "success")
+    _carried_out(lambda: hooks.update_webhook(webhook, enabled=enable, actor_id=current_user.id,
+                                              why_off=f"Turned off by {current_user.email}."),
+                 f"The webhook to {webhook.url} is {'on' if enable else 'off'}.")
     return redirect(_back_url(webhook, form))
 
 
@@ -257,13 +268,9 @@ def webhook_rotate(webhook_id: int):
     if not form.validate_on_submit():
         flash("The form has expired; try again.", "error")
         return redirect(_back_url(webhook, form))
-    try:
-        secret = hooks.rotate_secret(webhook, current_user.id)
-    except hooks.WebhookError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    rotated, secret = _carried_out(lambda: hooks.rotate_secret(webhook, current_user.id))
+    if not rotated:
         return redirect(_back_url(webhook, form))
-    db.session.commit()
     return _back_page(webhook, form, revealed=_secret_shown(
         webhook, secret, "New signing secret",
         "For the next 24 hours every event carries signatures with both the old and the new "
@@ -277,15 +284,8 @@ def webhook_test(webhook_id: int):
     webhook = db.get_or_404(Webhook, webhook_id)
     form = WebhookActionForm()
     if form.validate_on_submit():
-        try:
-            hooks.send_test_event(webhook)
-        except hooks.WebhookError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash("A test event is on its way: the delivery worker sends it at its next round.",
-                  "success")
+        _carried_out(lambda: hooks.send_test_event(webhook),
+                     "A test event is on its way: the delivery worker sends it at its next round.")
     return redirect(_back_url(webhook, form))
 
 
@@ -304,15 +304,8 @@ def webhook_delete(webhook_id: int):
             explanation=f"{client.name} will no longer receive events at {webhook.url}, and "
                         "the record of its deliveries is deleted too. To pause it instead, "
                         "turn it off.")
-    url = webhook.url
-    try:
-        hooks.delete_webhook(webhook, current_user.id)
-    except hooks.WebhookError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"The webhook to {url} is deleted.", "success")
+    _carried_out(lambda: hooks.delete_webhook(webhook, current_user.id),
+                 f"The webhook to {webhook.url} is deleted.")
     return redirect(url_for("admin.platform", client_id=client.id))
 
 
@@ -322,13 +315,6 @@ def delivery_redeliver(delivery_id: int):
     """Send a delivery again (same event, same webhook-id), whatever became of it."""
     delivery = db.get_or_404(Delivery, delivery_id)
     if ActionForm().validate_on_submit():
-        try:
-            hooks.redeliver(delivery)
-        except hooks.WebhookError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash("The event will be sent again at the delivery worker's next round.",
-                  "success")
+        _carried_out(lambda: hooks.redeliver(delivery),
+                     "The event will be sent again at the delivery worker's next round.")
     return redirect(url_for("admin.webhook", webhook_id=delivery.webhook_id))
