@@ -123,3 +123,30 @@ def test_observations_from_dropout_states():
     withdrawn = dropout_status(
         Enrolment(enrolled, withdrawn_at=enrolled + timedelta(days=1)), now)
     assert observation(enrolled, withdrawn, now) == Observation(1.0, Outcome.DROPPED)
+
+
+# An independent check on published numbers: Freireich et al. (1963), the 6-MP arm of the
+# leukaemia remission trial (weeks in remission; 12 of the 21 patients censored), whose
+# Kaplan–Meier table is printed in survival textbooks (Kleinbaum & Klein, "Survival
+# Analysis", ch. 2; Collett, "Modelling Survival Data in Medical Research", ch. 2).
+RELAPSED = [6, 6, 6, 7, 10, 13, 16, 22, 23]
+CENSORED = [6, 9, 10, 11, 17, 19, 20, 25, 32, 32, 34, 35]
+PUBLISHED = [  # t, n at risk, relapses, S(t), Greenwood standard error of S(t)
+    (6, 21, 3, 0.8571, 0.0764), (7, 17, 1, 0.8067, 0.0869), (10, 15, 1, 0.7529, 0.0963),
+    (13, 12, 1, 0.6902, 0.1068), (16, 11, 1, 0.6275, 0.1141), (22, 7, 1, 0.5378, 0.1282),
+    (23, 6, 1, 0.4482, 0.1346),
+]
+
+
+def test_kaplan_meier_matches_the_published_6mp_table():
+    curve = kaplan_meier(RELAPSED + CENSORED, [True] * 9 + [False] * 12)
+    rows = [row for row in zip(curve.times, curve.at_risk, curve.events, curve.survival,
+                               curve.low, strict=True) if row[2]]
+    assert [(t, n, d) for t, n, d, _, _ in rows] == [(t, n, d) for t, n, d, _, _ in PUBLISHED]
+    assert [s for *_, s, _ in rows] == pytest.approx([s for *_, s, _ in PUBLISHED], abs=5e-5)
+    # The band's Greenwood sum, turned back into the standard error of S the tables print.
+    z = stats.norm.ppf(0.975)
+    for (_, _, _, s, low), (*_, se) in zip(rows, PUBLISHED, strict=True):
+        log_log_se = math.log(math.log(low) / math.log(s)) / z
+        assert s * abs(math.log(s)) * log_log_se == pytest.approx(se, abs=5e-5)
+    assert curve.median == 23.0 and (curve.subjects, curve.total_events) == (21, 9)
