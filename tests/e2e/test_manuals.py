@@ -253,7 +253,7 @@ def test_a_trainee_reads_the_manual_and_sees_what_changed(
     manual_url = page.url
     loads: list[str] = []
     page.on("load", lambda: loads.append(page.url))
-    section.get_by_role("button", name="Mark “What to tag” as read", exact=True).click()
+    section.get_by_role("button", name="Mark as read: What to tag", exact=True).click()
     expect(section.get_by_role("status")).to_have_text("You marked this section as read.")
     expect(section.get_by_role("button")).to_have_count(0)
     contents = page.get_by_role("navigation", name="Contents", exact=True)
@@ -264,7 +264,7 @@ def test_a_trainee_reads_the_manual_and_sees_what_changed(
     assert loads == [], f"marking a section read reloaded the page: {loads}"
     # The other section still offers its button.
     other = manual_section(page, "Tricky cases")
-    expect(other.get_by_role("button", name="Mark “Tricky cases” as read")).to_be_visible()
+    expect(other.get_by_role("button", name="Mark as read: Tricky cases")).to_be_visible()
 
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("link", name="Continue reading the manual")).to_be_visible()
