@@ -83,8 +83,7 @@ def items_import_command(slug: str, file: Path, fmt: str, media_dir: Path | None
             course, fmt, file, media_dir, pool=pool, annotation=annotation,
             config=config.read_text(encoding="utf-8") if config else None,
             config_file=config.name if config else "config.xml")
-        changes = item_import.import_items(course, converted.items, dict(converted.media),
-                                           actor=None, source=file.name)
+        changes = item_import.import_items(course, converted, actor=None, source=file.name)
     except SourceInvalid as exc:
         db.session.rollback()
         for error in exc.errors:

@@ -6,9 +6,10 @@ file:line: message.
 docs/item-formats.md describes the native format and each mapping.
 
 - load_items / dump_items: native items.jsonl, read and checked / written canonically.
-- from_jsonl, from_coco, from_label_studio, from_csv: Converted(items, media), where media maps
-  each bundle path "media/<file>" to the file to copy there (a regular file inside the media
-  folder, within the size limit: courses.media_paths.media_file).
+- from_jsonl, from_coco, from_label_studio, from_csv: Converted(items, media, lines), where
+  media maps each bundle path "media/<file>" to the file to copy there (a regular file inside
+  the media folder, within the size limit: courses.media_paths.media_file) and lines holds the
+  source line of each item.
 """
 
 from courses.importers.coco import from_coco

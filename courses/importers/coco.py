@@ -94,7 +94,7 @@ def from_coco(text: str, media_dir: str | os.PathLike[str], *, file: str = "coco
     for annotation in lists["annotations"]:
         read_annotation(context, annotation)
     sources, media = build_items(context, MediaFolder(media_dir), chosen_pools, id_prefix, prompt)
-    return Converted(finish(sources, context.problems), media)
+    return finish(sources, context.problems, media)
 
 
 def top_level(context: Context) -> dict[str, list[Any]]:

@@ -18,11 +18,14 @@ MAX_ID_CHARS = 100
 class Converted(NamedTuple):
     """A converter's result: native items, and the media files they use.
 
-    `media` maps each bundle path ("media/cat.png") to the file to copy there.
+    `media` maps each bundle path ("media/cat.png") to the file to copy there; `lines` holds
+    the line each item came from, so that checks made later (against the course's media and
+    manual) still point at the right line.
     """
 
     items: list[dict[str, Any]]
     media: dict[str, Path]
+    lines: list[int]
 
 
 class Source(NamedTuple):
@@ -74,7 +77,7 @@ def new_item(item_id: str, kind: str, media: str | None, spec: dict[str, Any], g
     })
 
 
-def finish(sources: list[Source], problems: Problems) -> list[dict[str, Any]]:
+def finish(sources: list[Source], problems: Problems, media: dict[str, Path]) -> Converted:
     """Check every produced item as a native one and ids for clashes; raise if anything failed."""
     seen: dict[str, Source] = {}
     for source in sources:
@@ -88,4 +91,5 @@ def finish(sources: list[Source], problems: Problems) -> list[dict[str, Any]]:
                                       f"{first.name or 'the item'} on line {first.line}")
         seen.setdefault(item_id, source)
     problems.raise_if_any()
-    return [source.item for source in sources]
+    return Converted([source.item for source in sources], media,
+                     [source.line for source in sources])

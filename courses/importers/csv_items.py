@@ -55,7 +55,7 @@ def from_csv(text: str, media_dir: str | os.PathLike[str] | None = None, *,
             start = reader.line_num + 1
     except csv.Error as error:
         problems.add(reader.line_num, f"not valid CSV: {error}")
-    return Converted(finish(sources, problems), media)
+    return finish(sources, problems, media)
 
 
 def read_header(row: list[str], problems: Problems) -> list[str]:

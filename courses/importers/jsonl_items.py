@@ -30,7 +30,8 @@ def from_jsonl(text: str, media_dir: str | os.PathLike[str] | None, *,
     natives = load_items(text, file=file, sections=sections)
     problems = Problems(file)
     media: dict[str, Path] = {}
-    for native, (line, _) in zip(natives, item_lines(text), strict=True):
+    lines = [line for line, _ in item_lines(text)]
+    for native, line in zip(natives, lines, strict=True):
         path = native["media"]
         if path is None or media_dir is None or path in media:
             continue
@@ -41,4 +42,4 @@ def from_jsonl(text: str, media_dir: str | os.PathLike[str] | None, *,
         except MediaRefused as refused:
             problems.add(line, f'item "{native["id"]}": media {refused}')
     problems.raise_if_any()
-    return Converted(natives, media)
+    return Converted(natives, media, lines)

@@ -101,7 +101,7 @@ def from_label_studio(text: str, media_dir: str | os.PathLike[str] | None = None
                       id_prefix, prompt)
     for raw in doc.value:
         convert_task(context, raw)
-    return Converted(finish(context.sources, context.problems), context.media)
+    return finish(context.sources, context.problems, context.media)
 
 
 def all_results(tasks: list[Any]) -> list[dict]:

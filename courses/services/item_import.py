@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -49,31 +48,38 @@ def stored_media(course: Course) -> dict[str, str]:
     return dict(rows.all())
 
 
-def import_items(course: Course, natives: list[dict[str, Any]], media: dict[str, Path],
-                 actor: User | None, *, source: str) -> items.BankChanges:
-    """Check items against the manual and the media, then store media and upsert items."""
+def import_items(course: Course, converted: importers.Converted, actor: User | None, *,
+                 source: str) -> items.BankChanges:
+    """Check items against the manual and the media, then store media and upsert items.
+
+    Each problem is reported at the line of the item it concerns (for a media file that
+    differs from the course's, the first item that uses it), as the converters report theirs.
+    """
     stored = stored_media(course)
-    contents = {path: file.read_bytes() for path, file in media.items()}
-    problems = [
-        SourceError(source, 1, f'{path}: differs from the media file of that name already in the '
-                               "course; give the new file another name")
-        for path, content in contents.items()
-        if path in stored and stored[path] != hashlib.sha256(content).hexdigest()
-    ]
+    contents = {path: file.read_bytes() for path, file in converted.media.items()}
     sections = manuals.latest_section_titles(course)
-    for native in natives:
+    problems = []
+    clashing = {path for path, content in contents.items()
+                if path in stored and stored[path] != hashlib.sha256(content).hexdigest()}
+    for native, line in zip(converted.items, converted.lines, strict=True):
+        path = native["media"]
+        if path in clashing:
+            clashing.remove(path)
+            problems.append(SourceError(source, line, (
+                f'item "{native["id"]}": {path} differs from the media file of that name '
+                "already in the course; give the new file another name")))
         unknown = [s for s in native["sections"] if s not in sections]
         if unknown:
-            problems.append(SourceError(source, 1, (
+            problems.append(SourceError(source, line, (
                 f'item "{native["id"]}": sections {", ".join(unknown)} are not in the latest '
                 "manual")))
-        if native["media"] and native["media"] not in stored and native["media"] not in contents:
-            problems.append(SourceError(source, 1, (
-                f'item "{native["id"]}": media file "{native["media"]}" was not given')))
+        if path and path not in stored and path not in contents:
+            problems.append(SourceError(source, line, (
+                f'item "{native["id"]}": media file "{path}" was not given')))
     if problems:
         raise SourceInvalid(problems)
     for path, content in contents.items():
         if path not in stored:
             db.session.add(MediaFile(course_id=course.id, path=path, content=content,
                                      sha256=hashlib.sha256(content).hexdigest()))
-    return items.upsert_items(course, natives, actor, reason=f"import of {source}")
+    return items.upsert_items(course, converted.items, actor, reason=f"import of {source}")

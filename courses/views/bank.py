@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from bootcamp.extensions import db
 from bootcamp.users.access import staff_required
+from courses import importers
 from courses.bundles import unpack_zip
 from courses.errors import SourceInvalid
 from courses.forms import ItemsImportForm
@@ -45,7 +46,7 @@ def _save(upload, folder: Path) -> Path:
     return path
 
 
-def _convert(form: ItemsImportForm, course, folder: Path):
+def _convert(form: ItemsImportForm, course, folder: Path) -> tuple[str, importers.Converted]:
     """Turn the uploads into native items and the media files they need."""
     media_dir = None
     if form.media.data:
@@ -57,7 +58,7 @@ def _convert(form: ItemsImportForm, course, folder: Path):
         annotation=form.annotation.data,
         config=config.read().decode("utf-8") if config else None,
         config_file=Path(config.filename or "config.xml").name if config else "config.xml")
-    return source.name, converted.items, dict(converted.media)
+    return source.name, converted
 
 
 @bp.route("/<slug>/items", methods=["POST"])
@@ -70,9 +71,8 @@ def import_items(slug: str):
     if form.validate_on_submit():
         with tempfile.TemporaryDirectory(prefix="items-") as tmp:
             try:
-                name, natives, media = _convert(form, course, Path(tmp))
-                changes = item_import.import_items(course, natives, media, current_user,
-                                                   source=name)
+                name, converted = _convert(form, course, Path(tmp))
+                changes = item_import.import_items(course, converted, current_user, source=name)
             except UnicodeDecodeError:
                 errors = ["The file is not UTF-8 text."]
             except ValueError as exc:  # an unsafe or broken zip

@@ -33,7 +33,7 @@ def errors_of(text: str, **options: object) -> list[str]:
 
 
 def test_boxes_one_item_per_image_with_every_box_label_of_the_file():
-    items, media = from_coco(fixture("coco_boxes.json"), MEDIA, pools=["exam"])
+    items, media, _ = from_coco(fixture("coco_boxes.json"), MEDIA, pools=["exam"])
     assert_native(items)
     first, second = items
     assert first == {
@@ -56,7 +56,7 @@ def test_boxes_one_item_per_image_with_every_box_label_of_the_file():
 
 
 def test_keypoints_one_person_per_annotation_unlabelled_points_and_persons_left_out():
-    items, media = from_coco(fixture("coco_keypoints.json"), MEDIA, pools=["practice", "exam"],
+    items, media, _ = from_coco(fixture("coco_keypoints.json"), MEDIA, pools=["practice", "exam"],
                              id_prefix="crowds/")
     assert_native(items)
     (item,) = items
@@ -91,7 +91,7 @@ MIXED = """\
 
 
 def test_an_image_with_boxes_and_persons_gives_two_suffixed_items():
-    items, _ = from_coco(MIXED, MEDIA)
+    items, _, _ = from_coco(MIXED, MEDIA)
     assert_native(items)
     assert [(item["id"], item["kind"]) for item in items] == [
         ("cat-boxes", "boxes"), ("cat-points", "points")]
@@ -117,7 +117,7 @@ def test_crowd_regions_are_refused_unless_skipped():
         "coco.json:6: annotation 8 (image 1) is a crowd region (iscrowd 1): Bootcamp has no "
         'ignore regions; remove it, or import with crowd="skip" to leave crowd regions out'
     ]
-    items, _ = from_coco(CROWD, MEDIA, crowd="skip")
+    items, _, _ = from_coco(CROWD, MEDIA, crowd="skip")
     assert items[0]["gold"] == [{"label": "pedestrian", "x": 10, "y": 10, "w": 50, "h": 50}]
 
 

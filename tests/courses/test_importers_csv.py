@@ -22,7 +22,8 @@ def errors_of(text: str, **options: object) -> list[str]:
 
 
 def test_the_fixture_sheet_converts_row_by_row():
-    items, media = from_csv((FIXTURES / "items.csv").read_text(encoding="utf-8"), MEDIA)
+    items, media, lines = from_csv((FIXTURES / "items.csv").read_text(encoding="utf-8"), MEDIA)
+    assert lines == [2, 5, 6]  # where each row starts: the first row's explanation spans 3 lines
     for item in items:
         graders.validate(item["kind"], item["spec"], item["gold"])
     assert load_items(dump_items(items)) == items
@@ -45,7 +46,7 @@ def test_the_fixture_sheet_converts_row_by_row():
 
 def test_columns_in_any_order_and_case_with_a_bom_crlf_and_another_delimiter():
     text = "\ufeffGold;Options;Kind;ID;Prompt\r\nb;a|b;choice;q1;Which?\r\n"
-    items, media = from_csv(text, delimiter=";", pools=["exam"])
+    items, media, _ = from_csv(text, delimiter=";", pools=["exam"])
     assert items == [{"id": "q1", "kind": "choice", "prompt": "Which?", "media": None,
                       "spec": {"options": ["a", "b"]}, "gold": "b", "alternatives": [],
                       "explanation": "",

@@ -86,7 +86,7 @@ SPANS_CONFIG = """\
 
 
 def test_boxes_ground_truth_percent_to_pixels_and_the_config_label_set():
-    items, media = from_label_studio(fixture("labelstudio_boxes.json"), MEDIA,
+    items, media, _ = from_label_studio(fixture("labelstudio_boxes.json"), MEDIA,
                                      config=fixture("labelstudio_boxes.xml"), pools="exam")
     assert_native(items)
     first, second = items
@@ -124,12 +124,12 @@ def test_percentages_become_exact_pixels():
 
 
 def test_without_a_config_the_labels_seen_in_the_export_are_used_sorted():
-    items, _ = from_label_studio(fixture("labelstudio_boxes.json"), MEDIA)
+    items, _, _ = from_label_studio(fixture("labelstudio_boxes.json"), MEDIA)
     assert [item["spec"]["labels"] for item in items] == [["Car", "Cyclist", "Pedestrian"]] * 2
 
 
 def test_text_spans_count_code_points_and_choices_follow_the_config():
-    items, media = from_label_studio(fixture("labelstudio_text.json"),
+    items, media, _ = from_label_studio(fixture("labelstudio_text.json"),
                                      config=fixture("labelstudio_text.xml"))
     assert_native(items)
     spans, sentiment, topics = items
@@ -182,7 +182,7 @@ def test_without_a_config_a_single_seen_choice_cannot_make_a_choice_item():
 
 
 def test_keypoints_are_one_person_per_task_or_per_parent_region():
-    items, media = from_label_studio(fixture("labelstudio_keypoints.json"), MEDIA)
+    items, media, _ = from_label_studio(fixture("labelstudio_keypoints.json"), MEDIA)
     assert_native(items)
     assert [item["id"] for item in items] == [
         "task-5-joints", "task-5-people", "task-6-joints", "task-6-people"]

@@ -83,3 +83,24 @@ def test_any_upload_name_stays_in_its_folder(app, instructor):
                              page="/courses/tagging/items", content_type="multipart/form-data")
         assert response.status_code in (200, 302), (name, response.status_code)
     assert count(app, Item) > 0
+
+
+def test_problems_found_against_the_course_cite_the_items_lines(app, instructor):
+    """Media that was not given and sections the manual lacks are checked after conversion,
+    against the course; they are still reported at the line of the item, not at line 1."""
+    make_course(app, instructor, versions=(MANUAL.split("# Mirrors")[0],))  # no mirrors rule
+    client = signed_in(app, instructor)
+    page = upload(client, "items.jsonl", "jsonl").get_data(as_text=True)  # no images given
+    lines = (FIXTURES / "items.jsonl").read_text().splitlines()
+    with_media = [number for number, line in enumerate(lines, 1)
+                  if json.loads(line)["media"]]
+    assert with_media[:2] == [1, 3]
+    for number in with_media:
+        path = json.loads(lines[number - 1])["media"]
+        assert f"items.jsonl:{number}: item" in page and f"media file &#34;{path}&#34;" in page
+    assert page.count("was not given") == len(with_media)
+    csv_page = upload(client, "items.csv", "csv",
+                      media=(media_zip(), "images.zip")).get_data(as_text=True)
+    # The first row (line 2) names the sections what-counts and mirrors.
+    assert "items.csv:2: item &#34;mirror-01&#34;: sections mirrors are not" in csv_page
+    assert count(app, Item) == 0
