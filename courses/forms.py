@@ -7,6 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -80,6 +81,8 @@ class PublishForm(FlaskForm):
     material = SelectMultipleField(
         "Material changes", choices=[], validate_choice=True,
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    # What the instructor confirmed: "<trainees>:<section ids>" as the warning showed them.
+    confirmed = HiddenField()
 
 
 class CohortForm(FlaskForm):

@@ -17,7 +17,10 @@ importing exams (exams/bundle_block.py and exams/bundle_hooks.py answer them):
   mapping (courses.bundles.yaml_doc.YamlMapping); the receiver checks its `exam:` block, adds
   each problem to `errors` at its line, and returns the rules (an ExamBlock) or None;
 - `bundle_exporting(course)`: exporting a course; the receiver returns its stored exam rules
-  (an ExamBlock, which gives the block to write) or None.
+  (an ExamBlock, which gives the block to write) or None;
+- `refresh_impact(course, sections=...)`: before a version with material changes to these
+  section ids is published; the receiver returns how many qualified trainees it would send to
+  a refresh exam (exams/services/qualifications.py answers), so the instructor can confirm.
 """
 
 from blinker import Namespace
@@ -29,3 +32,4 @@ gold_revised = _signals.signal("gold-revised")
 bundle_imported = _signals.signal("bundle-imported")
 exam_block_read = _signals.signal("exam-block-read")
 bundle_exporting = _signals.signal("bundle-exporting")
+refresh_impact = _signals.signal("refresh-impact")

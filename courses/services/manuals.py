@@ -24,7 +24,7 @@ from courses.rendering import (
     manual_outline,
     render_manual,
 )
-from courses.signals import manual_published
+from courses.signals import manual_published, refresh_impact
 
 
 class ManualError(ValueError):
@@ -33,6 +33,15 @@ class ManualError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class RefreshUnconfirmed(Exception):
+    """Publishing would send more qualified trainees to a refresh exam than the instructor
+    confirmed; `count` is how many it would send now."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} qualified trainees would need a refresh exam")
+        self.count = count
 
 
 def published_versions(course: Course) -> list[ManualVersion]:
@@ -139,8 +148,12 @@ def _checked(markdown: str, changelog: str, material: list[str],
 
 
 def publish_draft(course: Course, changelog: str, material: list[str], actor: User,
-                  published_at=None) -> ManualVersion:
-    """Number the draft as the next version and freeze it."""
+                  published_at=None, *, confirmed_refreshes: int | None = None) -> ManualVersion:
+    """Number the draft as the next version and freeze it.
+
+    With `confirmed_refreshes` (the browser's confirmation), a valid draft whose material
+    changes would send more qualified trainees to a refresh exam than that is not published:
+    RefreshUnconfirmed says how many, counted under the course's lock."""
     _lock(course)
     draft = draft_of(course)
     if draft is None:
@@ -149,6 +162,10 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     problems, rendered = _checked(draft.markdown, changelog, material, latest is None)
     if problems or rendered is None:
         raise ManualError(problems)
+    if confirmed_refreshes is not None:
+        count = trainees_sent_to_refresh(course, material)
+        if count > confirmed_refreshes:
+            raise RefreshUnconfirmed(count)
     draft.outline = manual_outline(rendered)  # before it is published, and so frozen
     draft.number = (latest.number if latest else 0) + 1
     draft.changelog = normalise_markdown(changelog)
@@ -160,6 +177,14 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
                  data={"version": draft.number, "material": list(material)})
     announce(course, draft)
     return draft
+
+
+def trainees_sent_to_refresh(course: Course, material: list[str]) -> int:
+    """How many qualified trainees publishing now with these material sections would send to
+    a refresh exam (exams counts them; none without material changes)."""
+    if not material:
+        return 0
+    return sum(count for _, count in refresh_impact.send(course, sections=list(material)))
 
 
 def announce(course: Course, version: ManualVersion) -> None:

@@ -139,18 +139,31 @@ def publish(slug: str):
     rendered = manuals.render_version(pending, prefix)
     diff = diff_manuals(manuals.render_version(latest, prefix), rendered) if latest else None
     form.material.choices = [SelectChoice(s.id, s.title) for s in rendered.sections]
+    refreshing = 0
     if form.validate_on_submit():
+        material = form.material.data or []
         try:
-            version = manuals.publish_draft(course, form.changelog.data or "",
-                                            form.material.data or [], current_user)
+            version = manuals.publish_draft(
+                course, form.changelog.data or "", material, current_user,
+                confirmed_refreshes=_confirmed_refreshes(form.confirmed.data, material))
         except manuals.ManualError as exc:
             form.form_errors.extend(exc.problems)
+        except manuals.RefreshUnconfirmed as exc:
+            refreshing = exc.count
+            form.confirmed.data = f"{exc.count}:{','.join(sorted(material))}"
         else:
             db.session.commit()
             flash(f"Version {version.number} is published.", "success")
             return redirect(url_for("courses.history", slug=slug))
     return render_template("courses/publish.html", course=course, form=form, diff=diff,
-                           latest=latest, sections=rendered.sections)
+                           latest=latest, sections=rendered.sections, refreshing=refreshing)
+
+
+def _confirmed_refreshes(confirmed: str | None, material: list[str]) -> int:
+    """How many refreshes the instructor confirmed for exactly these material sections (the
+    warning's "<count>:<section ids>"); 0 when they confirmed none or other sections."""
+    count, _, sections = (confirmed or "").partition(":")
+    return int(count) if count.isdigit() and sections == ",".join(sorted(material)) else 0
 
 
 @bp.route("/import", methods=["GET", "POST"])

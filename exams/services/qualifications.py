@@ -26,7 +26,7 @@ from bootcamp.outbox import record_outbox
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course, Enrollment, ManualVersion, VersionStatus
-from courses.signals import manual_published
+from courses.signals import manual_published, refresh_impact
 from exams.grading import MIN_GROUP
 from exams.models import (
     Attempt,
@@ -364,6 +364,15 @@ def _refresh_if_changed_since(qualification: Qualification, attempt: Attempt) ->
             ManualVersion.number > started_under.number).order_by(ManualVersion.number)):
         require_refresh(db.session.get(Course, qualification.course_id), version,
                         only=qualification)
+
+
+@refresh_impact.connect
+def qualified_trainees(course: Course, *, sections: list[str]) -> int:
+    """How many trainees a material change would send to a refresh exam now: those qualified
+    (a trainee already due a refresh keeps their deadline; the sections are only added)."""
+    return db.session.scalar(select(func.count()).select_from(Qualification).where(
+        Qualification.course_id == course.id, Qualification.status == Status.QUALIFIED,
+        Qualification.manual_version_id.is_not(None))) or 0
 
 
 @manual_published.connect
