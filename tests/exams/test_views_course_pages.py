@@ -6,7 +6,7 @@ import re
 
 from bootcamp.extensions import db
 from exams.services import attempts
-from tests.factories import WORLD_MANUAL_V2, make_world, publish, signed_in, take
+from tests.factories import WORLD_MANUAL, WORLD_MANUAL_V2, make_world, publish, signed_in, take
 
 
 def words(response) -> str:
@@ -46,3 +46,39 @@ def test_a_qualified_trainee_is_told_until_when(app, make_user):
         take(world, world.trainee)
     text = words(signed_in(app, world.trainee).get("/courses/exam-course"))
     assert re.search(r"You are qualified until \d+ \w+ \d{4}", text)
+
+
+def test_an_instructors_dashboard_shows_what_waits_in_the_courses_they_teach(app, make_user):
+    from courses.models import Item
+    from courses.services import manuals
+    from exams.services import disputes
+
+    world = make_world(app, make_user)
+    with app.app_context():
+        attempt = take(world, world.trainee)
+        publish(world, WORLD_MANUAL_V2, ["hats"])  # the qualified trainee is due a refresh
+        response = attempt.responses[0]
+        disputes.open_dispute(world.user(world.trainee), db.session.get(Item, response.item_id),
+                              response.answer, "I think the gold is wrong.", response=response)
+        manuals.save_draft(world.course(), WORLD_MANUAL, world.user(world.instructor))
+        db.session.commit()
+    dashboard = signed_in(app, world.instructor).get("/dashboard")
+    page, text = dashboard.get_data(as_text=True), words(dashboard)
+    assert "Your courses" in text and "Your training centre" not in text
+    row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"/courses/exam-course\">.*?</tr>", page,
+                    re.S)[0]
+    assert 'href="/courses/exam-course/manual/draft">A manual draft is not published yet' in row
+    assert ">1 open dispute to answer</a>" in row
+    assert 'status=needs_refresh">1 trainee is due a refresh exam</a>' in row
+    assert re.search(r">1</a></td>", row)  # one trainee enrolled, linked to their progress
+    # The trainee's own dashboard is their training centre, with no teaching section.
+    trainee = words(signed_in(app, world.trainee).get("/dashboard"))
+    assert "Your training centre" in trainee and "Your courses" not in trainee
+
+
+def test_an_instructor_who_teaches_nothing_is_told_how_to_start(app, make_user):
+    from bootcamp.users.models import Role
+
+    text = words(signed_in(app, make_user(Role.INSTRUCTOR)).get("/dashboard"))
+    assert "You are on the staff of no course yet" in text
+    assert "Your training centre" not in text and "Courses you take" not in text
