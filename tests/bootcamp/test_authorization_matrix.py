@@ -47,6 +47,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "auth.end_other_sessions"): MEMBERS_REDIRECT,
     ("POST", "auth.end_all_sessions"): MEMBERS_REDIRECT,  # to log in again
     ("GET", "admin.users"): ADMINS,
+    ("GET", "admin.audit_log"): ADMINS,
     ("POST", "admin.change_role"): (LOGIN, 403, 403, 403, 302),
     # Platforms: API clients, tokens, webhooks. Forms posted empty re-render with errors;
     # revoking and deleting only ask for confirmation; the world's delivery has succeeded,
