@@ -1,4 +1,4 @@
-"""Admin pages: list users and change their roles."""
+"""Admin pages: list users, change their roles, and make password links for them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from sqlalchemy import or_, select
 from bootcamp.admin import bp
 from bootcamp.admin.forms import RoleForm
 from bootcamp.extensions import db
+from bootcamp.forms import ActionForm
+from bootcamp.users import password_resets
 from bootcamp.users.access import role_required
 from bootcamp.users.models import Role, User
 from bootcamp.users.services import AccountError, set_role
@@ -26,7 +28,23 @@ def users():
         stmt = stmt.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
     forms = {user.id: RoleForm(role=user.role.value, prefix=f"u{user.id}") for user in page.items}
-    return render_template("admin/users.html", page=page, forms=forms, query=query)
+    return render_template("admin/users.html", page=page, forms=forms, query=query,
+                           action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/password-link", methods=["POST"])
+@role_required(Role.ADMIN)
+def password_link(user_id: int):
+    """A one-time link that lets the user set a new password, shown once to the admin to
+    pass on (a POST: making one is audited, and a page a scanner fetches makes none)."""
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        flash("The form has expired; try again.", "error")
+        return redirect(url_for("admin.users"))
+    token, expires = password_resets.make_reset_token(user, current_user)
+    db.session.commit()
+    return render_template("admin/password_link.html", user=user, expires=expires,
+                           link=url_for("auth.reset_password", token=token, _external=True))
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

@@ -43,6 +43,27 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
+class ResetPasswordForm(FlaskForm):
+    """A new password set through a reset link: no current password, the link stands for it."""
+
+    new_password = PasswordField("New password", validators=[DataRequired(), _acceptable_password])
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message="The passwords do not match."),
+        ],
+    )
+
+    def __init__(self, account: User, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.account = account
+
+    def account_words(self) -> tuple[str, str]:
+        """The email and name a password must not be built from."""
+        return self.account.email, self.account.name
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]

@@ -8,12 +8,12 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from bootcamp.auth import bp, limits
-from bootcamp.auth.forms import ChangePasswordForm, LoginForm, SignupForm
+from bootcamp.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from bootcamp.auth.sessions import current_session, log_in, policy
 from bootcamp.events import record_event
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
-from bootcamp.users import services, sessions, sign_in_links
+from bootcamp.users import password_resets, services, sessions, sign_in_links
 from bootcamp.users.passwords import verify_password
 
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
@@ -127,6 +127,28 @@ def change_password():
             flash("Password changed. Your other sessions have been logged out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a reset link (bootcamp.users.password_resets). It works once
+    and logs the account out everywhere; the person then logs in with the new password."""
+    try:
+        user = password_resets.read_reset_token(token, lock=request.method == "POST")
+    except password_resets.ResetRefused as refused:
+        db.session.rollback()
+        return render_template("auth/reset.html", refused=str(refused)), 400
+    form = ResetPasswordForm(account=user)
+    if form.validate_on_submit():
+        services.change_password(user, form.new_password.data, keep_session_id=None)
+        db.session.commit()
+        if current_user.is_authenticated and current_user.id == user.id:
+            logout_user()
+        session["login_email"] = user.email
+        flash("Your new password is set, and every device was logged out. Log in with it.",
+              "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, account=user)
 
 
 @bp.route("/link/<token>", methods=["GET", "POST"])

@@ -49,6 +49,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "admin.users"): ADMINS,
     ("GET", "admin.audit_log"): ADMINS,
     ("POST", "admin.change_role"): (LOGIN, 403, 403, 403, 302),
+    ("POST", "admin.password_link"): ADMINS,  # the page that shows the link once
+    ("GET", "auth.reset_password"): (400, 400, 400, 400, 400),  # the world has no valid link
+    ("POST", "auth.reset_password"): (400, 400, 400, 400, 400),
     # Platforms: API clients, tokens, webhooks. Forms posted empty re-render with errors;
     # revoking and deleting only ask for confirmation; the world's delivery has succeeded,
     # so it may be sent again.

@@ -42,3 +42,31 @@ def test_a_role_change_is_found_in_the_audit_log(make_user, page: Page, viewport
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"audit-{viewport['width']}.png"), full_page=True)
     assert list(browser_errors) == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE],
+                         ids=["desktop", "phone"])
+def test_a_locked_out_user_sets_a_password_through_the_admins_link(
+        make_user, page: Page, new_page, live_server, viewport, browser_errors):
+    admin = make_user(Role.ADMIN)
+    user = make_user(email="locked@example.com")
+    log_in(page, admin.email, PASSWORD)
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    page.goto("/admin/users")
+    expect_fits_the_screen(page, viewport)
+    page.get_by_role("button", name=f"Password link for {user.email}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Password link for {user.email}")
+    link = page.get_by_role("textbox", name="Password link to copy").input_value()
+    expect_fits_the_screen(page, viewport)
+    page.screenshot(path=str(SHOTS / f"password-link-{viewport['width']}.png"), full_page=True)
+    them = new_page(live_server, viewport)
+    them.goto(link)
+    them.get_by_label("New password", exact=True).fill("violet kettle harbour")
+    them.get_by_label("Repeat new password").fill("violet kettle harbour")
+    them.get_by_role("button", name="Set the new password").click()
+    expect(them.get_by_role("status")).to_contain_text("Your new password is set")
+    expect(them.get_by_label("Email", exact=True)).to_have_value(user.email)
+    them.get_by_label("Password", exact=True).fill("violet kettle harbour")
+    them.get_by_role("button", name="Log in", exact=True).click()
+    expect(them.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    assert list(browser_errors) == []
