@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, Response, request
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from werkzeug.serving import make_server
 
 import graders
@@ -514,3 +514,28 @@ def test_previous_answer_comes_back(open_widget) -> None:
     expect(page.get_by_role("button", name="Keypoint: nose")).to_have_attribute(
         "aria-pressed", "true")
     assert answer_of(page) == points
+
+
+def test_the_javascript_notice_never_flashes_up_while_the_tool_loads(
+        site: WidgetSite, new_page, browser, browser_errors: BrowserErrors) -> None:
+    page = new_page(site.base_url)
+    held: list[Route] = []
+    page.route("**/static/js/widgets/boxes.js", lambda route: held.append(route))  # held back
+    page.goto(site.add("boxes", BOXES), wait_until="domcontentloaded")
+    notice = page.get_by_text("This task needs JavaScript")
+    while not held:
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(300)
+    assert notice.count() == 1 and not notice.is_visible()  # still loading: no notice
+    held[0].continue_()
+    expect(image_area(page)).to_be_visible()
+    expect(notice).to_be_hidden()
+    assert list(browser_errors) == []
+    # Without JavaScript the notice is what the trainee gets, after the short pause.
+    context = browser.new_context(base_url=site.base_url, java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(site.add("boxes", BOXES))
+        expect(plain.get_by_text("This task needs JavaScript")).to_be_visible(timeout=5_000)
+    finally:
+        context.close()
