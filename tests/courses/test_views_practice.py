@@ -107,7 +107,7 @@ def test_a_right_choice_is_stored_recorded_and_explained(app, enrolled, trainee)
     response = answer(enrolled, "shoe", "yes")
     assert response.status_code == 200
     page = text_of(response)
-    assert '<h2 id="feedback-title">Correct</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Correct</h2>' in page
     assert "100% of the points" in page
     assert "Shoes are <strong>clothing</strong>." in page
     assert '<a href="/courses/practice/manual#shoes">Read the rule: Shoes</a>' in page
@@ -124,7 +124,7 @@ def test_a_right_choice_is_stored_recorded_and_explained(app, enrolled, trainee)
 
 def test_a_wrong_choice_marks_both_answers_in_words(app, enrolled):
     page = text_of(answer(enrolled, "shoe", "no"))
-    assert '<h2 id="feedback-title">Not quite</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Not quite</h2>' in page
     assert "0% of the points" in page
     assert re.search(r'fb-option-name">yes</span> <span class="fb-tag fb-tag-correct">'
                      r"correct answer</span>", page)

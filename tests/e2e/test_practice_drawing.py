@@ -98,6 +98,10 @@ def check(page: Page) -> Locator:
     result = page.get_by_role("region", name="Not quite").or_(
         page.get_by_role("region", name="Correct"))
     expect(result).to_be_visible()
+    # The page lands on the feedback, its heading focused (so read out), whatever its height.
+    heading = result.get_by_role("heading", level=2).first
+    expect(heading).to_be_focused()
+    expect(heading).to_be_in_viewport()
     return result
 
 
