@@ -25,6 +25,7 @@ from exams.models import Attempt, AttemptState, ExamSettings
 from tests.e2e.steps import PHONE, expect_fits_the_screen, log_in
 from tests.e2e.test_widgets import png, select_text
 from tests.factories import (
+    CHOICE_GOLD,
     TAKING_BOXES_SPEC,
     TAKING_SLUG,
     TAKING_SPAN_TEXT,
@@ -107,7 +108,10 @@ def test_answers_survive_a_lost_connection_and_a_reload(app: Flask, exam_page: P
     expect(save_status(page, 3)).to_have_text("Saved", timeout=SAVE_TIMEOUT)
 
     # The network goes: answers wait in the browser, and the page says so.
+    banner = page.get_by_text("You are offline. Your answers are kept on this device")
+    expect(banner).to_be_hidden()
     page.context.set_offline(True)
+    expect(banner).to_be_visible()
     item(page, 4).get_by_role("textbox", name=re.compile("^Text to label")).evaluate(
         "element => element.scrollIntoView({block: 'center'})")
     select_text(page, "cancel")
@@ -123,6 +127,7 @@ def test_answers_survive_a_lost_connection_and_a_reload(app: Flask, exam_page: P
 
     # Back online: everything is sent.
     page.context.set_offline(False)
+    expect(banner).to_be_hidden()
     for n in range(1, 7):
         expect(save_status(page, n)).to_have_text("Saved", timeout=SAVE_TIMEOUT)
     stored = stored_answers(app, attempt_id)
@@ -204,4 +209,50 @@ def test_the_deadline_passes_on_the_page_and_the_attempt_is_graded(
         assert graded.state == AttemptState.GRADED and graded.closed_by == "deadline"
         assert graded.score == pytest.approx(1 / 6, abs=1e-6)
     expect_fits_the_screen(page, viewport)
+    assert list(browser_errors) == []
+
+
+def test_submitting_asks_about_unanswered_items_and_waits_for_the_connection(
+        app: Flask, exam_page: Page, browser_errors):
+    page = exam_page
+    attempt_id = start(page)
+    item(page, 1).get_by_label(CHOICE_GOLD, exact=True).check()
+    expect(save_status(page, 1)).to_have_text("Saved", timeout=SAVE_TIMEOUT)
+    submit = page.get_by_role("button", name="Submit the exam")
+    submit.click()
+    question = page.get_by_role("alert").filter(has_text="no answer")
+    expect(question).to_have_text(re.compile(
+        r"^5 items have no answer \(items 2, 3, 4, 5, 6\)\. One of them is critical: "))
+    expect(question).to_be_in_viewport()
+    question.get_by_role("button", name="Go to item 2").click()
+    expect(item(page, 2).get_by_role("heading", level=2)).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"/attempts/{attempt_id}$"))  # nothing was submitted
+
+    # Offline, "Submit anyway" waits for the connection, then submits by itself.
+    page.context.set_offline(True)
+    expect(page.get_by_text("You are offline. Your answers are kept")).to_be_in_viewport()
+    submit.click()
+    page.get_by_role("button", name="Submit anyway").click()
+    waiting = page.get_by_role("alert").filter(has_text="You are offline")
+    expect(waiting).to_contain_text("will be submitted as soon as the connection comes back")
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"^Exam result: (passed|not passed)$"))
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).state == AttemptState.GRADED
+    assert list(browser_errors) == []
+
+
+def test_the_timer_tells_screen_readers_when_5_and_1_minutes_are_left(
+        app: Flask, exam_page: Page, browser_errors):
+    page = exam_page
+    attempt_id = start(page)
+    told = page.get_by_role("status").filter(has_text=re.compile(r"minutes? left\.$"))
+    for seconds, words in ((302, "5 minutes left."), (62, "1 minute left.")):
+        with app.app_context():
+            db.session.get(Attempt, attempt_id).deadline = utcnow() + timedelta(seconds=seconds)
+            db.session.commit()
+        page.reload()
+        expect(told).to_have_count(0)  # nothing said until the mark passes
+        expect(told).to_have_text(words, timeout=8_000)
     assert list(browser_errors) == []

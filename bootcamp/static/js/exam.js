@@ -10,6 +10,10 @@
 // PUT to the form's data-save-url (position 0 replaced by the item's) as {answer, seq}. The
 // seq only grows (server-corrected milliseconds), so a late, older save never overwrites a
 // newer one. Failed saves are retried with backoff and when the browser comes back online.
+// While offline a banner says so; "Submit the exam" then waits for the connection (it can be
+// called off) and submits when it returns. Submitting with items unanswered first asks, saying
+// how many and whether one is critical. The timer tells screen readers when 5 minutes and
+// 1 minute are left.
 const DEBOUNCE_MS = 600;
 const MAX_BACKOFF_MS = 30_000;
 const FLUSH_BEFORE_SUBMIT_MS = 4_000;
@@ -269,7 +273,13 @@ function startExam(form) {
   }
   sendAll();
 
+  const banner = document.getElementById("offline-banner");
+  const showConnection = () => {
+    if (banner) banner.hidden = navigator.onLine;
+  };
+  showConnection();
   window.addEventListener("online", () => {
+    showConnection();
     items.forEach((item) => {
       item.failures = 0;
     });
@@ -277,6 +287,7 @@ function startExam(form) {
     if (submitting) finish();
   });
   window.addEventListener("offline", () => {
+    showConnection();
     for (const item of items) {
       if (storage.get(item.position)) setStatus(item, "Offline: will retry", "offline");
     }
@@ -288,11 +299,74 @@ function startExam(form) {
     items.forEach((item) => storage.remove(item.position));
   }
 
+  // What "Submit the exam" says before it submits: a box under the button with a sentence and
+  // buttons of its own (role="alert", so it is read out), or nothing.
+  const notice = document.getElementById("submit-notice");
+  let unansweredConfirmed = false;
+
+  function say(text, ...actions) {
+    notice.replaceChildren(Object.assign(document.createElement("p"), { textContent: text }));
+    const row = document.createElement("p");
+    row.className = "actions";
+    for (const [label, onClick, secondary] of actions) {
+      const button = Object.assign(document.createElement("button"),
+        { type: "button", textContent: label, className: secondary ? "secondary" : "" });
+      button.addEventListener("click", onClick);
+      row.append(button);
+    }
+    notice.append(row);
+    notice.hidden = false;
+    notice.scrollIntoView({ block: "nearest" });
+  }
+
+  function unanswered(item) {
+    const answer = readAnswer(item);
+    return answer === null || (Array.isArray(answer) && answer.length === 0);
+  }
+
+  function askAboutUnanswered(missing) {
+    const names = missing.map((item) => item.position).join(", ");
+    const critical = missing.filter((item) => item.section.dataset.critical === "true").length;
+    let text = `${plural(missing.length, "item")} ${missing.length === 1 ? "has" : "have"} no `
+      + `answer (${missing.length === 1 ? "item" : "items"} ${names}).`;
+    if (critical) {
+      text += ` ${critical === 1 ? (missing.length === 1 ? "It is" : "One of them is")
+        : `${critical} of them are`} critical: a critical item not answered right fails the `
+        + "exam, whatever the score.";
+    }
+    say(`${text} An unanswered item scores nothing. Submit anyway?`,
+      ["Submit anyway", () => {
+        unansweredConfirmed = true;
+        notice.hidden = true;
+        form.requestSubmit();
+      }],
+      [`Go to item ${missing[0].position}`, () => {
+        notice.hidden = true;
+        const heading = missing[0].section.querySelector("h2");
+        heading.tabIndex = -1;
+        heading.focus();
+      }, true]);
+  }
+
+  function submitWhenOnline() {
+    submitting = true;
+    say("You are offline. Your exam will be submitted as soon as the connection comes back; "
+      + "keep this page open.", ["Don't submit yet", () => {
+      submitting = false;
+      notice.hidden = true;
+    }, true]);
+  }
+
   form.addEventListener("submit", (event) => {
+    const missing = unansweredConfirmed ? [] : items.filter(unanswered);
+    if (missing.length) {
+      event.preventDefault();
+      askAboutUnanswered(missing);
+      return;
+    }
     if (!navigator.onLine) {
       event.preventDefault();
-      const first = items.find((item) => storage.get(item.position)) || items[0];
-      if (first) setStatus(first, "Offline: reconnect, then submit the exam.", "offline");
+      submitWhenOnline();
       return;
     }
     submitting = true;
@@ -318,9 +392,16 @@ function startExam(form) {
 
   if (timer) {
     const deadline = Date.parse(timer.dataset.deadline);
+    const announcement = document.getElementById("timer-announcement");
+    // The marks still ahead when the page opened; each is read out once, as it passes.
+    let marks = [300, 60].filter((mark) => (deadline - serverNow()) / 1000 > mark);
     let done = false;
     const tick = () => {
       const left = (deadline - serverNow()) / 1000;
+      if (announcement && marks.length && left <= marks[0]) {
+        announcement.textContent = `${plural(marks[0] / 60, "minute")} left.`;
+        marks = marks.filter((mark) => mark < left);
+      }
       if (left <= 0) {
         timer.textContent = "Time is up: submitting your answers…";
         if (!done) {
