@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graders.boxes import LOOSE_IOU
+
 GOLD = "#1d7a46"  # green: the correct answer
 ANSWER = "#1f5fbf"  # blue: the trainee's answer
 MISSED = "#b3261e"  # red: gold the trainee missed
@@ -112,12 +114,13 @@ def _box_notes(drawing: Drawing, gold: list[dict], answer: list[dict],
     notes += [("extra", f"Extra: {answer[i]['label']} {_where(answer[i])}")
               for i in details["extra"]]
     notes += [("mislabelled", f"Wrong label: {p['answer_label']} should be {p['gold_label']} "
-               f"{_where(gold[p['gold']])} (IoU {p['iou']:.2f})")
+               f"{_where(gold[p['gold']])} ({p['iou']:.0%} overlap)")
               for p in details["mislabelled"]]
     notes += [("matched", f"Matched: {m['label']} {_where(gold[m['gold']])} "
-               f"(IoU {m['iou']:.2f})") for m in details["matched"]]
+               f"({m['iou']:.0%} overlap)") for m in details["matched"]]
     notes += [("warning", f"Low overlap: {gold[w['gold']]['label']} {_where(gold[w['gold']])}"
-               f": {w['message']}") for w in details.get("warnings", [])]
+               f": your box overlaps it by {int(w['iou'] * 100)}%; it counts, but aim for "
+               f"{LOOSE_IOU:.0%} or more") for w in details.get("warnings", [])]
 
 
 def _placed(person: dict[str, Any], name: str) -> tuple[float, float] | None:

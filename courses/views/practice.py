@@ -98,6 +98,7 @@ def _item_page(course: Course, module: Module, item: Item, form: ActionForm, sto
     return render_template(
         "courses/practice_item.html", course=course, module=module, item=item, form=form,
         preview=not stores, answer=answer, score=score, error=error, progress=progress,
+        staff=catalog.can_edit(course.id, current_user),
         position=module.position_of(item.key) + 1, next_key=module.key_after(item.key),
         media_url=media_url, explanation_html=render_markdown(item.explanation, media_url_of),
         rules=[(sid, titles[sid]) for sid in item.sections if sid in titles],

@@ -42,8 +42,8 @@ def test_boxes_take_their_status_from_the_details() -> None:
         ("missed", "Missed: pedestrian at (200, 0), 40 × 40"),
         ("extra", "Extra: car at (280, 100), 20 × 20"),
         ("mislabelled", "Wrong label: pedestrian should be cyclist at (100, 0), 40 × 40 "
-                        "(IoU 1.00)"),
-        ("matched", "Matched: car at (0, 0), 40 × 40 (IoU 1.00)"),
+                        "(100% overlap)"),
+        ("matched", "Matched: car at (0, 0), 40 × 40 (100% overlap)"),
     ]
 
 
