@@ -359,7 +359,8 @@ def test_points(open_widget, site: WidgetSite, viewport: dict) -> None:
         "aria-pressed", "true")
     image_area(page).focus()
     page.keyboard.press("n")
-    expect(status(page)).to_have_text("Placed nose of person 2 at 320, 240")
+    expect(status(page)).to_have_text(
+        "Placed nose of person 2 at 320, 240. Arrows move it; N places left_wrist")
     page.keyboard.press("ArrowUp")
     page.keyboard.press("o")
     expect(status(page)).to_have_text("nose of person 2 marked not visible")
@@ -539,3 +540,25 @@ def test_the_javascript_notice_never_flashes_up_while_the_tool_loads(
         expect(plain.get_by_text("This task needs JavaScript")).to_be_visible(timeout=5_000)
     finally:
         context.close()
+
+
+def test_keypoints_by_keyboard_move_on_to_the_next_as_clicks_do(open_widget) -> None:
+    page = open_widget("points", POINTS)
+    image_area(page).focus()
+    pressed = page.get_by_role("button", name=re.compile("^Keypoint: ")).and_(
+        page.locator("[aria-pressed=true]"))
+    for name, following in (("nose", "left_wrist"), ("left_wrist", "right_wrist"),
+                            ("right_wrist", "left_knee")):
+        page.keyboard.press("n")
+        expect(status(page)).to_have_text(
+            f"Placed {name} of person 1 at 320, 240. Arrows move it; N places {following}")
+        expect(pressed).to_have_accessible_name(f"Keypoint: {name}")  # the one arrows move
+        page.keyboard.press("ArrowLeft")
+        expect(status(page)).to_have_text(f"{name} of person 1 at 319, 240")
+    page.keyboard.press("n")
+    expect(status(page)).to_have_text("Placed left_knee of person 1 at 320, 240")
+    page.keyboard.press("n")
+    expect(status(page)).to_have_text("Every keypoint of person 1 is placed: use the arrows "
+                                      "to move one")
+    assert [list(person["keypoints"]) for person in answer_of(page)] == [
+        ["nose", "left_wrist", "right_wrist", "left_knee"]]

@@ -191,10 +191,20 @@ export function mount(root, { spec, mediaUrl, input }) {
     const target = event.target.closest(".widget-point");
     const name = target?.dataset.name;
     if (event.key === "n" || event.key === "N" || (event.key === "Enter" && !target)) {
-      const k = current;
-      if (persons[person][names[k]]) say(`${names[k]} is already placed: use the arrows to move it`);
-      else placed(k, put(person, k, [W / 2, H / 2]), "Moved");
-      pointElement(person, names[k])?.focus();
+      // The current keypoint, or once it is placed the next one not placed: so N after N
+      // moves on through the keypoints, as clicks do. The new point takes the focus, for the
+      // arrows to move it.
+      const k = persons[person][names[current]] ? unplaced(current) : current;
+      if (persons[person][names[k]]) {
+        say(`Every keypoint of person ${person + 1} is placed: use the arrows to move one`);
+      } else {
+        placed(k, put(person, k, [W / 2, H / 2]), "Moved");
+        pointElement(person, names[k])?.focus();
+        const next = unplaced(k);
+        if (!persons[person][names[next]]) {
+          say(`Placed ${describe(person, names[k])}. Arrows move it; N places ${names[next]}`);
+        }
+      }
     } else if (step && target) {
       const [x, y, v] = persons[person][name];
       persons[person][name] = [clamp(x + step[0], 0, W), clamp(y + step[1], 0, H), v];
