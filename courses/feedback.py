@@ -128,6 +128,24 @@ def _placed(person: dict[str, Any], name: str) -> tuple[float, float] | None:
     return (point[0], point[1]) if point and point[2] > 0 else None
 
 
+def _words(name: str) -> str:
+    """A keypoint id as people say it: "left_knee" -> "left knee"."""
+    return name.replace("_", " ")
+
+
+def _swapped(names: list[str], gold: dict, given: dict) -> list[tuple[str, str]]:
+    """Pairs of keypoints each placed nearer the other's correct spot than its own (a left and
+    right mixed up): the rings sit on the right spots, so only words show the mistake."""
+    def distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+        return ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5
+
+    spots = {name: (_placed(gold, name), _placed(given, name)) for name in names}
+    placed = [name for name, (here, there) in spots.items() if here and there]
+    return [(a, b) for i, a in enumerate(placed) for b in placed[i + 1:]
+            if distance(spots[a][1], spots[b][0]) < distance(spots[a][1], spots[a][0])
+            and distance(spots[b][1], spots[a][0]) < distance(spots[b][1], spots[b][0])]
+
+
 def points(spec: dict[str, Any], gold: list[dict], answer: list[dict],
            details: dict[str, Any]) -> Drawing:
     """Gold keypoints green, the trainee's blue, joined by a line; extra persons orange."""
@@ -141,10 +159,15 @@ def points(spec: dict[str, Any], gold: list[dict], answer: list[dict],
             if here and there:
                 drawing.lines.append((*here, *there, MISSED if not pair["matched"] else ANSWER))
             if here:
-                drawing.shapes.append(Shape(*here, radius, radius, GOLD, None, name, "gold"))
+                drawing.shapes.append(Shape(*here, radius, radius, GOLD, None, _words(name),
+                                            "gold"))
             if there:  # a ring around the gold dot, so that a perfect answer still shows
                 drawing.shapes.append(Shape(*there, 1.8 * radius, radius, ANSWER, DASH, "",
                                             "answer"))
+        drawing.notes += [
+            ("mislabelled", f"Person {pair['gold'] + 1}: {_words(a)} and {_words(b)} swapped: "
+                            f"your {_words(a)} is where the {_words(b)} is, and the other way "
+                            "round") for a, b in _swapped(spec["keypoints"], person, given)]
     for index in details["extra"]:
         for name in spec["keypoints"]:
             if there := _placed(answer[index], name):

@@ -105,3 +105,19 @@ def test_emoji_offsets_are_code_points() -> None:
     details = graders.score("spans", {"text": text, "labels": ["emoji"]}, spans, []).details
     pieces = feedback.span_pieces(text, spans, details, "gold")
     assert [p.text for p in pieces] == ["hi ", "👋", " there"]
+
+
+def test_points_name_a_left_and_right_swapped_in_words() -> None:
+    spec = {"width": 240, "height": 120, "keypoints": ["nose", "left_knee", "right_knee"]}
+    gold = [{"keypoints": {"nose": [120, 20, 2], "left_knee": [100, 90, 2],
+                           "right_knee": [140, 90, 2]}, "area": 3000}]
+    swapped = [{"keypoints": {"nose": [121, 20, 2], "left_knee": [139, 91, 2],
+                              "right_knee": [101, 89, 2]}}]
+    details = graders.score("points", spec, gold, swapped).details
+    assert ("mislabelled", "Person 1: left knee and right knee swapped: your left knee is "
+                           "where the right knee is, and the other way round") in \
+        feedback.points(spec, gold, swapped, details).notes
+    right = [{"keypoints": {"nose": [121, 20, 2], "left_knee": [103, 92, 2],
+                            "right_knee": [138, 88, 2]}}]
+    details = graders.score("points", spec, gold, right).details
+    assert feedback.points(spec, gold, right, details).notes == []
