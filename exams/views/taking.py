@@ -270,6 +270,7 @@ def result(attempt_id: int):
         standing = attempts.standing(current_user, course)
         context.update(shown=shown, groups=[(_named(g.sections, titles), g) for g in shown.groups],
                        standing=standing, status_label=status_label(standing.status),
+                       qualification=qualifications.qualification_of(current_user.id, course.id),
                        retry_iso=_iso(standing.retry_at), now_iso=_iso(utcnow()),
                        open_disputes={d.item_id for d in disputes.disputes_of(
                            course, user=current_user) if d.status == DisputeStatus.OPEN})

@@ -8,11 +8,17 @@ import json
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import Role
+from courses.models import Course
 from exams.models import Attempt, AttemptState, Dispute
 from tests.factories import (
+    CHOICE_GOLD,
+    LABELS_GOLD,
+    STREET_GOLD,
     TAKING_BOXES_SPEC,
     TAKING_RULES,
     TAKING_SLUG,
@@ -352,6 +358,21 @@ def test_the_result_shows_score_critical_misses_and_what_to_reread(app, taker):
     overview = taker.get(EXAM).get_data(as_text=True)
     assert f'href="/attempts/{attempt_id}/result"' in overview and "50%" in overview
     assert "Your next attempt opens at" in text(taker.get(EXAM))
+
+
+def test_a_pass_says_until_when_it_holds_and_what_it_lets_the_trainee_do(app, taker):
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == TAKING_SLUG))
+        course.qualifies_for = "Paid clothing-tagging work on the Acme queue"
+        db.session.commit()
+    attempt_id = answer_and_submit(app, taker, {
+        "c-critical": CHOICE_GOLD, "l-critical": LABELS_GOLD, "c-street": STREET_GOLD,
+        "c-plain": "ibis-gold-opt"})
+    body = text(taker.get(f"/attempts/{attempt_id}/result"))
+    assert "Exam result: passed" in body and "Qualification Qualified" in body
+    until = (utcnow() + timedelta(days=TAKING_RULES.validity_days)).strftime("%-d %B %Y")
+    assert f"Valid until {until}" in body
+    assert "It lets you Paid clothing-tagging work on the Acme queue" in body
 
 
 def test_an_open_attempt_has_no_result_yet(app, taker):
