@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 from bootcamp.users.models import Role
 
 
-def format_datetime(value: datetime | None) -> str:
-    """Render a UTC time the same way on every page."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+def _moment(value: datetime, text: str, shown: str) -> Markup:
+    """A <time> that static/js/local-times.js rewrites in the reader's own time zone; without
+    JavaScript the UTC text stays, and the title keeps UTC for whoever wants it."""
+    return Markup('<time datetime="{}" title="{}" data-local="{}">{}</time>').format(
+        value.isoformat(), value.strftime("%Y-%m-%d %H:%M UTC"), shown, text)
 
 
-def format_date(value: datetime | None) -> str:
-    """A day, written out so no reader confuses day and month."""
-    return value.strftime("%-d %B %Y") if value else "never"
+def format_datetime(value: datetime | None) -> str | Markup:
+    """A moment, the same way on every page: UTC from the server, local in the browser."""
+    if not value:
+        return "never"
+    return _moment(value, value.strftime("%Y-%m-%d %H:%M UTC"), "datetime")
+
+
+def format_date(value: datetime | date | None) -> str | Markup:
+    """A day, written out so no reader confuses day and month (a moment's day is the reader's
+    local day, in the browser; a calendar date stays as it is)."""
+    if not value:
+        return "never"
+    text = value.strftime("%-d %B %Y")
+    return _moment(value, text, "date") if isinstance(value, datetime) else text
 
 
 def format_minutes(minutes: int | None) -> str:

@@ -90,14 +90,14 @@ def test_imported_items_are_in_other_practice(app, practising):
 def test_a_trainee_practises_an_imported_coco_item(app, practising, trainee):
     gold = gold_of(app, COCO_ITEM)
     page = answer(practising, COCO_ITEM, gold)
-    assert '<h2 id="feedback-title">Correct</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Correct</h2>' in page
     assert "Well done: 100% of the points." in page
     assert 'src="/courses/street-scenes/media/street-017.png"' not in page  # drawn in the SVG
     assert 'href="/courses/street-scenes/media/street-017.png"' in page
 
     wrong = [gold[0], {**gold[1], "label": "cyclist"}]
     page = answer(practising, COCO_ITEM, wrong)
-    assert '<h2 id="feedback-title">Not quite</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Not quite</h2>' in page
     assert page.count("Missed: cyclist at (520, 190), 70 × 110") == 1
     assert "Wrong label: cyclist should be pedestrian at (400, 180), 40 × 120" in page
 
@@ -110,12 +110,12 @@ def test_a_trainee_practises_an_imported_coco_item(app, practising, trainee):
 def test_a_trainee_practises_an_imported_label_studio_item(app, practising, trainee):
     gold = gold_of(app, LABEL_STUDIO_ITEM)
     page = answer(practising, LABEL_STUDIO_ITEM, gold)
-    assert '<h2 id="feedback-title">Correct</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Correct</h2>' in page
     assert "Well done: 100% of the points." in page
     assert '<mark class="fb-span fb-span-' in page and "pizza" in page
 
     page = answer(practising, LABEL_STUDIO_ITEM, [gold[0]])  # only the greeting
-    assert '<h2 id="feedback-title">Not quite</h2>' in page
+    assert '<h2 id="feedback-title" tabindex="-1" data-focus-on-load>Not quite</h2>' in page
     assert "Your spans" in page and "The correct spans" in page
 
     events = events_of(app, "practice_answered", trainee.id)
