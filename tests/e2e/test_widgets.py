@@ -217,7 +217,8 @@ def test_boxes_with_the_mouse(open_widget, site: WidgetSite, viewport: dict) -> 
         "aria-pressed", "true")
     expect(toolbar.get_by_role("button", name="Label: car")).to_have_attribute(
         "aria-keyshortcuts", "1")
-    expect(page.get_by_text("Shift+arrows resize")).to_be_visible()
+    keys = page.get_by_text("Shift+arrows resize")
+    expect(keys).to_be_visible() if viewport is DESKTOP else expect(keys).to_be_hidden()
     show_image(page)
 
     drag(page, (60, 50), (260, 200))
@@ -299,6 +300,8 @@ def test_boxes_with_the_keyboard_only(open_widget, site: WidgetSite) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Label: pedestrian")).to_have_attribute(
         "aria-pressed", "true")
+    page.keyboard.press("Tab")
+    expect(page.get_by_text("Keyboard shortcuts", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
     expect(image_area(page)).to_be_focused()
     page.keyboard.press("n")
@@ -562,3 +565,15 @@ def test_keypoints_by_keyboard_move_on_to_the_next_as_clicks_do(open_widget) -> 
                                       "to move one")
     assert [list(person["keypoints"]) for person in answer_of(page)] == [
         ["nose", "left_wrist", "right_wrist", "left_knee"]]
+
+
+@pytest.mark.parametrize(("viewport", "shown"), [(DESKTOP, True), (PHONE, False)],
+                         ids=["desktop", "phone"])
+def test_the_keyboard_help_folds_away_on_a_small_screen(open_widget, viewport: dict,
+                                                        shown: bool) -> None:
+    for kind, spec in (("boxes", BOXES), ("points", POINTS), ("spans", SPANS)):
+        page = open_widget(kind, spec, viewport=viewport)
+        keys = page.get_by_text(re.compile("^Keys: "))
+        expect(keys).to_be_visible() if shown else expect(keys).to_be_hidden()
+        page.get_by_text("Keyboard shortcuts", exact=True).click()
+        expect(keys).to_be_hidden() if shown else expect(keys).to_be_visible()

@@ -1,7 +1,8 @@
 // Boxes widget: draw, move, resize, relabel and delete labelled boxes on an image, with the mouse,
 // a finger or the keyboard. The answer is [{label, x, y, w, h}] in whole image pixels.
 import {
-  announcer, arrowStep, button, clamp, clear, h, numberKey, readAnswer, s, surface, toolbar, typing, writeAnswer,
+  announcer, arrowStep, button, clamp, clear, h, keysHelp, numberKey, readAnswer, s, surface, toolbar, typing,
+  writeAnswer,
 } from "./common.js";
 
 const MIN_DRAG = 4; // screen pixels: a shorter drag is a click, not a box
@@ -25,7 +26,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   const help = h("p", { class: "widget-help" },
     "Drag on the image to draw a box with the chosen label. Click or tap a box to select it, "
     + "then drag it to move it or drag its corners to resize it. ",
-    h("span", { text: `Keys: ${KEYS}.` }));
+    keysHelp(`Keys: ${KEYS}.`));
   const area = surface({
     width: W, height: H, mediaUrl, onResize: drawLayer,
     label: `Image to annotate, ${W} by ${H} pixels. Keys: ${KEYS}.`,

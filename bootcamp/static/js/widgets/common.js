@@ -28,6 +28,14 @@ export function button(label, attrs = {}, ...children) {
   return h("button", { type: "button", class: "secondary", ...attrs }, label, ...children);
 }
 
+/** The keyboard shortcuts, folded under "Keyboard shortcuts" where there is no room for them
+ * or no keyboard to use them (a narrow or touch screen); open on a wide screen with a mouse. */
+export function keysHelp(text) {
+  const roomy = window.matchMedia("(min-width: 48rem) and (pointer: fine)").matches;
+  return h("details", { class: "widget-keys", open: roomy },
+    h("summary", { text: "Keyboard shortcuts" }), h("span", { text }));
+}
+
 /** A class attribute from parts, skipping false ones: cls("a", on && "is-on"). */
 export const cls = (...parts) => parts.filter(Boolean).join(" ");
 

@@ -3,7 +3,8 @@
 // with v = 2 visible, 1 placed but not visible; an unplaced keypoint is left out, and so is a
 // person with no keypoint placed (graders refuse an empty person).
 import {
-  announcer, arrowStep, button, clamp, clear, cls, h, readAnswer, s, surface, typing, writeAnswer,
+  announcer, arrowStep, button, clamp, clear, cls, h, keysHelp, readAnswer, s, surface, typing,
+  writeAnswer,
 } from "./common.js";
 
 const MAX_PERSONS = 100;
@@ -31,7 +32,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   const check = h("label", { class: "widget-check" }, hidden, " Mark as not visible (occluded)");
   const help = h("p", { class: "widget-help" },
     "Click or tap the image to place the chosen keypoint (again to move it); drag a point to move it. ",
-    h("span", { text: `Keys: ${KEYS}.` }));
+    keysHelp(`Keys: ${KEYS}.`));
   const area = surface({
     width: W, height: H, mediaUrl, onResize: drawLayer,
     label: `Image to annotate, ${W} by ${H} pixels. Keys: ${KEYS}.`,

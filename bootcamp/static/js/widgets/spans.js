@@ -2,7 +2,8 @@
 // answer is [{start, end, label}] with offsets in Unicode code points (Python str indices), end
 // exclusive: the DOM counts UTF-16 units, so every offset is converted ("👋" is 1 point, 2 units).
 import {
-  announcer, button, clamp, clear, cls, h, numberKey, readAnswer, toolbar, typing, writeAnswer,
+  announcer, button, clamp, clear, cls, h, keysHelp, numberKey, readAnswer, toolbar, typing,
+  writeAnswer,
 } from "./common.js";
 
 const WORD = /[\p{L}\p{N}\p{M}_]/u;
@@ -26,10 +27,8 @@ export function mount(root, { spec, input }) {
   const picker = toolbar({ label: "Labels", names: labels, prefix: "Label", toggle: false, onPick: apply });
   const help = h("p", { class: "widget-help" },
     "Select words in the text with the mouse or a finger, then press a label (or its number key). ",
-    h("span", {
-      text: "Keys: in the text, Shift+arrows select (Ctrl: a word at a time), Home and End jump "
-        + "to the start and end, number keys label the selection, Escape clears it.",
-    }));
+    keysHelp("Keys: in the text, Shift+arrows select (Ctrl: a word at a time), Home and End "
+      + "jump to the start and end, number keys label the selection, Escape clears it."));
   const chosen = h("p", { class: "widget-now", text: "Nothing selected yet." });
   const textEl = h("div", {
     class: "widget-text", tabindex: 0, role: "textbox", "aria-readonly": "true", "aria-multiline": "true",
