@@ -70,11 +70,11 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        # Pre-ping: an empty query at each checkout finds a connection the server dropped (a
-        # restart, an idle timeout) before a request fails on it. API lookups pay it too: one
-        # round trip, ~0.1 ms of CPU. Kept: the pool cannot ping for pages only, and without it
-        # every process would answer one request with a 500 after each database restart.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (an empty query at each checkout, a round trip every request pays): a
+        # checkout listener (bootcamp/extensions.py) finds a connection the server dropped (a
+        # restart, an idle timeout) by polling its socket, and pings only one that sat idle,
+        # so no request fails on a dead connection after a database restart.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -1,7 +1,10 @@
 """Every Flask extension object, created unbound and attached in the app factory."""
 
+import select
 import sqlite3
+import time
 
+import psycopg
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,7 +13,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -35,6 +40,55 @@ def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# A PostgreSQL connection back from a pause this long is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "bootcamp_idle_since"
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle(dbapi_connection, record: ConnectionPoolEntry) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check_alive(dbapi_connection, record: ConnectionPoolEntry, proxy) -> None:
+    """Hand out only a live PostgreSQL connection (what pool_pre_ping does, without its round
+    trip on every checkout). A server that ends a connection (a restart, a terminated
+    backend, an idle timeout, a crash) closes its socket, and usually says why first: either
+    way the idle socket turns readable, which a zero-timeout poll sees. A connection idle
+    for PING_AFTER_IDLE_SECONDS is pinged as well, for a peer gone without a word (a host
+    rebooted, a dropped NAT entry). DisconnectionError makes the pool connect afresh."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg's; SQLite needs none of this
+    idle_since = record.info.get(_IDLE_SINCE)
+    if pgconn is None or idle_since is None:  # a fresh connection is alive
+        return
+    try:
+        closed = dbapi_connection.closed or _readable(pgconn.socket)
+    except psycopg.Error:  # libpq has no socket for it any more
+        closed = True
+    if closed:
+        raise DisconnectionError("the server closed the connection while it was idle")
+    if time.monotonic() - idle_since >= PING_AFTER_IDLE_SECONDS:
+        _ping(dbapi_connection)
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _ping(connection) -> None:
+    """One empty round trip outside any transaction, as SQLAlchemy's pre-ping sends."""
+    autocommit = connection.autocommit
+    try:
+        connection.autocommit = True
+        connection.execute(";")
+        connection.autocommit = autocommit
+    except psycopg.Error as error:
+        raise DisconnectionError(f"the connection failed its ping: {error}") from error
 
 
 db = SQLAlchemy(model_class=Base)

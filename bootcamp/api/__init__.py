@@ -9,7 +9,10 @@ nothing below imports it.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+from collections.abc import Callable
+from functools import partial
+
+from flask import Blueprint, Flask, Response, request
 
 from bootcamp import outbox  # noqa: F401  (the tables, for migrations)
 from bootcamp.api import models  # noqa: F401
@@ -17,15 +20,9 @@ from bootcamp.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
-# Each token has its own limit (auth.py); the limiter's per-route and app-wide limits are for
-# pages: the API is exempt from them, and the filter spares its requests the limiter's work
-# of finding that out.
+# Each token has its own limit (auth.py); the limiter's per-route limits are for pages: the API
+# is exempt from them, and its requests skip the limiter's hooks altogether (init_api).
 limiter.exempt(bp)
-
-
-@limiter.request_filter
-def _api_request() -> bool:
-    return request.blueprint == "api"
 
 
 @bp.before_request
@@ -46,3 +43,30 @@ def init_api(app: Flask) -> None:
 
     app.register_blueprint(bp, url_prefix="/api/v1")
     spec.register(app)
+    _limiter_for_pages_only(app)
+
+
+def _limiter_for_pages_only(app: Flask) -> None:
+    """Let the limiter's app-wide hooks return at once for API requests. Exempt or not, its
+    before_request hook finds the view, its exemptions and meta limits, and its after_request
+    hook looks for deductions: ~0.05 ms of every lookup, for limits the API never has."""
+    for hooks in (app.before_request_funcs.get(None, []), app.after_request_funcs.get(None, [])):
+        hooks[:] = [_pages_only(hook) if _is_limiters(hook) else hook for hook in hooks]
+
+
+def _is_limiters(hook: Callable) -> bool:
+    """Flask-Limiter registers a bound method (before) and a partial on itself (after)."""
+    owner = hook.args[0] if isinstance(hook, partial) and hook.args else (
+        getattr(hook, "__self__", None))
+    return owner is limiter
+
+
+def _pages_only(hook: Callable) -> Callable:
+    """`hook` for every request but the API's (a before_request or an after_request hook)."""
+
+    def for_pages(*response: Response) -> Response | None:
+        if request.blueprint == "api":
+            return response[0] if response else None  # after_request hands the response on
+        return hook(*response)
+
+    return for_pages

@@ -47,6 +47,7 @@ from bootcamp.api.models import (
     WorkerLink,
 )
 from bootcamp.api.webhooks import WebhookError, checked_addresses, disable, signing_secrets
+from bootcamp.api.workers import prune_idempotent_requests
 from bootcamp.extensions import db
 from bootcamp.outbox import OutboxEvent
 from bootcamp.types import utcnow
@@ -391,10 +392,12 @@ _last_prune: list[datetime] = []  # per process
 
 
 def prune(now: datetime) -> int:
-    """Drop events past the feed's retention, at most once an hour per process; commits."""
+    """Drop events past the feed's retention, and Idempotency-Keys past their window, at most
+    once an hour per process; commits. Returns how many events went."""
     if _last_prune and now - _last_prune[-1] < PRUNE_EVERY:
         return 0
     _last_prune[:] = [now]
     count = prune_events()
+    prune_idempotent_requests(now)
     db.session.commit()
     return count

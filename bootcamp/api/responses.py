@@ -8,6 +8,7 @@ from flask import Response as FlaskResponse
 from flask import current_app, request
 from pydantic import BaseModel
 from spectree import Response
+from werkzeug.http import quote_etag
 
 from bootcamp.api.schemas import Problem
 
@@ -25,15 +26,14 @@ def json_body(model: BaseModel, status: int = 200) -> FlaskResponse:
                                       mimetype="application/json")
 
 
-def with_etag(model: BaseModel) -> FlaskResponse:
+def with_etag(model: BaseModel) -> tuple[bytes, int, list[tuple[str, str]]]:
     """The model as JSON with a strong ETag over its bytes; 304 with no body when the client
-    already holds them (If-None-Match)."""
+    already holds them (If-None-Match). A (body, status, headers) answer, not a response: the
+    views' spectree wrapper builds the one response from it (a response given to it would be
+    taken apart and copied into a second one, on every lookup)."""
     body = model.model_dump_json().encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
+    headers = [("ETag", quote_etag(etag)), ("Cache-Control", "private, no-cache")]
     if request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-    else:
-        response = current_app.response_class(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+        return b"", 304, headers
+    return body, 200, [("Content-Type", "application/json"), *headers]

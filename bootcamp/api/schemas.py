@@ -93,7 +93,10 @@ class CheckResult(BaseModel):
 
     external_id: str
     status: CheckStatus
-    qualified: bool = Field(description="status is qualified: the worker may be given work.")
+    qualified: bool = Field(
+        description="True only when status is qualified (under the current manual). "
+                    "needs_refresh, though still qualified under the manual passed until "
+                    "refresh_due_at, reads false: gate on status to let such workers work.")
     score: float | None = None
     manual_version: int | None = None
     current_manual_version: int | None = None

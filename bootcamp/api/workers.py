@@ -16,9 +16,10 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bootcamp.api.models import ApiClient, IdempotentRequest, WorkerLink
@@ -157,6 +158,10 @@ def register(client: ApiClient, external_id: str, email: str, name: str,
 
 # Idempotency-Key: the stored answer of a request, replayed for the same key.
 
+# How long a key's answer is replayed, at least: long enough for any client's retries. Older
+# keys are forgotten by prune_idempotent_requests (the webhook worker runs it every hour).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
 
 def request_hash(method: str, path: str, body: Any) -> str:
     canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
@@ -184,3 +189,10 @@ def store_answer(client_id: int, key: str, status: int, body: dict[str, Any]) ->
     stored = db.session.scalar(select(IdempotentRequest).where(
         IdempotentRequest.client_id == client_id, IdempotentRequest.key == key))
     stored.status, stored.body = status, body
+
+
+def prune_idempotent_requests(now: datetime) -> int:
+    """Forget the keys older than IDEMPOTENCY_WINDOW (the same key after that is a new
+    request); returns how many. The caller commits."""
+    return db.session.execute(delete(IdempotentRequest).where(
+        IdempotentRequest.created_at < now - IDEMPOTENCY_WINDOW)).rowcount

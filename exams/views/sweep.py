@@ -48,7 +48,12 @@ def sweep_expired() -> None:
     SWEEP_SECONDS per process, everyone's (the CLI does the same on a timer)."""
     if request.endpoint in (None, "static"):
         return
-    if request.method in ("GET", "HEAD") and current_user.is_authenticated:
+    # The API is no page: a machine's request has no trainee of its own to sweep for (and
+    # asking Flask-Login would cost every lookup a user load). Its reads show a lapse the sweep
+    # has not applied yet as expired (bootcamp/api/standings.py), and everyone's sweep below
+    # still runs from API requests too.
+    if (request.method in ("GET", "HEAD") and request.blueprint != "api"
+            and current_user.is_authenticated):
         sweep(user_id=current_user.id)
     interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
     state = current_app.extensions.setdefault("exam_sweep", {"last": None})

@@ -1,19 +1,22 @@
 """What one lookup costs the database: GET /workers/{id}/qualifications is one SQL statement
 however many courses the worker has (and an unknown id two), the batch check two however many
-ids, and on PostgreSQL an API read opens no transaction: no BEGIN, no ROLLBACK, only its
-statements and the pool's pre-ping travel to the server. A regression to a query per course,
-per row or per check fails here."""
+ids, and on PostgreSQL an API read opens no transaction and pings nothing: no BEGIN, no
+ROLLBACK, no pre-ping, only its statements travel to the server; yet a connection the server
+ended is never used. A regression to a query per course, per row or per check fails here."""
 
 from __future__ import annotations
 
 import re
 import tempfile
+import time
 
+import psycopg
 import pytest
 from flask import Flask
 from psycopg import pq
 from sqlalchemy import event
 
+from bootcamp import extensions
 from bootcamp.api import standings
 from bootcamp.extensions import db
 from bootcamp.users.models import Role
@@ -122,17 +125,21 @@ def on_postgres(app: Flask) -> None:
         pytest.skip("round trips are counted with libpq's trace, on PostgreSQL")
 
 
-def test_a_lookup_is_two_round_trips_on_postgresql(app, client, api_world, token,
-                                                   on_postgres):
-    """The pool's pre-ping and the statement: no BEGIN, no ROLLBACK."""
+def pooled_connection(app: Flask, client, token):
+    """The one psycopg connection the lookups reuse, once the token is cached and psycopg
+    has prepared the statement (on its 5th run)."""
     idle = []
     app.extensions["exam_sweep"] = {"last": float("inf")}
     with app.app_context():
         event.listen(db.engine, "checkin", lambda connection, record: idle.append(connection))
-    for _ in range(8):  # the token cache; psycopg prepares a statement on its 5th run
+    for _ in range(8):
         assert client.get(LOOKUP, headers=token.headers).status_code == 200
-    connection = idle[-1]
-    assert all(other is connection for other in idle[-3:])  # the one connection it reuses
+    assert all(other is idle[-1] for other in idle[-3:])
+    return idle[-1]
+
+
+def traced_lookup(connection, client, token) -> list[list[str]]:
+    """What one lookup sends and receives on `connection`, by libpq's trace."""
     with tempfile.TemporaryFile() as trace:
         connection.pgconn.trace(trace.fileno())
         connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
@@ -141,7 +148,44 @@ def test_a_lookup_is_two_round_trips_on_postgresql(app, client, api_world, token
         finally:
             connection.pgconn.untrace()
         trace.seek(0)
-        sent = [line.split("\t") for line in trace.read().decode().splitlines()]
-    queries = [line[3].strip() for line in sent if line[0] == "F" and line[2] == "Query"]
-    assert queries == ['";"'], sent  # the pre-ping (an empty query): no BEGIN, no ROLLBACK
-    assert sum(1 for line in sent if line[0] == "B" and line[2] == "ReadyForQuery") == 2, sent
+        return [line.split("\t") for line in trace.read().decode().splitlines()]
+
+
+def simple_queries(sent: list[list[str]]) -> list[str]:
+    return [line[3].strip() for line in sent if line[0] == "F" and line[2] == "Query"]
+
+
+def round_trips(sent: list[list[str]]) -> int:
+    return sum(1 for line in sent if line[0] == "B" and line[2] == "ReadyForQuery")
+
+
+def test_a_lookup_is_one_round_trip_on_postgresql(app, client, api_world, token, on_postgres):
+    """The statement only: no pre-ping, no BEGIN, no ROLLBACK."""
+    sent = traced_lookup(pooled_connection(app, client, token), client, token)
+    assert simple_queries(sent) == [], sent
+    assert round_trips(sent) == 1, sent
+
+
+def test_a_connection_back_from_a_pause_is_pinged_first(app, client, api_world, token,
+                                                        on_postgres, monkeypatch):
+    connection = pooled_connection(app, client, token)
+    monkeypatch.setattr(extensions, "PING_AFTER_IDLE_SECONDS", 0.0)
+    sent = traced_lookup(connection, client, token)
+    assert simple_queries(sent) == ['";"'], sent  # the ping, outside any transaction
+    assert round_trips(sent) == 2, sent
+
+
+def test_a_connection_the_server_ended_is_replaced_not_used(app, client, api_world, token,
+                                                            on_postgres):
+    """A restarted server (here: its backend terminated) costs no request a 500."""
+    connection = pooled_connection(app, client, token)
+    pid = connection.info.backend_pid
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg:", "postgresql:")
+    with psycopg.connect(url, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    for _ in range(50):  # the server's goodbye reaches the idle socket
+        if extensions._readable(connection.pgconn.socket):
+            break
+        time.sleep(0.02)
+    assert client.get(LOOKUP, headers=token.headers).status_code == 200
+    assert connection.closed

@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from bootcamp.api import delivery
 from bootcamp.api.models import IdempotentRequest, WorkerLink
+from bootcamp.api.workers import IDEMPOTENCY_WINDOW
 from bootcamp.extensions import db
+from bootcamp.types import utcnow
 from bootcamp.users import sign_in_links
 from bootcamp.users.models import Role, User
 from courses.models import CourseStatus
@@ -120,6 +123,24 @@ def test_keys_belong_to_their_client(client, token, course, make_token):
     assert post(client, token, **{"Idempotency-Key": "k-1"}).status_code == 201
     other = make_token("workers:write", client="Other platform")
     assert post(client, other, **{"Idempotency-Key": "k-1"}).status_code == 201  # own link
+
+
+def test_keys_are_forgotten_after_their_window_by_the_hourly_prune(app, client, token,
+                                                                   course):
+    assert post(client, token, **{"Idempotency-Key": "old"}).status_code == 201
+    assert post(client, token, {**BODY, "external_id": "p-18", "email": "b@example.com"},
+                **{"Idempotency-Key": "new"}).status_code == 201
+    with app.app_context():
+        old = db.session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "old"))
+        old.created_at = utcnow() - IDEMPOTENCY_WINDOW - timedelta(minutes=1)
+        db.session.commit()
+        delivery._last_prune.clear()
+        delivery.prune(utcnow())
+        kept = db.session.scalars(select(IdempotentRequest.key)).all()
+    assert kept == ["new"]
+    # The same key later is a new request: answered afresh (the worker exists: 200), stored.
+    again = post(client, token, **{"Idempotency-Key": "old"})
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
 
 
 # The sign-in link.

@@ -16,6 +16,7 @@ from bootcamp.api.schemas import (
     CheckResponse,
     CheckResult,
     Problem,
+    Standing,
     SyncItem,
     SyncPage,
     SyncQuery,
@@ -70,19 +71,25 @@ def check(json: CheckRequest):
                                       utcnow())
     if found is None:
         return problem(404, "Unknown course", f"There is no course {json.course!r}.")
-    slug, rows = found
-    results = []
-    for external_id in json.external_ids:
-        row = rows.get(external_id)
-        if row is None:
-            results.append(CheckResult(external_id=external_id, status="unknown_worker",
-                                       qualified=False))
-            continue
-        results.append(CheckResult(
-            external_id=external_id, qualified=row["status"] == "qualified",
-            **{name: row[name] for name in CheckResult.model_fields
-               if name in row and name != "course"}))
+    slug, standings_by_id = found
+    results = [check_result(external_id, standings_by_id.get(external_id))
+               for external_id in json.external_ids]
     return CheckResponse(course=slug, results=results)  # spectree dumps it, unparsed again
+
+
+# What a check result repeats of a Standing (the lookup's answer for one course).
+CHECK_FIELDS = tuple(name for name in CheckResult.model_fields
+                     if name in Standing.model_fields and name != "course")
+
+
+def check_result(external_id: str, standing: dict | None) -> CheckResult:
+    """One worker's answer to the batch check, from their Standing in the course (None: no
+    worker of this client has the id). `qualified` is status == qualified, and only that:
+    needs_refresh reads false (docs/api.md says why and what to do instead)."""
+    if standing is None:
+        return CheckResult(external_id=external_id, status="unknown_worker", qualified=False)
+    return CheckResult(external_id=external_id, qualified=standing["status"] == "qualified",
+                       **{name: standing[name] for name in CHECK_FIELDS})
 
 
 @bp.get("/qualifications")
