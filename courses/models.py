@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Connection,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    case,
+    delete,
     event,
+    func,
+    insert,
+    select,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
 
 from bootcamp.extensions import db
 from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
+from courses.practice_modules import MASTERY_WINDOW
 
 
 class CourseStatus(enum.StrEnum):
@@ -253,6 +264,97 @@ class PracticeAnswer(db.Model):
     correct: Mapped[bool] = mapped_column()
     details: Mapped[dict] = mapped_column(JSONData, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PracticeSummary(db.Model):
+    """One trainee's practice in one module of a course, kept in step with practice_answers.
+
+    Why kept: the dashboards and the progress table need every trainee's answer counts and
+    mastery (the last MASTERY_WINDOW answers of each module); computing them on read ranks
+    every practice answer of the course (a window over millions of rows at 10,000 trainees,
+    bench/cohort_dashboard.py). Each flush that adds, changes or deletes practice answers
+    recomputes the rows of the trainees it touched from their answers (`keep_summaries`), so
+    a row always equals the from-scratch computation, whoever wrote the answers.
+    """
+
+    __tablename__ = "practice_summaries"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True, index=True)
+    module: Mapped[str] = mapped_column(Text, primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer)  # every answer, retries included
+    correct: Mapped[int] = mapped_column(Integer)
+    recent: Mapped[int] = mapped_column(Integer)  # the last MASTERY_WINDOW answers (or fewer)
+    recent_correct: Mapped[int] = mapped_column(Integer)  # how many of those were correct
+
+
+SUMMARY_LOCK = 0x5053  # pg_advisory_xact_lock's first key: "PS", one lock per trainee
+
+
+def summary_select(course_id: int | None = None,
+                   user_ids: Iterable[int] | None = None) -> Select:
+    """The summary rows computed from scratch from practice_answers (of one course, of some
+    trainees): the newest answer first by time, then by id, as practice.recent_results."""
+    answer = PracticeAnswer
+    ranked = select(
+        answer.user_id, answer.course_id, answer.module, answer.correct,
+        func.row_number().over(
+            partition_by=(answer.user_id, answer.course_id, answer.module),
+            order_by=(answer.created_at.desc(), answer.id.desc())).label("rank"))
+    if course_id is not None:
+        ranked = ranked.where(answer.course_id == course_id)
+    if user_ids is not None:
+        ranked = ranked.where(answer.user_id.in_(sorted(user_ids)))
+    ranked = ranked.subquery()
+    recent = ranked.c.rank <= MASTERY_WINDOW
+    return (select(ranked.c.user_id, ranked.c.course_id, ranked.c.module, func.count(),
+                   func.sum(case((ranked.c.correct, 1), else_=0)),
+                   func.sum(case((recent, 1), else_=0)),
+                   func.sum(case((recent & ranked.c.correct, 1), else_=0)))
+            .group_by(ranked.c.user_id, ranked.c.course_id, ranked.c.module))
+
+
+def rebuild_summaries(connection: Connection, course_id: int | None = None,
+                      user_ids: Iterable[int] | None = None) -> None:
+    """Replace the summary rows (of one course, of some trainees) by the from-scratch ones."""
+    gone = delete(PracticeSummary)
+    if course_id is not None:
+        gone = gone.where(PracticeSummary.course_id == course_id)
+    if user_ids is not None:
+        user_ids = sorted(user_ids)
+        gone = gone.where(PracticeSummary.user_id.in_(user_ids))
+    connection.execute(gone)
+    connection.execute(insert(PracticeSummary).from_select(
+        ["user_id", "course_id", "module", "answers", "correct", "recent", "recent_correct"],
+        summary_select(course_id, user_ids)))
+
+
+def keep_summaries(connection: Connection, touched: Iterable[tuple[int, int]]) -> None:
+    """Recompute the summaries of these (course id, user id) pairs. On PostgreSQL each
+    trainee's lock is taken first (in id order, so two writers never wait on each other in a
+    circle): a concurrent answer of the same trainee then waits, and its recomputation reads
+    this one's answers once committed (SQLite writes one transaction at a time anyway)."""
+    per_course: dict[int, set[int]] = defaultdict(set)
+    for course_id, user_id in touched:
+        per_course[course_id].add(user_id)
+    if connection.dialect.name == "postgresql":
+        users = sorted(set().union(*per_course.values()))
+        connection.execute(text(
+            "SELECT count(pg_advisory_xact_lock(:space, u)) "
+            "FROM (SELECT u FROM unnest(CAST(:users AS integer[])) AS u ORDER BY u) AS s"),
+            {"space": SUMMARY_LOCK, "users": users})
+    for course_id, user_ids in sorted(per_course.items()):
+        rebuild_summaries(connection, course_id, user_ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_practice_summaries(session: Session, flush_context: object) -> None:
+    """In the flush's transaction, the summaries of the trainees whose answers it wrote."""
+    touched = {(each.course_id, each.user_id)
+               for each in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(each, PracticeAnswer)}
+    if touched:
+        keep_summaries(session.connection(), touched)
 
 
 class StaffRole(enum.StrEnum):

@@ -2,23 +2,26 @@
 
 Every answer is scored against the item's current gold, stored with the gold revision it was
 scored with, and recorded as a "practice_answered" event. Progress and mastery are computed
-from the stored answers with SQL.
+from the stored answers with SQL; the dashboards read each trainee's per-module summary
+(courses.models.PracticeSummary), which every flush of answers keeps equal to them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 import graders
 from bootcamp.events import record_event
 from bootcamp.extensions import db
+from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses import kinds
-from courses.models import Course, Item, ItemStatus, PracticeAnswer
+from courses.models import Course, Item, ItemStatus, PracticeAnswer, PracticeSummary
 from courses.practice_modules import (
     MASTERY_WINDOW,
     Mastery,
@@ -108,21 +111,24 @@ def check_answer(item: Item, raw_answer: Any) -> graders.Score:
     return items.score_answer(item.kind, item.spec, item.gold, item.alternatives, raw_answer)
 
 
-def answer_item(user: User, course: Course, item: Item, raw_answer: Any) -> PracticeAnswer:
-    """Score, store and record one practice answer; AnswerRefused stores nothing."""
+def answer_item(user: User, course: Course, item: Item, raw_answer: Any, *,
+                now: datetime | None = None) -> PracticeAnswer:
+    """Score, store and record one practice answer; AnswerRefused stores nothing. `now`
+    dates it (a generated history); it defaults to the present."""
+    now = now or utcnow()
     score = check_answer(item, raw_answer)
     module = module_of(modules(course), item.key)
     module_id = module.id if module else ""
     answer = PracticeAnswer(
         user_id=user.id, course_id=course.id, item_id=item.id, item_revision=item.revision,
         module=module_id, answer=raw_answer, points=score.points, correct=score.correct,
-        details=score.details,
+        details=score.details, created_at=now,
     )
     db.session.add(answer)
     record_event("practice_answered", user_id=user.id, course_id=course.id, data={
         "item": item.key, "module": module_id, "points": score.points,
         "correct": score.correct, "revision": item.revision,
-    })
+    }).created_at = now
     db.session.flush()
     return answer
 
@@ -154,6 +160,13 @@ def recent_results(user: User, course: Course) -> dict[str, Mastery]:
     ).all()
     return {module: Mastery(recent=count, correct=int(correct or 0))
             for module, count, correct in rows}
+
+
+def summary_mastered() -> ColumnElement[bool]:
+    """Mastery's rule on a PracticeSummary row, in SQL, for every trainee at once."""
+    rule = Mastery(recent=0, correct=0)
+    return and_(PracticeSummary.recent >= rule.window,
+                PracticeSummary.recent_correct >= rule.needed)
 
 
 def module_progress(user: User, course: Course) -> list[ModuleProgress]:

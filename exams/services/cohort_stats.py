@@ -2,8 +2,9 @@
 
 SQL gathers the facts of every trainee of a course in a fixed number of grouped queries
 (whatever the number of cohorts or trainees); the rules are the pure ones of `graders`
-(dropout state, Kaplan–Meier) and `courses.practice_modules` (mastery), never copied here.
-docs/statistics.md says how to read each number.
+(dropout state, Kaplan–Meier) and `courses.practice_modules` (mastery, applied to the kept
+per-module practice summaries rather than to every answer), never copied here.
+docs/statistics.md says how to read each number, and what it costs at 10,000 trainees.
 """
 
 from __future__ import annotations
@@ -12,14 +13,31 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from bootcamp.events import Event
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
-from courses.models import Cohort, Course, Enrollment, ManualVersion, PracticeAnswer, VersionStatus
-from courses.practice_modules import MASTERY_WINDOW, Mastery
+from courses.models import (
+    Cohort,
+    Course,
+    Enrollment,
+    ManualVersion,
+    PracticeSummary,
+    VersionStatus,
+)
 from courses.services import practice
 from exams.models import (
     Attempt,
@@ -29,14 +47,11 @@ from exams.models import (
     QualificationChange,
     QualificationStatus,
 )
+from exams.services.dropout import ACTIVITY_EVENTS, READING_EVENTS
 from graders.activity import stage_reached
 from graders.dropout import Enrolment, dropout_status
 from graders.retention import Observation, Outcome, Retention, observation, retention
 
-# The trainee's own doings in a course: what keeps them "active" (docs/statistics.md, "Dropout").
-# System events (a regrade, a qualification change) are not the trainee coming back.
-ACTIVITY_KINDS = ("manual_opened", "section_read", "practice_answered", "exam_started",
-                  "exam_submitted", "item_disputed")
 MIN_TRAINEES = 5  # below this a retention curve is noise: the page says so instead
 
 STEPS: tuple[tuple[str, str], ...] = (
@@ -149,31 +164,52 @@ def _valid_reads(course: Course) -> tuple[int, dict[int, list[str]]]:
     return len(current), {number: ids for number, ids in valid.items() if ids}
 
 
-def _sections_read(course: Course, valid: dict[int, list[str]]):
-    """Per trainee: distinct sections of the latest version read (in a version that said the
-    same)."""
+def _members(user_id: ColumnElement[int], course: Course,
+             cohort_id: int | None) -> ColumnElement[bool]:
+    """The user is in the cohort (anyone for the whole course: the enrolments joined last
+    pick the trainees). A cohort's page so reads only its members' rows."""
+    if cohort_id is None:
+        return true()
+    return user_id.in_(select(Enrollment.user_id).where(Enrollment.course_id == course.id,
+                                                        Enrollment.cohort_id == cohort_id))
+
+
+def _reading(course: Course, valid: dict[int, list[str]], cohort_id: int | None):
+    """Per trainee who opened the manual: distinct sections of the latest version read (in a
+    version that said the same). Reads only the reading events (the (course, kind) index),
+    made distinct first so that the count needs no sort of the events."""
     section = Event.data["section"].as_string()
     version = Event.data["version"].as_integer()
-    condition = or_(*(and_(version == number, section.in_(ids))
+    condition = or_(*(and_(Event.of_kind("section_read"), version == number, section.in_(ids))
                       for number, ids in valid.items())) if valid else false()
-    return (select(Event.user_id, func.count(section.distinct()).label("read"))
-            .where(Event.course_id == course.id, Event.of_kind("section_read"), condition)
-            .group_by(Event.user_id).subquery())
+    reads = (select(Event.user_id, case((condition, section)).label("section")).distinct()
+             .where(Event.course_id == course.id, Event.of_kind(*READING_EVENTS),
+                    _members(Event.user_id, course, cohort_id))
+             .subquery())
+    return (select(reads.c.user_id, func.count(reads.c.section).label("read"))
+            .group_by(reads.c.user_id).subquery())
+
+
+def _last_activity(course: Course) -> ScalarSelect:
+    """The enrolled trainee's latest own event in the course: one short backward walk of the
+    (user, time) index per trainee, not a scan of the course's whole history."""
+    return (select(func.max(Event.created_at))
+            .where(Event.user_id == Enrollment.user_id, Event.course_id == course.id,
+                   Event.of_kind(*ACTIVITY_EVENTS))
+            .scalar_subquery())
 
 
 def _facts_query(course: Course, valid: dict[int, list[str]], cohort_id: int | None):
-    activity = (
-        select(Event.user_id, func.max(Event.created_at).label("last"),
-               func.max(case((Event.of_kind("manual_opened", "section_read"), 1), else_=0))
-               .label("opened"))
-        .where(Event.course_id == course.id, Event.of_kind(*ACTIVITY_KINDS))
-        .group_by(Event.user_id).subquery())
-    read = _sections_read(course, valid)
-    practised = (select(PracticeAnswer.user_id, func.count().label("answers"))
-                 .where(PracticeAnswer.course_id == course.id)
-                 .group_by(PracticeAnswer.user_id).subquery())
+    """One row per enrolled trainee; each grouped part reads only the members' rows."""
+    read = _reading(course, valid, cohort_id)
+    practised = (select(PracticeSummary.user_id, func.sum(PracticeSummary.answers)
+                        .label("answers"))
+                 .where(PracticeSummary.course_id == course.id,
+                        _members(PracticeSummary.user_id, course, cohort_id))
+                 .group_by(PracticeSummary.user_id).subquery())
     examined = (select(Attempt.user_id, func.count().label("attempts"))
-                .where(Attempt.course_id == course.id, Attempt.state == AttemptState.GRADED)
+                .where(Attempt.course_id == course.id, Attempt.state == AttemptState.GRADED,
+                       _members(Attempt.user_id, course, cohort_id))
                 .group_by(Attempt.user_id).subquery())
     qualified = (
         select(Qualification.user_id,
@@ -182,15 +218,16 @@ def _facts_query(course: Course, valid: dict[int, list[str]], cohort_id: int | N
         .outerjoin(QualificationChange,
                    and_(QualificationChange.qualification_id == Qualification.id,
                         QualificationChange.to_status == QualificationStatus.QUALIFIED))
-        .where(Qualification.course_id == course.id)
+        .where(Qualification.course_id == course.id,
+               _members(Qualification.user_id, course, cohort_id))
         .group_by(Qualification.user_id).subquery())
     dropped = (select(Dropout.user_id, Dropout.dropped_at)
                .where(Dropout.course_id == course.id, Dropout.returned_at.is_(None)).subquery())
     query = (
         select(Enrollment.user_id, Enrollment.cohort_id, Enrollment.created_at,
-               Enrollment.withdrawn_at, activity.c.last, activity.c.opened, read.c.read,
+               Enrollment.withdrawn_at, _last_activity(course).label("last"),
+               read.c.user_id.label("opened"), read.c.read,
                practised.c.answers, examined.c.attempts, qualified.c.at, dropped.c.dropped_at)
-        .outerjoin(activity, activity.c.user_id == Enrollment.user_id)
         .outerjoin(read, read.c.user_id == Enrollment.user_id)
         .outerjoin(practised, practised.c.user_id == Enrollment.user_id)
         .outerjoin(examined, examined.c.user_id == Enrollment.user_id)
@@ -204,30 +241,15 @@ def _facts_query(course: Course, valid: dict[int, list[str]], cohort_id: int | N
 
 
 def _mastered(course: Course, module_ids: Sequence[str], cohort_id: int | None) -> set[int]:
-    """Trainees who master every module now (Mastery's rule over their last answers)."""
+    """Trainees who master every module now (Mastery's rule on their kept summaries)."""
     if not module_ids:
         return set()
-    ranked = select(
-        PracticeAnswer.user_id, PracticeAnswer.module, PracticeAnswer.correct,
-        func.row_number().over(
-            partition_by=(PracticeAnswer.user_id, PracticeAnswer.module),
-            order_by=(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())).label("rank"),
-    ).where(PracticeAnswer.course_id == course.id, PracticeAnswer.module.in_(module_ids))
-    if cohort_id is not None:
-        members = select(Enrollment.user_id).where(Enrollment.course_id == course.id,
-                                                   Enrollment.cohort_id == cohort_id)
-        ranked = ranked.where(PracticeAnswer.user_id.in_(members))
-    ranked = ranked.subquery()
-    rows = db.session.execute(
-        select(ranked.c.user_id, func.count(),
-               func.sum(case((ranked.c.correct, 1), else_=0)))
-        .where(ranked.c.rank <= MASTERY_WINDOW)
-        .group_by(ranked.c.user_id, ranked.c.module)).all()
-    per_user: dict[int, int] = {}
-    for user_id, count, correct in rows:
-        if Mastery(recent=count, correct=int(correct or 0)).mastered:
-            per_user[user_id] = per_user.get(user_id, 0) + 1
-    return {user_id for user_id, count in per_user.items() if count == len(module_ids)}
+    return set(db.session.scalars(
+        select(PracticeSummary.user_id)
+        .where(PracticeSummary.course_id == course.id, PracticeSummary.module.in_(module_ids),
+               practice.summary_mastered(), _members(PracticeSummary.user_id, course, cohort_id))
+        .group_by(PracticeSummary.user_id)
+        .having(func.count() == len(set(module_ids)))))
 
 
 def trainee_facts(course: Course, cohort_id: int | None = None,
@@ -239,15 +261,16 @@ def trainee_facts(course: Course, cohort_id: int | None = None,
     if module_ids is None:
         module_ids = [module.id for module in practice.modules(course)]
     mastered = _mastered(course, module_ids, cohort_id)
-    rows = db.session.execute(_facts_query(course, valid, cohort_id)).all()
+    rows = db.session.execute(_facts_query(course, valid, cohort_id))
     return [
         TraineeFacts(
-            user_id=row.user_id, cohort_id=row.cohort_id, enrolled_at=row.created_at,
-            withdrawn_at=row.withdrawn_at, last_activity=row.last, opened=bool(row.opened),
-            read_all=bool(sections) and (row.read or 0) >= sections,
-            practised=bool(row.answers), mastered=row.user_id in mastered,
-            examined=bool(row.attempts), qualified_at=row.at, open_dropout_at=row.dropped_at)
-        for row in rows
+            user_id=user_id, cohort_id=cohort, enrolled_at=enrolled_at,
+            withdrawn_at=withdrawn_at, last_activity=last, opened=opened is not None,
+            read_all=bool(sections) and (read or 0) >= sections, practised=bool(answers),
+            mastered=user_id in mastered, examined=bool(attempts), qualified_at=qualified,
+            open_dropout_at=dropped_at)
+        for (user_id, cohort, enrolled_at, withdrawn_at, last, opened, read, answers, attempts,
+             qualified, dropped_at) in rows
     ]
 
 
@@ -286,11 +309,27 @@ def funnel(facts: Sequence[TraineeFacts], *, has_practice: bool = True) -> tuple
     return tuple(steps)
 
 
+@lru_cache(maxsize=1024)
+def _settled_retention(observations: tuple[Observation, ...]) -> Retention:
+    return retention(observations)
+
+
+def _retention(observations: tuple[Observation, ...]) -> Retention:
+    """graders.retention, remembered for a group in which everyone has left or qualified:
+    its observations, and so its curves, no longer change (the old cohorts, on every view of
+    the course page), while one with trainees still in it moves with `now`. The observations
+    are the key, so a trainee who comes back is a new key."""
+    if all(item.outcome is not Outcome.CENSORED for item in observations):
+        return _settled_retention(observations)
+    return retention(observations)
+
+
 def _group(name: str, cohort: Cohort | None, facts: Sequence[TraineeFacts],
            observations: Sequence[Observation], has_practice: bool) -> Group:
     """A group from its trainees' facts and their observations (computed once, in order)."""
-    return Group(name, cohort, funnel(facts, has_practice=has_practice), tuple(observations),
-                 retention(observations))
+    found = tuple(observations)
+    return Group(name, cohort, funnel(facts, has_practice=has_practice), found,
+                 _retention(found))
 
 
 def course_stats(course: Course, *, cohort: Cohort | None = None,

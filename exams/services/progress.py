@@ -7,14 +7,16 @@ only gathers their facts.
 
 Cost: `course_progress` runs a fixed number of grouped queries for the whole course (or one
 cohort) — eleven, whatever the number of trainees: enrolments, manual outlines, section reads,
-practice modules (two), mastery windows, practice counts, graded attempts, qualifications,
-who has started, and the activity timestamps. The last returns one row per event and saved
-exam answer of the enrolled trainees (ordered by trainee and time, read through once), so its
-size, and the time, grow linearly with the history. Measured on SQLite on 2 shared cores: 314
-trainees with 1,000 events each (300,000 rows) take about 4 s, most of it in
-graders.activity.active_time (its per-day split) and in reading the timestamps; a cohort of 50
-with a few hundred events each takes a tenth of a second or so. A course of thousands of
-trainees should be read per cohort, or the per-trainee totals kept by a refresh job.
+practice modules (two), mastery and practice counts (from the kept per-module summaries,
+courses.models.PracticeSummary, not from every answer), graded attempts, qualifications, who
+has started, and the activity timestamps. The last returns one row per event and saved exam
+answer of the trainees shown (ordered by trainee and time, read through once), because active
+time is graders.activity's rule over their gaps; so its size, and the time, grow linearly with
+the history. Measured by bench/cohort_dashboard.py on PostgreSQL (2 shared cores): 10,000
+trainees with 1.9 million events take about 6 s when the cores are quiet (up to 20 s when
+busy), nearly all of it reading those timestamps and crediting their gaps (the other ten
+statements went from about 9 s to 3 s on busy cores); 625 trainees take 0.3 to 2 s, and one
+trainee (the course home) about 10 ms. A course of thousands is best read per cohort.
 Nothing here writes (a page read never writes).
 """
 
@@ -25,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, union_all
 
 from bootcamp.events import Event
 from bootcamp.extensions import db
@@ -36,10 +38,9 @@ from courses.models import (
     CourseStaff,
     Enrollment,
     ManualVersion,
-    PracticeAnswer,
+    PracticeSummary,
     VersionStatus,
 )
-from courses.practice_modules import MASTERY_WINDOW, Mastery
 from courses.services import practice
 from exams.models import Attempt, AttemptState, Qualification, Response
 from exams.services.dropout import ACTIVITY_EVENTS, qualified_at, window_of
@@ -213,34 +214,22 @@ def _sections_read(course: Course, enrolled: Select) -> tuple[dict[int, int], in
 def _practice(course: Course, enrolled: Select) -> dict[int, tuple[int, int]]:
     """Per trainee: practice answers and correct ones (every answer, retries included)."""
     rows = db.session.execute(
-        select(PracticeAnswer.user_id, func.count(),
-               func.sum(case((PracticeAnswer.correct, 1), else_=0)))
-        .where(PracticeAnswer.course_id == course.id, PracticeAnswer.user_id.in_(enrolled))
-        .group_by(PracticeAnswer.user_id)).all()
-    return {user_id: (count, int(correct or 0)) for user_id, count, correct in rows}
+        select(PracticeSummary.user_id, func.sum(PracticeSummary.answers),
+               func.sum(PracticeSummary.correct))
+        .where(PracticeSummary.course_id == course.id, PracticeSummary.user_id.in_(enrolled))
+        .group_by(PracticeSummary.user_id)).all()
+    return {user_id: (int(count), int(correct)) for user_id, count, correct in rows}
 
 
 def _mastered(course: Course, enrolled: Select, module_ids: set[str]) -> dict[int, int]:
-    """Per trainee: modules mastered (courses.practice_modules' rule over each module's last
-    MASTERY_WINDOW answers, as practice.recent_results, for everyone at once)."""
-    ranked = select(
-        PracticeAnswer.user_id, PracticeAnswer.module, PracticeAnswer.correct,
-        func.row_number().over(
-            partition_by=(PracticeAnswer.user_id, PracticeAnswer.module),
-            order_by=(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc()),
-        ).label("rank"),
-    ).where(PracticeAnswer.course_id == course.id,
-            PracticeAnswer.user_id.in_(enrolled)).subquery()
+    """Per trainee: modules mastered (courses.practice_modules' rule on the kept summaries
+    of each module's last MASTERY_WINDOW answers, as practice.recent_results)."""
     rows = db.session.execute(
-        select(ranked.c.user_id, ranked.c.module, func.count(),
-               func.sum(case((ranked.c.correct, 1), else_=0)))
-        .where(ranked.c.rank <= MASTERY_WINDOW)
-        .group_by(ranked.c.user_id, ranked.c.module)).all()
-    mastered: dict[int, int] = defaultdict(int)
-    for user_id, module, count, correct in rows:
-        if module in module_ids and Mastery(recent=count, correct=int(correct or 0)).mastered:
-            mastered[user_id] += 1
-    return mastered
+        select(PracticeSummary.user_id, func.count())
+        .where(PracticeSummary.course_id == course.id, PracticeSummary.user_id.in_(enrolled),
+               PracticeSummary.module.in_(module_ids), practice.summary_mastered())
+        .group_by(PracticeSummary.user_id)).all()
+    return dict(rows)
 
 
 def _attempts(course: Course, enrolled: Select) -> dict[int, tuple[int, float | None]]:
@@ -261,11 +250,13 @@ def _qualifications(course: Course, enrolled: Select) -> dict[int, Qualification
 
 def _started(course: Course, enrolled: Select) -> set[int]:
     """Trainees who read or practised something (qualifications' "started", for those with
-    no qualification record yet)."""
+    no qualification record yet): per trainee, a walk of their (user, time) index that stops
+    at the first such event, not a scan of every practice answer's event."""
+    started = exists().where(Event.user_id == Enrollment.user_id,
+                             Event.course_id == course.id, Event.kind.in_(STARTED_EVENTS))
     return set(db.session.scalars(
-        select(Event.user_id).distinct().where(
-            Event.course_id == course.id, Event.kind.in_(STARTED_EVENTS),
-            Event.user_id.in_(enrolled))))
+        select(Enrollment.user_id).where(Enrollment.course_id == course.id,
+                                         Enrollment.user_id.in_(enrolled), started)))
 
 
 def _cohort_practice(trainees: Iterable[_Trainee], practice_counts: dict[int, tuple[int, int]],
@@ -312,11 +303,11 @@ def _cohort_totals(course: Course, cohort_id: int | None) -> dict[int | None, Co
     """The practice totals of one cohort's trainees (the whole course's for None), in one
     query."""
     answers, correct = db.session.execute(
-        select(func.count(PracticeAnswer.id),
-               func.coalesce(func.sum(case((PracticeAnswer.correct, 1), else_=0)), 0))
-        .where(PracticeAnswer.course_id == course.id,
-               PracticeAnswer.user_id.in_(_enrolled(course, cohort_id)))).one()
-    return {cohort_id: CohortPractice(answers, int(correct))}
+        select(func.coalesce(func.sum(PracticeSummary.answers), 0),
+               func.coalesce(func.sum(PracticeSummary.correct), 0))
+        .where(PracticeSummary.course_id == course.id,
+               PracticeSummary.user_id.in_(_enrolled(course, cohort_id)))).one()
+    return {cohort_id: CohortPractice(int(answers), int(correct))}
 
 
 def _rows(course: Course, cohort_id: int | None, user_id: int | None,

@@ -183,3 +183,41 @@ def test_only_the_latest_trainees_count(app, make_user, monkeypatch):
     monkeypatch.setattr(timing, "RECENT_TRAINEES", 3)
     manual = _steps(app, world.course_id)["manual"]
     assert (manual.finished, manual.median) == (2, None)
+
+
+def _statements_of(app, course_id: int, **options) -> tuple[int, timing.CourseTiming]:
+    found: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        found.append(statement)
+
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            result = timing.course_timing(course, **options)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return len(found), result
+
+
+def test_the_process_keeps_the_steps_until_they_expire_or_the_course_changes(
+        app, make_user, monkeypatch):
+    """The course home's second view runs no query for the steps; the estimate is always the
+    course's current one; an edited course, an expired copy or `fresh` measure again."""
+    world = build(app, make_user, exam_takers=5)
+    clock = [1000.0]
+    monkeypatch.setattr(timing.time, "monotonic", lambda: clock[0])
+    first, measured = _statements_of(app, world.course_id)
+    again, kept = _statements_of(app, world.course_id)
+    assert first > 0 and again == 0 and kept == measured
+    assert _statements_of(app, world.course_id, fresh=True)[0] == first
+    clock[0] += timing.CACHE_SECONDS - 1
+    assert _statements_of(app, world.course_id)[0] == 0
+    clock[0] += 1
+    assert _statements_of(app, world.course_id)[0] == first
+    with app.app_context():
+        db.session.get(Course, world.course_id).estimated_minutes = 50
+        db.session.commit()
+    count, edited = _statements_of(app, world.course_id)
+    assert count == first and edited.estimated_minutes == 50 and edited.steps == kept.steps
