@@ -1,6 +1,7 @@
 """Demo data for `bootcamp demo`: a migrated database, one account per role, example courses,
-three trainees who took the clothing-tagging exam (qualified, needs refresh, failed), and a
-demo platform whose token and worker ids let anyone try the API at once."""
+two cohorts of the clothing course with five weeks of history (bootcamp.demo_cohorts), three
+trainees who took the clothing-tagging exam (qualified, needs refresh, failed), and a demo
+platform whose token and worker ids let anyone try the API at once."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
 
 from flask_migrate import upgrade
 
 from bootcamp.config import resource_dir
+from bootcamp.demo_cohorts import refresh_dropout, seed_cohorts, wrong_answer
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password
@@ -62,13 +64,17 @@ def seed_demo() -> list[DemoAccount]:
         user, password = _account(email, name, role)
         users[role] = user
         accounts.append(DemoAccount(email, password, role.value))
-    _own_examples(users[Role.INSTRUCTOR], load_examples())
+    _own_examples(users[Role.INSTRUCTOR], load_examples(only_new=True))
     outsider, password = _account(*OUTSIDER, Role.INSTRUCTOR)
     accounts.append(DemoAccount(outsider.email, password, Role.INSTRUCTOR.value,
                                 note=OUTSIDER_NOTE))
     _trainee_history(users[Role.TRAINEE])
     db.session.commit()
+    # Before the exam trainees: the cohorts' wrong gold predates every attempt.
+    seed_cohorts(users[Role.INSTRUCTOR])
+    db.session.commit()
     accounts += _exam_trainees()
+    refresh_dropout()
     db.session.commit()
     return accounts
 
@@ -122,14 +128,36 @@ def _account(email: str, name: str, role: Role) -> tuple[User, str]:
     return user, password
 
 
-def load_examples() -> list:
-    """Import every bundle under examples/ (new versions are appended, the rest is unchanged);
-    returns the example courses."""
+def load_examples(*, only_new: bool = False) -> list:
+    """Import every bundle under examples/ (new versions are appended); returns the example
+    courses. With `only_new` a bundle whose course exists and that brings no new manual
+    version is left alone, so that a demo restart keeps what was done to the course since
+    (the demo's wrong gold, an instructor's edits in the browser)."""
+    from courses.services import catalog
     from courses.services.bundles import import_bundle
 
-    return [import_bundle(folder, actor=None).course
-            for folder in sorted(resource_dir("examples").iterdir())
-            if (folder / "course.yaml").is_file()]
+    courses = []
+    for folder in sorted(resource_dir("examples").iterdir()):
+        if not (folder / "course.yaml").is_file():
+            continue
+        course = catalog.find_course(_slug(folder)) if only_new else None
+        if course is None or _new_versions(folder, course):
+            course = import_bundle(folder, actor=None).course
+        courses.append(course)
+    return courses
+
+
+def _slug(folder: Path) -> str:
+    import yaml
+
+    return str(yaml.safe_load((folder / "course.yaml").read_text(encoding="utf-8"))["slug"])
+
+
+def _new_versions(folder: Path, course) -> bool:
+    """Whether the bundle has more manual versions than the course has published."""
+    from courses.services import manuals
+
+    return len(list((folder / "manual").glob("*.md"))) > len(manuals.published_versions(course))
 
 
 def _own_examples(instructor: User, courses: list) -> None:
@@ -191,21 +219,8 @@ def _answers(attempt, *, right: Callable[[int], bool]) -> None:
     for response in attempt.responses:
         item = db.session.get(Item, response.item_id)
         answer = (item.gold if right(response.position)
-                  else _wrong_answer(item.kind, item.spec, item.gold))
+                  else wrong_answer(item.kind, item.spec, item.gold))
         attempts.save_answer(attempt, response.position, answer, 1, now=attempt.started_at)
-
-
-def _wrong_answer(kind: str, spec: dict, gold: Any) -> Any:
-    """A well-formed answer that misses (the demo course has choice and labels items)."""
-    from courses import kinds
-
-    options = list(spec.get("options", []))
-    reader = kinds.kind_of(kind).reader
-    if reader == "one":
-        return next(option for option in options if option != gold)
-    if reader == "many":
-        return [option for option in options if option not in gold] or options[:1]
-    return None  # drawn answers: left unanswered
 
 
 def _qualify(user: User, course, pin_version=None) -> None:

@@ -108,7 +108,7 @@ def funnel_chart(bars: Sequence[Bar], title: str, size: str = "wide") -> str:
     chart = pygal.HorizontalBar(
         **_config(size, _BAR_CSS), print_values=True, print_values_position="top",
         show_y_guides=False, show_x_labels=False, truncate_label=-1,
-        range=(0, max(top, 1) * (1.45 if size == "narrow" else 1.3)))
+        range=(0, max(top, 1) * (1.65 if size == "narrow" else 1.3)))
     chart.style = _style(size, PALETTE, opacity=".55")
     chart.x_labels = [bar.short or bar.label if size == "narrow" else bar.label
                       for bar in reversed(bars)]

@@ -112,7 +112,8 @@ def _lock_cohort(cohort: Cohort) -> None:
 
 
 def _insert_enrollment(user_id: int, course_id: int, cohort_id: int | None,
-                       source: EnrollmentSource) -> Enrollment | None:
+                       source: EnrollmentSource, now: datetime | None = None
+                       ) -> Enrollment | None:
     """Insert an enrolment unless this user already has one in this course (None then).
 
     ON CONFLICT DO NOTHING turns a concurrent duplicate (two tabs, a double click) into a
@@ -122,7 +123,8 @@ def _insert_enrollment(user_id: int, course_id: int, cohort_id: int | None,
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = db.session.scalar(
         insert(Enrollment)
-        .values(user_id=user_id, course_id=course_id, cohort_id=cohort_id, source=source)
+        .values(user_id=user_id, course_id=course_id, cohort_id=cohort_id, source=source,
+                created_at=now or utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
         .returning(Enrollment.id)
     )
@@ -130,8 +132,10 @@ def _insert_enrollment(user_id: int, course_id: int, cohort_id: int | None,
 
 
 def enrol(user: User, course: Course, source: EnrollmentSource,
-          cohort: Cohort | None = None) -> Enrollment:
-    """Enrol a trainee (idempotent, also under concurrency); a cohort's capacity is respected."""
+          cohort: Cohort | None = None, *, now: datetime | None = None) -> Enrollment:
+    """Enrol a trainee (idempotent, also under concurrency); a cohort's capacity is respected.
+    `now` dates a first enrolment (the demo's history); it defaults to the current time."""
+    now = now or utcnow()
     existing = _enrollment_row(user.id, course.id)
     if existing is not None and existing.withdrawn_at is None:
         return existing
@@ -148,11 +152,13 @@ def enrol(user: User, course: Course, source: EnrollmentSource,
             return existing
         if cohort.capacity is not None and _places_taken(cohort.id) >= cohort.capacity:
             raise EnrolmentError([f"The cohort {cohort.name} is full."])
-    enrollment = _insert_enrollment(user.id, course.id, cohort.id if cohort else None, source)
+    enrollment = _insert_enrollment(user.id, course.id, cohort.id if cohort else None, source,
+                                    now)
     if enrollment is None:  # a concurrent request enrolled them first
         return enrollment_of(user.id, course.id)
     record_event("enrolled", user_id=user.id, course_id=course.id,
-                 data={"source": source.value, "cohort": cohort.id if cohort else None})
+                 data={"source": source.value, "cohort": cohort.id if cohort else None}
+                 ).created_at = now
     return enrollment
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 import graders
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
+from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course, Item, ItemRevision, ItemStatus
 from courses.signals import gold_revised
@@ -63,13 +65,14 @@ def as_native(item: Item) -> dict[str, Any]:
 
 
 def _revise(item: Item, spec: dict, gold: Any, actor: User | None, reason: str,
-            alternatives: list | None = None) -> None:
+            alternatives: list | None = None, now: datetime | None = None) -> None:
     item.revision += 1
     item.spec, item.gold = spec, gold
     item.alternatives = list(item.alternatives or []) if alternatives is None else alternatives
     db.session.add(ItemRevision(item_id=item.id, number=item.revision, spec=spec, gold=gold,
                                 alternatives=item.alternatives, reason=reason,
-                                changed_by_id=actor.id if actor else None))
+                                changed_by_id=actor.id if actor else None,
+                                created_at=now or utcnow()))
 
 
 def upsert_items(course: Course, natives: list[dict[str, Any]], actor: User | None,
@@ -157,8 +160,9 @@ class EditRefused(ValueError):
 
 
 def edit_item(item: Item, fields: ItemFields, gold: Any, actor: User | None,
-              reason: str) -> bool:
-    """Apply an instructor's edit; a changed gold becomes a new revision. True if anything changed.
+              reason: str, *, now: datetime | None = None) -> bool:
+    """Apply an instructor's edit; a changed gold becomes a new revision (dated `now`, the
+    present unless a generated history says otherwise). True if anything changed.
 
     Raises graders.ScoringError when the gold is invalid for the item's kind and spec, and
     EditRefused when the gold changes without a reason; either way nothing is changed.
@@ -175,7 +179,7 @@ def edit_item(item: Item, fields: ItemFields, gold: Any, actor: User | None,
     if not gold_changed and not updated:
         return False
     if gold_changed:
-        _revise(item, item.spec, gold, actor, reason)
+        _revise(item, item.spec, gold, actor, reason, now=now)
     item.prompt, item.explanation = fields.prompt, fields.explanation
     item.sections, item.pools = list(fields.sections), list(fields.pools)
     item.critical, item.status = fields.critical, fields.status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -232,18 +233,21 @@ def diff_versions(old: ManualVersion, new: ManualVersion, media_prefix: str) -> 
 # Reading: every view of the manual and every section marked read is an event.
 
 
-def record_opened(user: User, course: Course, version: ManualVersion) -> None:
+def record_opened(user: User, course: Course, version: ManualVersion, *,
+                  now: datetime | None = None) -> None:
+    """Record a view of the manual (`now`: when, for a generated history; else the present)."""
     record_event("manual_opened", user_id=user.id, course_id=course.id,
-                 data={"version": version.number})
+                 data={"version": version.number}).created_at = now or utcnow()
 
 
 def mark_section_read(user: User, course: Course, version: ManualVersion,
-                      section_id: str) -> None:
+                      section_id: str, *, now: datetime | None = None) -> None:
     """Record that the trainee read one section of one (published) version."""
     if section_id not in version.section_titles:
         raise ManualError([f"Version {version.number} has no section {section_id!r}."])
     record_event("section_read", user_id=user.id, course_id=course.id,
-                 data={"version": version.number, "section": section_id})
+                 data={"version": version.number, "section": section_id}
+                 ).created_at = now or utcnow()
 
 
 def last_read_version(user_id: int, course_id: int) -> int | None:

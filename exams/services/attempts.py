@@ -164,7 +164,7 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     qualification, created = qualifications.locked(user.id, course.id)
     if created:
         qualifications.transition(qualification, Status.IN_TRAINING, "Started the exam.",
-                                  before=Status.NOT_STARTED)
+                                  before=Status.NOT_STARTED, now=now)
     qualifications.expire_if_due(qualification, now)
     current = open_attempt(user.id, course.id)
     if current is not None:
@@ -199,7 +199,7 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     db.session.flush()
     record_event("exam_started", user_id=user.id, course_id=course.id, data={
         "attempt": attempt.id, "kind": str(kind), "number": attempt.number,
-        "items": len(chosen), "version": version.number})
+        "items": len(chosen), "version": version.number}).created_at = now
     return attempt
 
 
@@ -306,8 +306,8 @@ def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = 
     record_event("exam_submitted", user_id=attempt.user_id, course_id=attempt.course_id, data={
         "attempt": attempt.id, "kind": str(attempt.kind), "number": attempt.number,
         "score": attempt.score, "passed": attempt.passed, "closed_by": closed_by,
-        "critical_missed": list(attempt.critical_missed)})
-    qualifications.apply_result(qualification, attempt)
+        "critical_missed": list(attempt.critical_missed)}).created_at = now
+    qualifications.apply_result(qualification, attempt, now=now)
     db.session.flush()
     return attempt
 

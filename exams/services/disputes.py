@@ -9,6 +9,7 @@ instructor's reply, which the trainee sees.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -46,8 +47,11 @@ def _check_comment(comment: str) -> str:
 
 def open_dispute(user: User, item: Item, answer: Any, comment: str, *,
                  response: Response | None = None,
-                 practice_answer: PracticeAnswer | None = None) -> Dispute:
-    """Record a dispute of the item's current gold with the trainee's answer and comment."""
+                 practice_answer: PracticeAnswer | None = None,
+                 now: datetime | None = None) -> Dispute:
+    """Record a dispute of the item's current gold with the trainee's answer and comment
+    (`now`: when, for a generated history; else the present)."""
+    now = now or utcnow()
     comment = _check_comment(comment)
     already = db.session.scalar(select(Dispute.id).where(
         Dispute.user_id == user.id, Dispute.item_id == item.id,
@@ -59,12 +63,12 @@ def open_dispute(user: User, item: Item, answer: Any, comment: str, *,
         response_id=response.id if response else None,
         practice_answer_id=practice_answer.id if practice_answer else None,
         answer=answer, item_revision=item.revision, comment=comment,
-        status=DisputeStatus.OPEN)
+        status=DisputeStatus.OPEN, created_at=now)
     db.session.add(dispute)
     db.session.flush()
     record_event("item_disputed", user_id=user.id, course_id=item.course_id, data={
         "dispute": dispute.id, "item": item.key, "revision": item.revision,
-        "source": "exam" if response else "practice"})
+        "source": "exam" if response else "practice"}).created_at = now
     return dispute
 
 

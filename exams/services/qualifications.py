@@ -126,9 +126,12 @@ def publish_change(qualification: Qualification, type_: str, reason: str,
 
 def transition(qualification: Qualification, status: Status, reason: str, *,
                actor: User | None = None, attempt: Attempt | None = None,
-               before: Status | None = None, event: str | None = None) -> None:
+               before: Status | None = None, event: str | None = None,
+               now: datetime | None = None) -> None:
     """Move to `status`, keeping the change in the history, the event log and the outbox
-    (`event` names the platform event where the statuses alone do not, as in reinstate)."""
+    (`event` names the platform event where the statuses alone do not, as in reinstate;
+    `now` dates the change for a generated history, else it is the present)."""
+    now = now or utcnow()
     before = before or qualification.status
     qualification.status = status
     event = event or platform_event(Status(before), status)
@@ -137,10 +140,11 @@ def transition(qualification: Qualification, status: Status, reason: str, *,
     db.session.add(QualificationChange(
         qualification_id=qualification.id, from_status=before, to_status=status,
         reason=reason, actor_id=actor.id if actor else None,
-        attempt_id=attempt.id if attempt else None))
+        attempt_id=attempt.id if attempt else None, created_at=now))
     record_event("qualification_changed", user_id=qualification.user_id,
                  course_id=qualification.course_id,
-                 data={"from": str(before), "to": str(status), "reason": reason})
+                 data={"from": str(before), "to": str(status), "reason": reason}
+                 ).created_at = now
     if before != status and before != Status.NOT_STARTED:
         notices.notify(qualification.user_id, qualification.course_id,
                        f"Your qualification is now “{LABELS[status]}”: {reason}")
@@ -257,9 +261,10 @@ def expire_due(now: datetime | None = None, user_id: int | None = None) -> int:
     return count
 
 
-def grant(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+def grant(qualification: Qualification, attempt: Attempt, reason: str, *,
+          now: datetime | None = None) -> None:
     """Qualified under the attempt's manual version, from now, for the course's validity."""
-    now = utcnow()
+    now = now or utcnow()
     validity = settings_for(db.session.get(Course, qualification.course_id)).validity_days
     qualification.score = attempt.score
     qualification.manual_version_id = attempt.manual_version_id
@@ -268,7 +273,7 @@ def grant(qualification: Qualification, attempt: Attempt, reason: str) -> None:
     qualification.expires_at = now + timedelta(days=validity) if validity else None
     qualification.refresh_due_at = None
     qualification.refresh_sections = []
-    transition(qualification, Status.QUALIFIED, reason, attempt=attempt)
+    transition(qualification, Status.QUALIFIED, reason, attempt=attempt, now=now)
 
 
 def attempts_used(qualification: Qualification, kind: AttemptKind) -> int:
@@ -277,32 +282,36 @@ def attempts_used(qualification: Qualification, kind: AttemptKind) -> int:
         Attempt.cycle == qualification.cycle, Attempt.of_kind(kind))) or 0
 
 
-def settle_after_fail(qualification: Qualification, attempt: Attempt, reason: str) -> None:
+def settle_after_fail(qualification: Qualification, attempt: Attempt, reason: str, *,
+                      now: datetime | None = None) -> None:
     """After a failed qualification attempt: failed when no attempt is left, else in training."""
     allowed = settings_for(db.session.get(Course, qualification.course_id)).attempts_allowed
     exhausted = (allowed is not None
                  and attempts_used(qualification, AttemptKind.QUALIFICATION) >= allowed)
     target = Status.FAILED if exhausted else Status.IN_TRAINING
     if qualification.status != target:
-        transition(qualification, target, reason, attempt=attempt)
+        transition(qualification, target, reason, attempt=attempt, now=now)
 
 
-def apply_result(qualification: Qualification, attempt: Attempt) -> None:
-    """What a freshly graded attempt does to the trainee's qualification."""
+def apply_result(qualification: Qualification, attempt: Attempt, *,
+                 now: datetime | None = None) -> None:
+    """What a freshly graded attempt does to the trainee's qualification (`now`: when it was
+    graded, the present unless a generated history says otherwise)."""
     if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
         return
     number = f"attempt {attempt.number}"
     if attempt.is_refresh:
         if attempt.passed and qualification.status == Status.NEEDS_REFRESH:
             grant(qualification, attempt,
-                  f"Passed the refresh exam ({number}){with_score(attempt)}.")
+                  f"Passed the refresh exam ({number}){with_score(attempt)}.", now=now)
         return
     if attempt.passed:
-        grant(qualification, attempt, f"Passed the exam ({number}){with_score(attempt)}.")
+        grant(qualification, attempt, f"Passed the exam ({number}){with_score(attempt)}.",
+              now=now)
         _refresh_if_changed_since(qualification, attempt)
     else:
         settle_after_fail(qualification, attempt,
-                          f"Did not pass the exam ({number}){with_score(attempt)}.")
+                          f"Did not pass the exam ({number}){with_score(attempt)}.", now=now)
 
 
 def with_score(attempt: Attempt) -> str:
@@ -393,11 +402,13 @@ def require_refresh(course: Course, version: ManualVersion, *,
         query = query.where(Qualification.id == only.id)
     rows = db.session.scalars(query).all()
     sections = list(version.material_sections)
+    titles = {entry["id"]: entry["title"] for entry in version.outline or []}
+    changed = ", ".join(f"“{titles.get(section, section)}”" for section in sections)
     for qualification in rows:
         qualification.refresh_sections = sorted({*qualification.refresh_sections, *sections})
         if qualification.status == Status.NEEDS_REFRESH:
             continue  # already due: the earlier deadline stands, the new sections are added
         qualification.refresh_due_at = due
         transition(qualification, Status.NEEDS_REFRESH,
-                   f"Manual version {version.number} changed {', '.join(sections)}: take the "
-                   f"refresh exam by {due:%Y-%m-%d}.")
+                   f"Manual version {version.number} changed {changed}: take the refresh "
+                   f"exam by {due:%-d %B %Y} (UTC).")

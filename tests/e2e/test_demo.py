@@ -27,7 +27,7 @@ from tests.e2e.steps import expect_dashboard, log_in, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-START_TIMEOUT = 30.0  # seconds for the demo to migrate, seed and answer on its port
+START_TIMEOUT = 90.0  # seconds for the demo to migrate, seed (five weeks of two cohorts) and serve
 STOP_TIMEOUT = 10.0
 # "  admin      admin@example.com            demo-XXXX"
 ACCOUNT_LINE = re.compile(r"^\s+(?P<role>\w+)\s+(?P<email>\S+@\S+)\s+(?P<password>demo-\S+)\s*$")
@@ -194,6 +194,10 @@ def test_the_demo_admin_sees_the_demo_accounts(demo: Demo, new_page, browser_err
     expect_dashboard(page, "Ada Admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Users")
+    # The demo accounts, without the cohorts' hundred trainees (@trainees.example.com).
+    page.get_by_label("Search by email or name").fill("@example.com")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_role("main")).to_contain_text("matching “@example.com”")
     users = page.get_by_role("table", name="Users and their roles")
     for role, (account_email, _) in accounts.items():
         row = users.get_by_role("row").filter(

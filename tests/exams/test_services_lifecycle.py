@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 import pytest
@@ -171,6 +172,10 @@ def test_a_material_change_asks_for_a_refresh_on_the_changed_sections(app, world
         assert db.session.get(ManualVersion, refresh.manual_version_id).number == 3
         notices = db.session.scalars(select(Notice.text)).all()
         assert any("Needs a refresh" in text for text in notices)
+        # Said in the manual's words and a written-out day: no section id, no ISO date.
+        told = next(text for text in notices if "Needs a refresh" in text)
+        assert re.search(r"Manual version 3 changed “Hats”: take the refresh exam by "
+                         r"\d{1,2} [A-Z][a-z]+ \d{4} \(UTC\)\.$", told), told
 
 
 def test_missing_the_refresh_grace_period_expires_the_qualification(app, world):
