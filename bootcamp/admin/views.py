@@ -1,4 +1,5 @@
-"""Admin pages: list users, change their roles, and make password links for them."""
+"""Admin pages: list users, change their roles, turn accounts off and on, and make password
+links for them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bootcamp.forms import ActionForm
 from bootcamp.users import password_resets
 from bootcamp.users.access import role_required
 from bootcamp.users.models import Role, User
-from bootcamp.users.services import AccountError, set_role
+from bootcamp.users.services import AccountError, deactivate, reactivate, set_role
 
 PAGE_SIZE = 50
 
@@ -30,6 +31,37 @@ def users():
     forms = {user.id: RoleForm(role=user.role.value, prefix=f"u{user.id}") for user in page.items}
     return render_template("admin/users.html", page=page, forms=forms, query=query,
                            action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def deactivate_user(user_id: int):
+    """Turn an account off: it is logged out everywhere at once."""
+    return _set_active(user_id, turn_on=False)
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@role_required(Role.ADMIN)
+def reactivate_user(user_id: int):
+    """Turn an account on again."""
+    return _set_active(user_id, turn_on=True)
+
+
+def _set_active(user_id: int, *, turn_on: bool):
+    user = db.get_or_404(User, user_id)
+    back = redirect(url_for("admin.users", q=request.args.get("q") or None))
+    if not ActionForm().validate_on_submit():
+        flash("The form has expired; try again.", "error")
+        return back
+    try:
+        (reactivate if turn_on else deactivate)(user, current_user)
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return back
+    db.session.commit()
+    flash(f"{user.email} can log in again." if turn_on else
+          f"{user.email} is turned off and was logged out everywhere.", "success")
+    return back
 
 
 @bp.route("/users/<int:user_id>/password-link", methods=["POST"])

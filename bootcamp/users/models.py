@@ -44,6 +44,8 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by an admin: the account cannot log in or be signed in by any link until reactivated.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The raw token of the server-side session this request runs in: set at log-in and by the
     # user loader, never stored (user_sessions keeps only its hash).
@@ -59,6 +61,11 @@ class User(UserMixin, db.Model):
         if self.session_key is None:
             raise RuntimeError("log users in through bootcamp.auth.sessions.log_in")
         return self.session_key
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's notion: a deactivated account may hold no session."""
+        return self.deactivated_at is None
 
     def has_role(self, role: Role) -> bool:
         """True when this user's role includes `role`."""

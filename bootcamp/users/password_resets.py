@@ -65,6 +65,8 @@ def read_reset_token(token: str, *, lock: bool = False) -> User:
     user = db.session.scalar(query)
     if user is None:
         raise ResetRefused("This password link is not valid.")
+    if not user.is_active:
+        raise ResetRefused("This account is turned off. Ask an administrator.")
     if not hmac.compare_digest(str(data.get("p", "")), _fingerprint(user)):
         raise ResetRefused("This password link was already used. Log in, or ask for a new one.")
     return user

@@ -68,6 +68,8 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if not verify_password(user.password_hash if user else None, password):
         return None
+    if not user.is_active:  # deactivated: refused like a wrong password, after the same work
+        return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -106,6 +108,32 @@ def _end_sessions_for_new_role(user: User, actor: User) -> None:
 
 
 def admin_count() -> int:
-    """How many admins exist; locks their rows so two demotions cannot race to zero."""
-    admins = select(User.id).where(User.role == Role.ADMIN).with_for_update()
+    """How many active admins exist; locks their rows so two demotions (or deactivations)
+    cannot race to zero."""
+    admins = select(User.id).where(User.role == Role.ADMIN,
+                                   User.deactivated_at.is_(None)).with_for_update()
     return len(db.session.scalars(admins).all())
+
+
+def deactivate(user: User, actor: User) -> None:
+    """Turn an account off: it is logged out everywhere at once and can no longer log in or
+    be signed in by a link. Nothing it did is deleted; reactivate() turns it on again."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.is_active:
+        return
+    if user.role == Role.ADMIN and admin_count() <= 1:
+        raise AccountError("Bootcamp needs at least one active admin.")
+    user.deactivated_at = utcnow()
+    end_other_sessions(user, None)
+    record_audit("user_deactivated", actor_id=actor.id, target=f"user:{user.id}",
+                 data={"email": user.email})
+
+
+def reactivate(user: User, actor: User) -> None:
+    """Turn a deactivated account on again; it logs in with its password as before."""
+    if user.is_active:
+        return
+    user.deactivated_at = None
+    record_audit("user_reactivated", actor_id=actor.id, target=f"user:{user.id}",
+                 data={"email": user.email})

@@ -67,6 +67,8 @@ def read_link(token: str, *, lock: bool = False) -> LinkTarget:
     user = db.session.scalar(query)
     if user is None or user.role != Role.TRAINEE:
         raise LinkRefused("This sign-in link is not valid.")
+    if not user.is_active:
+        raise LinkRefused("This account is turned off. Ask an administrator.")
     if data.get("l") != _stamp(user):
         raise LinkRefused("This sign-in link was already used. Log in, or ask for a new one.")
     course = data.get("c")

@@ -50,6 +50,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "admin.audit_log"): ADMINS,
     ("POST", "admin.change_role"): (LOGIN, 403, 403, 403, 302),
     ("POST", "admin.password_link"): ADMINS,  # the page that shows the link once
+    ("POST", "admin.deactivate_user"): ADMIN_REDIRECT,
+    ("POST", "admin.reactivate_user"): ADMIN_REDIRECT,
     ("GET", "auth.reset_password"): (400, 400, 400, 400, 400),  # the world has no valid link
     ("POST", "auth.reset_password"): (400, 400, 400, 400, 400),
     # Platforms: API clients, tokens, webhooks. Forms posted empty re-render with errors;

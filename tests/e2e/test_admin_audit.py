@@ -54,6 +54,7 @@ def test_a_locked_out_user_sets_a_password_through_the_admins_link(
     expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
     page.goto("/admin/users")
     expect_fits_the_screen(page, viewport)
+    page.screenshot(path=str(SHOTS / f"users-{viewport['width']}.png"), full_page=True)
     page.get_by_role("button", name=f"Password link for {user.email}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Password link for {user.email}")
     link = page.get_by_role("textbox", name="Password link to copy").input_value()
