@@ -57,31 +57,16 @@ class ResetPasswordForm(FlaskForm):
 
     def __init__(self, account: User, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.account = account
-
-    def account_words(self) -> tuple[str, str]:
-        """The email and name a password must not be built from."""
-        return self.account.email, self.account.name
-
-
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
-    )
-    new_password = PasswordField("New password", validators=[DataRequired(), _acceptable_password])
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message="The passwords do not match."),
-        ],
-    )
-
-    def __init__(self, account: User, **kwargs) -> None:
-        super().__init__(**kwargs)
         self.account = account  # whose password changes: it must not be built from their name
 
     def account_words(self) -> tuple[str, str]:
         """The email and name a password must not be built from."""
         return self.account.email, self.account.name
 
+
+class ChangePasswordForm(ResetPasswordForm):
+    """A new password set while logged in: the current one proves it is the account's owner."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
