@@ -188,7 +188,7 @@ def test_a_platform_hears_of_a_qualification_through_a_signed_webhook(
     delivery = page.get_by_role("listitem").filter(has_text=headers["webhook-id"])
     expect(delivery.get_by_role("heading", level=3)).to_have_text(
         re.compile(r"^A worker qualified\s+Succeeded$"))
-    delivery.get_by_text("1 attempt").click()
+    delivery.get_by_text("1 attempt", exact=True).click()
     expect(delivery.get_by_role("table")).to_contain_text("thanks <script>alert('x')</script>")
     shoot(page, "platform-webhook-desktop")
     main_nav(page).get_by_role("link", name="Platforms").click()
@@ -215,7 +215,7 @@ def test_a_platform_hears_of_a_qualification_through_a_signed_webhook(
         path=str(SHOTS / "platform-events-phone.png"))
     phone.get_by_role("link", name=receiver.url).first.click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(f"Webhook to {receiver.url}")
-    phone.get_by_text("1 attempt").click()
+    phone.get_by_text("1 attempt", exact=True).click()
     expect_fits_the_screen(phone, PHONE_390)
     shoot(phone, "platform-webhook-phone")
     phone.get_by_role("link", name=f"Delete the webhook to {receiver.url}").click()
