@@ -63,7 +63,7 @@ def trainee_on(app: Flask, page: Page, make_user):
 
     def open_item(module: str, key: str) -> Page:
         page.goto(f"/courses/{SLUG}/practice/{module}/{key}")
-        expect(page.get_by_text("This task needs JavaScript")).to_be_hidden()
+        expect(page.get_by_text("This task needs JavaScript")).to_have_attribute("hidden", "")
         return page
 
     return open_item
