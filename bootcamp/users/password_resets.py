@@ -13,13 +13,9 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-
 from bootcamp.audit import record_audit
-from bootcamp.extensions import db
 from bootcamp.types import utcnow
+from bootcamp.users import signed_links
 from bootcamp.users.models import User
 
 LIFETIME = timedelta(hours=24)
@@ -28,10 +24,6 @@ SALT = "password-reset"
 
 class ResetRefused(ValueError):
     """The link cannot set a password; the message says why, for the person holding it."""
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
 def _fingerprint(user: User) -> str:
@@ -45,28 +37,14 @@ def make_reset_token(user: User, actor: User | None) -> tuple[str, datetime]:
     if actor is not None:
         record_audit("password_reset_link_made", actor_id=actor.id, target=f"user:{user.id}",
                      data={"email": user.email})
-    return _serializer().dumps({"u": user.id, "p": _fingerprint(user)}), utcnow() + LIFETIME
+    return signed_links.sign(SALT, {"u": user.id, "p": _fingerprint(user)}), utcnow() + LIFETIME
 
 
 def read_reset_token(token: str, *, lock: bool = False) -> User:
     """The user whose password the token may set; ResetRefused otherwise. With `lock`, the
     user's row stays locked until commit, so two submissions set the password once."""
-    try:
-        data = _serializer().loads(token, max_age=int(LIFETIME.total_seconds()))
-    except SignatureExpired as exc:
-        raise ResetRefused("This password link has expired. Ask for a new one.") from exc
-    except BadSignature as exc:
-        raise ResetRefused("This password link is not valid.") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
-        raise ResetRefused("This password link is not valid.")
-    query = select(User).where(User.id == data["u"])
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    user = db.session.scalar(query)
-    if user is None:
-        raise ResetRefused("This password link is not valid.")
-    if not user.is_active:
-        raise ResetRefused("This account is turned off. Ask an administrator.")
+    data, user = signed_links.read(token, salt=SALT, lifetime=LIFETIME, name="password link",
+                                   refused=ResetRefused, lock=lock)
     if not hmac.compare_digest(str(data.get("p", "")), _fingerprint(user)):
         raise ResetRefused("This password link was already used. Log in, or ask for a new one.")
     return user

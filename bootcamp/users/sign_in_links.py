@@ -12,12 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-
-from bootcamp.extensions import db
 from bootcamp.types import utcnow
+from bootcamp.users import signed_links
 from bootcamp.users.models import Role, User
 
 LIFETIME = timedelta(hours=72)
@@ -34,10 +30,6 @@ class LinkTarget:
     course_slug: str | None
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def _stamp(user: User) -> str:
     return user.last_login_at.isoformat() if user.last_login_at else ""
 
@@ -46,29 +38,17 @@ def make_link_token(user: User, course_slug: str | None) -> tuple[str, datetime]
     """A token for `user` (a trainee) and when it stops working."""
     if user.role != Role.TRAINEE:
         raise LinkRefused("Sign-in links are only for trainees.")
-    token = _serializer().dumps({"u": user.id, "l": _stamp(user), "c": course_slug})
+    token = signed_links.sign(SALT, {"u": user.id, "l": _stamp(user), "c": course_slug})
     return token, utcnow() + LIFETIME
 
 
 def read_link(token: str, *, lock: bool = False) -> LinkTarget:
     """The user and course the token names, if it still may sign in; LinkRefused otherwise.
     With `lock`, the user's row stays locked until commit, so two clicks sign in once."""
-    try:
-        data = _serializer().loads(token, max_age=int(LIFETIME.total_seconds()))
-    except SignatureExpired as exc:
-        raise LinkRefused("This sign-in link has expired. Ask for a new one.") from exc
-    except BadSignature as exc:
-        raise LinkRefused("This sign-in link is not valid.") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+    data, user = signed_links.read(token, salt=SALT, lifetime=LIFETIME, name="sign-in link",
+                                   refused=LinkRefused, lock=lock)
+    if user.role != Role.TRAINEE:
         raise LinkRefused("This sign-in link is not valid.")
-    query = select(User).where(User.id == data["u"])
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    user = db.session.scalar(query)
-    if user is None or user.role != Role.TRAINEE:
-        raise LinkRefused("This sign-in link is not valid.")
-    if not user.is_active:
-        raise LinkRefused("This account is turned off. Ask an administrator.")
     if data.get("l") != _stamp(user):
         raise LinkRefused("This sign-in link was already used. Log in, or ask for a new one.")
     course = data.get("c")

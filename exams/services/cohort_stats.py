@@ -34,11 +34,9 @@ from courses.models import (
     Cohort,
     Course,
     Enrollment,
-    ManualVersion,
     PracticeSummary,
-    VersionStatus,
 )
-from courses.services import practice
+from courses.services import manuals, practice
 from exams.models import (
     Attempt,
     AttemptState,
@@ -149,19 +147,9 @@ class CourseStats:
 
 def _valid_reads(course: Course) -> tuple[int, dict[int, list[str]]]:
     """How many sections the latest version has, and per published version the sections
-    whose reading still counts for it (the same text: sections_still_read's rule)."""
-    rows = db.session.execute(
-        select(ManualVersion.number, ManualVersion.outline)
-        .where(ManualVersion.course_id == course.id,
-               ManualVersion.status == VersionStatus.PUBLISHED)
-        .order_by(ManualVersion.number)).all()
-    if not rows:
-        return 0, {}
-    current = {entry["id"]: entry["digest"] for entry in rows[-1][1]}
-    valid = {number: [entry["id"] for entry in outline
-                      if current.get(entry["id"]) == entry["digest"]]
-             for number, outline in rows}
-    return len(current), {number: ids for number, ids in valid.items() if ids}
+    whose reading still counts for it, sorted (a stable statement to cache)."""
+    latest, still = manuals.sections_still_valid(course)
+    return len(latest), {number: sorted(ids) for number, ids in still.items() if ids}
 
 
 def _members(user_id: ColumnElement[int], course: Course,

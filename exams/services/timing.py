@@ -46,12 +46,10 @@ from courses.models import (
     Course,
     CourseStaff,
     Enrollment,
-    ManualVersion,
     PracticeAnswer,
-    VersionStatus,
 )
 from courses.practice_modules import MASTERY_WINDOW, Mastery
-from courses.services import practice
+from courses.services import manuals, practice
 from exams.models import Attempt, AttemptState, Response
 from graders.activity import active_time
 
@@ -117,22 +115,6 @@ def _step(key: str, label: str, durations: Sequence[timedelta]) -> StepTime:
     return StepTime(key, label, len(durations), median)
 
 
-def _valid_sections(course: Course) -> tuple[set[str], dict[int, set[str]]]:
-    """The latest version's sections, and per published version those whose reading still
-    counts (the section says the same now: manuals.sections_still_read's rule)."""
-    rows = db.session.execute(
-        select(ManualVersion.number, ManualVersion.outline)
-        .where(ManualVersion.course_id == course.id,
-               ManualVersion.status == VersionStatus.PUBLISHED)
-        .order_by(ManualVersion.number)).all()
-    if not rows:
-        return set(), {}
-    current = {entry["id"]: entry["digest"] for entry in rows[-1][1]}
-    return set(current), {number: {entry["id"] for entry in outline
-                                   if current.get(entry["id"]) == entry["digest"]}
-                          for number, outline in rows}
-
-
 def finish_time(moments: Iterable[datetime], finished_at: datetime) -> timedelta:
     """Active time over the moments up to and including `finished_at`."""
     return active_time(moment for moment in moments if moment <= finished_at).active
@@ -140,7 +122,7 @@ def finish_time(moments: Iterable[datetime], finished_at: datetime) -> timedelta
 
 def _reading(course: Course, trainees: Select) -> list[timedelta]:
     """Per trainee who read the whole manual: active reading time until they had."""
-    sections, valid = _valid_sections(course)
+    sections, valid = manuals.sections_still_valid(course)
     if not sections:
         return []
     rows = db.session.execute(
