@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from html import escape
 
-from courses.rendering import RenderedManual, Section
+from courses.rendering import IMAGE_END, IMAGE_START, RenderedManual, Section
 
 STATUSES = ("added", "removed", "changed", "moved", "unchanged")
-_TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
+_IMAGE = f"{IMAGE_START}[^{IMAGE_END}]*{IMAGE_END}"
+_TOKEN = re.compile(_IMAGE + r"|\s+|\w+(?:['’]\w+)*|[^\w\s]")  # an image is one token
+_IMAGE_TOKEN = re.compile(_IMAGE)
 _PARAGRAPH = "\n\n"
 
 
@@ -45,6 +47,18 @@ class ManualDiff:
         for change in self.changes:
             counts[change.status] += 1
         return counts
+
+    @property
+    def summary(self) -> str:
+        """The changes in one phrase, the same wherever a reader meets them ("1 section
+        changed, 2 added and 1 removed"): the banner and the changes page must agree."""
+        counts = self.counts()
+        parts = [f"{counts[s]} {s}" for s in ("changed", "added", "moved", "removed") if counts[s]]
+        if not parts:
+            return "No section changed"
+        number, status = parts[0].split(" ")
+        parts[0] = f"{number} section{'' if number == '1' else 's'} {status}"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
     @property
     def changed_ids(self) -> set[str]:
@@ -169,7 +183,14 @@ def _is_gap(run: tuple[str, list[str], list[str]]) -> bool:
 
 
 def _html(text: str) -> str:
-    return escape(text, quote=False).replace("\n", "<br>")
+    return _IMAGE_TOKEN.sub(_image_html, escape(text, quote=False).replace("\n", "<br>"))
+
+
+def _image_html(match: re.Match[str]) -> str:
+    """An image's alt text, marked as the image it stands for (already escaped)."""
+    alt = match.group()[1:-1]
+    return f'<span class="diff-image">[image: {alt or "no description"}]</span>'
+
 
 
 def _word_diff_block(old_text: str, new_text: str) -> list[str]:

@@ -97,6 +97,10 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _HIDDEN_HTML = re.compile(r"<!--.*?-->|<(script|style|template|svg|math)\b.*?</\1\s*>", re.I | re.S)
 _HTML_TAG = re.compile(r"<[^>]*>")
+# An image's alt text in a section's plain text sits between these private-use marks, so a diff
+# can set it apart from the words around it; digests and readers see the bare words.
+IMAGE_START, IMAGE_END = "\ue000", "\ue001"
+_IMAGE_MARKS = str.maketrans("", "", IMAGE_START + IMAGE_END)
 
 
 def slugify(title: str) -> str:
@@ -231,13 +235,14 @@ def _inline_text(children: Sequence[Token] | None) -> str:
     parts: list[str] = []
     for child in children or ():
         if child.type in ("text", "code_inline"):
-            parts.append(child.content)
+            parts.append(child.content.translate(_IMAGE_MARKS))
         elif child.type == "softbreak":
             parts.append(" ")
         elif child.type == "hardbreak":
             parts.append("\n")
         elif child.type == "image":
-            parts.append(_inline_text(child.children))
+            alt = " ".join(_inline_text(child.children).split())
+            parts.append(IMAGE_START + alt + IMAGE_END)
     return "".join(parts)
 
 
@@ -388,7 +393,8 @@ def render_manual(markdown: str, media_url: MediaUrl | None = None) -> RenderedM
 
 def section_digest(section: Section) -> str:
     """A fingerprint of what a trainee reads in a section: its title and its text."""
-    return hashlib.sha256(json.dumps([section.title, section.text]).encode()).hexdigest()
+    text = section.text.translate(_IMAGE_MARKS)
+    return hashlib.sha256(json.dumps([section.title, text]).encode()).hexdigest()
 
 
 def manual_outline(manual: RenderedManual) -> list[dict[str, str]]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from html.parser import HTMLParser
 
 import pytest
 
 from courses.rendering import (
+    IMAGE_END,
+    IMAGE_START,
     RenderedManual,
     render_manual,
     render_markdown,
+    section_digest,
     slugify,
 )
 
@@ -85,7 +90,8 @@ def test_section_text_is_plain_and_excludes_the_heading():
     intro, clothing, mannequins, armour = render_manual(MANUAL).sections
     assert intro.text == "Read this before you start."
     assert clothing.text == "Label real wearable items. A photo of clothing is clothing."
-    assert mannequins.text == "Do: Label a mannequin's dress. A mannequin in a red dress"
+    assert mannequins.text == (
+        f"Do: Label a mannequin's dress. {IMAGE_START}A mannequin in a red dress{IMAGE_END}")
     assert armour.text == "Do not label armour, even when worn: armour.\n\ncode stays code"
 
 
@@ -419,3 +425,14 @@ def test_no_markdown_makes_the_renderer_or_the_scanners_fail():
         render_markdown(source)
         find_unsafe_html(source)
         media_references(source)
+
+
+def test_an_image_in_the_text_is_marked_but_its_digest_reads_the_bare_words():
+    """Outlines published before images were marked keep their digests: no section turns
+    "changed" (and unread) because of how its image is written down."""
+    (section,) = render_manual("# Shoes\n\nSee ![a red\nshoe](s.png) here.").sections
+    assert section.text == f"See {IMAGE_START}a red shoe{IMAGE_END} here."
+    assert section_digest(section) == hashlib.sha256(
+        json.dumps(["Shoes", "See a red shoe here."]).encode()).hexdigest()
+    (forged,) = render_manual(f"# Shoes\n\nSee {IMAGE_START}x{IMAGE_END}.").sections
+    assert forged.text == "See x."  # the marks cannot be typed into a manual

@@ -305,6 +305,39 @@ def test_what_changed_lists_changelogs_after_the_version_read_and_marks_changed_
     assert "Nothing has changed" in after and "You have read the current version" in after
 
 
+def test_after_a_new_version_unchanged_sections_stay_read_and_every_page_counts_alike(
+        app, instructor, trainee, reading):
+    client = signed_in(app, trainee)
+    client.get("/courses/tagging/manual")
+    for section in ("what-counts", "towels"):
+        post_form(client, "/courses/tagging/manual/read", {"version": "1", "section": section},
+                  page="/courses/tagging")
+    publish_more(app, reading, instructor, MANUAL_V2, "Hats count now.", ["what-counts"])
+
+    # One sentence, the same on the manual's banner and on the changes page.
+    summary = "1 section changed, 1 added and 1 removed"
+    manual = text_of(client.get("/courses/tagging/manual"))
+    assert f"{summary}; the sections to read again are marked" in manual
+    assert f"Since version 1: {summary}." in text_of(
+        client.get("/courses/tagging/manual/changes?since=1"))
+    # Towels said the same in both versions: still read. What counts was rewritten: not.
+    assert re.search(r'href="#towels">Towels</a>\s*<span class="tag tag-read">', manual)
+    assert not re.search(r'href="#what-counts">What counts</a>\s*(<span class="tag tag-'
+                         r'changed">Changed</span>\s*)?<span class="tag tag-read">', manual)
+    assert "you have read 1." in text_of(client.get("/courses/tagging"))
+
+
+def test_image_descriptions_in_a_diff_are_set_apart_from_the_words_around_them(
+        app, instructor, trainee):
+    old = MANUAL_V1.replace("Shoes yes", "![a red shoe](shoe.png) Shoes yes")
+    new = MANUAL_V1.replace("Shoes yes", "![a red boot](shoe.png) Shoes yes")
+    make_course(app, instructor, versions=(old, new))
+    page = text_of(signed_in(app, trainee).get("/courses/tagging/manual/diff"))
+    assert '<del><span class="diff-image">[image: a red shoe]</span></del>' in page
+    assert '<ins><span class="diff-image">[image: a red boot]</span></ins>' in page
+    assert "Shoes yes" in page and "red</del>" not in page
+
+
 def test_what_changed_before_opening_the_manual(app, trainee, reading):
     client = signed_in(app, trainee)
     page = text_of(client.get("/courses/tagging/manual/changes"))
