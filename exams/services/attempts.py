@@ -30,7 +30,7 @@ from courses.services import items as item_bank
 from courses.services import manuals, practice
 from exams import grading
 from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
-from exams.sampling import SamplingError, sample
+from exams.sampling import PoolItem, SamplingError, sample
 from exams.services import qualifications
 from exams.services.qualifications import Status
 from exams.services.settings import exam_pool, settings_for
@@ -149,6 +149,12 @@ def retry_time(last_failed_at: datetime | None, delay_seconds: int,
     return retry_at if now < retry_at else None
 
 
+def refresh_pool(course: Course, qualification: Qualification) -> list[PoolItem]:
+    """What a refresh exam draws from: the items on the sections that changed, or the whole
+    pool when none of them has one."""
+    return exam_pool(course, set(qualification.refresh_sections)) or exam_pool(course)
+
+
 def standing(user: User, course: Course, now: datetime | None = None) -> Standing:
     now = now or utcnow()
     status, qualification = qualifications.standing(user.id, course.id)
@@ -177,7 +183,7 @@ def start(user: User, course: Course, *, now: datetime | None = None,
         raise StartRefused("The exam is not ready yet: the course has no published manual.")
     settings = settings_for(course)
     if kind is AttemptKind.REFRESH:
-        pool = exam_pool(course, set(qualification.refresh_sections)) or exam_pool(course)
+        pool = refresh_pool(course, qualification)
         count, quotas = min(settings.refresh_item_count, len(pool)), {}
     else:
         pool, count, quotas = exam_pool(course), settings.item_count, settings.quotas or {}

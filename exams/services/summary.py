@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bootcamp.extensions import db
 from bootcamp.users.models import User
-from courses.models import Course
-from courses.services import catalog
+from courses.models import Course, ManualVersion
+from courses.services import catalog, manuals
+from exams.models import ExamSettings, Qualification
 from exams.services import attempts, qualifications
 from exams.services.settings import readiness_problems, settings_for
 
@@ -30,6 +32,17 @@ def _duration(seconds: int | None) -> str:
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
+def _shared_rules(settings: ExamSettings) -> dict[str, str]:
+    """The rules a qualification exam and a refresh exam have in common, in words."""
+    return {
+        "pass_mark": f"{round(settings.pass_mark * 100)}%",
+        "time_limit": (_duration(settings.time_limit_seconds)
+                       if settings.time_limit_seconds else "no time limit"),
+        "retry_delay": ("none: you can retry at once" if not settings.retry_delay_seconds
+                        else _duration(settings.retry_delay_seconds)),
+    }
+
+
 def exam_rules(course: Course) -> dict[str, Any]:
     """The course's exam rules in words, for the pages."""
     settings = settings_for(course)
@@ -37,17 +50,30 @@ def exam_rules(course: Course) -> dict[str, Any]:
     validity = settings.validity_days
     return {
         "items": settings.item_count,
-        "pass_mark": f"{round(settings.pass_mark * 100)}%",
-        "time_limit": (_duration(settings.time_limit_seconds)
-                       if settings.time_limit_seconds else "no time limit"),
+        **_shared_rules(settings),
         "attempts": f"{allowed}" if allowed is not None else "unlimited",
-        "retry_delay": ("none: you can retry at once" if not settings.retry_delay_seconds
-                        else _duration(settings.retry_delay_seconds)),
         "validity": (f"{validity} day{'' if validity == 1 else 's'}" if validity
                      else "does not expire"),
         "critical_rule": settings.critical_rule,
         "refresh_items": settings.refresh_item_count,
         "refresh_grace": f"{settings.refresh_grace_days} days",
+    }
+
+
+def refresh_rules(course: Course, qualification: Qualification) -> dict[str, Any]:
+    """A refresh exam's own rules in words: its items come from the sections that changed,
+    its attempts are not counted, and its deadline is the trainee's refresh date."""
+    settings = settings_for(course)
+    titles = manuals.latest_section_titles(course)
+    qualified_under = (db.session.get(ManualVersion, qualification.manual_version_id)
+                       if qualification.manual_version_id else None)
+    pool = attempts.refresh_pool(course, qualification)
+    return {
+        "items": min(settings.refresh_item_count, len(pool)),
+        "sections": [titles[s] for s in qualification.refresh_sections if s in titles],
+        **_shared_rules(settings),
+        "due_at": qualification.refresh_due_at,
+        "since": qualified_under.number if qualified_under else None,
     }
 
 

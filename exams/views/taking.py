@@ -40,7 +40,7 @@ from exams.forms import DisputeForm
 from exams.models import Attempt, DisputeStatus, Response
 from exams.services import attempts, disputes, notices, qualifications
 from exams.services.settings import settings_for
-from exams.services.summary import exam_rules, status_label
+from exams.services.summary import exam_rules, refresh_rules, status_label
 from exams.views import bp
 from exams.views.disputes import send_dispute
 
@@ -79,9 +79,12 @@ def overview(slug: str):
     if not staff:
         standing = attempts.standing(current_user, course)
         titles = manuals.latest_section_titles(course)
+        qualification = qualifications.qualification_of(current_user.id, course.id)
+        if standing.is_refresh and qualification is not None:
+            context["refresh_rules"] = refresh_rules(course, qualification)
         context.update(
             standing=standing, status_label=status_label(standing.status),
-            qualification=qualifications.qualification_of(current_user.id, course.id),
+            qualification=qualification,
             past=_past_attempts(course),
             notices=notices.recent_notices(current_user.id, course.id),
             disputes=_disputes_with_items(course),

@@ -27,6 +27,21 @@ def test_cards_and_course_home_show_a_refresh_that_is_due(app, make_user):
     assert "pass the refresh exam by" in home and "Take the refresh exam" in home
 
 
+def test_a_refresh_exam_shows_its_own_rules_and_links_to_what_changed(app, make_user):
+    world = make_world(app, make_user)
+    with app.app_context():
+        take(world, world.trainee)
+        publish(world, WORLD_MANUAL_V2, ["hats"])
+    page = words(signed_in(app, world.trainee).get("/courses/exam-course/exam"))
+    assert "Refresh exam" in page and "Qualification exam" not in page
+    # Two items (the refresh setting), drawn from the three hat items, not from all eight.
+    assert "Items 2, on what changed: Hats" in page
+    assert "Attempts As many as you need before the deadline; wait before a retry: 1 hour" in page
+    assert re.search(r"Deadline \d+ \w+ \d{4} \. If you have not passed by then", page), page
+    assert "See what changed since version 1 , the version you qualified under." in page
+    assert "Attempts allowed" not in page and "hats," not in page
+
+
 def test_cards_and_course_home_offer_to_resume_an_open_attempt(app, make_user):
     world = make_world(app, make_user)
     with app.app_context():
