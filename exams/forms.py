@@ -116,6 +116,25 @@ class ReasonForm(FlaskForm):
         Length(max=1000)])
 
 
+class RoundRequestForm(FlaskForm):
+    """A trainee with no attempts left asks for another round."""
+
+    message = TextAreaField("Message to your instructor (optional)", filters=[_strip],
+                            validators=[Length(max=1000)])
+
+
+class RoundAnswerForm(FlaskForm):
+    """An instructor grants or declines a request for another round."""
+
+    action = RadioField("Decision", choices=[
+        SelectChoice("grant", "Give another round of attempts"),
+        SelectChoice("decline", "Decline"),
+    ], validators=[InputRequired(message="Choose a decision.")])
+    answer = TextAreaField("Answer to the trainee", filters=[_strip],
+                           validators=[Length(max=1000)],
+                           description="Required when declining; the trainee sees it.")
+
+
 class ResolveDisputeForm(FlaskForm):
     action = RadioField("Decision", choices=[
         SelectChoice("accept_alternative",

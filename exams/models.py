@@ -231,6 +231,28 @@ class Dispute(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class RoundRequest(db.Model):
+    """A failed trainee's request for another round of attempts, and the instructor's answer.
+
+    One per trainee, course and cycle (the unique key makes a second click, or two tabs, a
+    no-op): granting one starts a new cycle, in which the trainee may ask again if need be.
+    """
+
+    __tablename__ = "round_requests"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "cycle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)  # the qualification's cycle it asks to end
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # granted, declined
+    answer: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Notice(db.Model):
     """A message for one trainee (a dispute answered, a regrade, a qualification change)."""
 

@@ -14,7 +14,7 @@ from bootcamp.users.models import User
 from courses.models import Course, ManualVersion
 from courses.services import catalog, manuals
 from exams.models import ExamSettings, Qualification
-from exams.services import attempts, qualifications
+from exams.services import attempts, qualifications, round_requests
 from exams.services.settings import readiness_problems, settings_for
 
 
@@ -85,7 +85,8 @@ def exam_status(user: User, course: Course) -> dict[str, Any]:
     """The trainee's qualification in the course and their open attempt, for course pages and
     cards; for the course's staff the status is None."""
     found: dict[str, Any] = {"status": None, "status_label": None, "expires_at": None,
-                             "refresh_due_at": None, "open_attempt_id": None}
+                             "refresh_due_at": None, "open_attempt_id": None,
+                             "round_request": None}
     if not catalog.can_edit(course.id, user):
         status, record = qualifications.standing(user.id, course.id)
         current = attempts.open_attempt(user.id, course.id)
@@ -93,6 +94,9 @@ def exam_status(user: User, course: Course) -> dict[str, Any]:
                      expires_at=record.expires_at if record else None,
                      refresh_due_at=record.refresh_due_at if record else None,
                      open_attempt_id=current.id if current else None)
+        if status == qualifications.Status.FAILED:
+            request = round_requests.current_request(user.id, course.id)
+            found["round_request"] = request.status if request else None
     return found
 
 

@@ -1,7 +1,8 @@
 """What an instructor's dashboard shows of the courses they teach: what waits for them.
 
 Reads only, in a fixed number of grouped statements whatever the number of courses: a manual
-draft not yet published, open disputes, trainees due a refresh exam, and active trainees.
+draft not yet published, open disputes, requests for another round, trainees due a refresh
+exam, and active trainees.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bootcamp.users.models import User
 from courses.models import Course, Enrollment, ManualVersion, VersionStatus
 from courses.services import catalog
 from exams.models import Qualification, QualificationStatus
-from exams.services import disputes
+from exams.services import disputes, round_requests
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class TaughtCourse:
     open_disputes: int
     due_refresh: int
     trainees: int  # enrolled and not withdrawn
+    round_requests: int = 0  # trainees with no attempts left asking for another round
 
 
 def taught_courses(user: User) -> list[TaughtCourse]:
@@ -43,8 +45,10 @@ def taught_courses(user: User) -> list[TaughtCourse]:
     trainees = _counts(select(Enrollment.course_id, func.count()).where(
         Enrollment.course_id.in_(ids), Enrollment.withdrawn_at.is_(None)))
     open_disputes = disputes.open_counts(ids)
+    rounds = round_requests.pending_counts(ids)
     return [TaughtCourse(course, course.id in drafts, open_disputes.get(course.id, 0),
-                         due.get(course.id, 0), trainees.get(course.id, 0))
+                         due.get(course.id, 0), trainees.get(course.id, 0),
+                         rounds.get(course.id, 0))
             for course in courses]
 
 

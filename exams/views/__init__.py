@@ -13,6 +13,7 @@ from exams.views import (  # noqa: E402, F401  (register routes and hooks)
     item_analysis,
     progress,
     qualifications,
+    rounds,
     settings,
     sweep,
     taking,

@@ -36,9 +36,9 @@ from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
 from exams import grading
-from exams.forms import DisputeForm
+from exams.forms import DisputeForm, RoundRequestForm
 from exams.models import Attempt, DisputeStatus, Response
-from exams.services import attempts, disputes, notices, qualifications
+from exams.services import attempts, disputes, notices, qualifications, round_requests
 from exams.services.settings import settings_for
 from exams.services.summary import exam_rules, refresh_rules, status_label
 from exams.views import bp
@@ -82,6 +82,10 @@ def overview(slug: str):
         qualification = qualifications.qualification_of(current_user.id, course.id)
         if standing.is_refresh and qualification is not None:
             context["refresh_rules"] = refresh_rules(course, qualification)
+        if standing.status == qualifications.Status.FAILED:
+            context.update(round_request=round_requests.current_request(current_user.id,
+                                                                        course.id),
+                           round_form=RoundRequestForm())
         context.update(
             standing=standing, status_label=status_label(standing.status),
             qualification=qualification,

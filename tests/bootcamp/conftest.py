@@ -48,6 +48,7 @@ def world(app, make_user):
                 "number": 1, "name": "a.png", "token": token, "module": "rules",
                 "item_key": "q1", "key": "q1",
                 "dispute_id": dispute.id, "attempt_id": attempt.id, "position": 1,
+                "request_id": 1,  # a request for another round (none exists: refused first)
                 "external_id": "matrix-worker",  # the platform API's worker (none linked)
                 **platform}
 

@@ -132,6 +132,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "exams.revoke"): STAFF,
     ("POST", "exams.reinstate"): STAFF,
     ("GET", "exams.disputes"): STAFF,
+    ("GET", "exams.round_requests"): STAFF,
+    ("POST", "exams.answer_round_request"): (LOGIN, 403, 400, 403, 400),  # no decision given
+    ("POST", "exams.ask_for_round"): MEMBERS_REDIRECT,  # back to the exam page, or to enrol
     # Progress, its CSV and the training-hours report: the course's staff and admins only.
     ("GET", "exams.progress"): STAFF,
     ("GET", "exams.progress_csv"): STAFF,

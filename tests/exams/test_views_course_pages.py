@@ -97,3 +97,56 @@ def test_an_instructor_who_teaches_nothing_is_told_how_to_start(app, make_user):
     text = words(signed_in(app, make_user(Role.INSTRUCTOR)).get("/dashboard"))
     assert "You are on the staff of no course yet" in text
     assert "Your training centre" not in text and "Courses you take" not in text
+
+
+CARD_STEP = re.compile(r'<p class="next-step"><strong>Next:</strong> <a href="([^"]+)">(.*?)</a>'
+                       r'</p>', re.S)
+HOME_STEP = re.compile(r'<p class="next-step">.*?<a class="button" href="([^"]+)">(.*?)</a>'
+                       r'</p>', re.S)
+
+
+def next_steps(client, slug: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(url, label) of the next step on the training-centre card and on the course home."""
+    (card,) = CARD_STEP.findall(client.get("/courses/").get_data(as_text=True))
+    (home,) = HOME_STEP.findall(client.get(f"/courses/{slug}").get_data(as_text=True))
+    return card, home
+
+
+def test_the_card_and_the_course_home_agree_on_the_next_step_in_every_state(app, make_user):
+    from tests.factories import make_manage_world
+
+    world = make_manage_world(app, make_user)  # one attempt, every item needed to pass
+    client = signed_in(app, world.trainee)
+    slug = "exam-manage"
+    seen = []
+    for state in ("reading", "attempt open", "failed", "qualified"):
+        with app.app_context():
+            if state == "attempt open":
+                attempts.start(world.user(world.trainee), world.course())
+                db.session.commit()
+            elif state == "failed":
+                attempt = attempts.open_attempt(world.trainee.id, world.course_id)
+                attempts.submit(attempt)  # nothing answered: failed, no attempt left
+                db.session.commit()
+            elif state == "qualified":
+                from exams.services import qualifications
+                qualifications.reinstate(world.trainee.id, world.course_id, "Another go.",
+                                         world.user(world.instructor))
+                db.session.commit()
+                take(world, world.trainee)
+        card, home = next_steps(client, slug)
+        assert card == home, state
+        seen.append(card[1])
+    assert seen[0] == "Start reading the manual"
+    assert seen[1] == "Resume your exam"
+    assert seen[2] == "Ask for another round"
+    assert seen[3].startswith("You are qualified until <time")
+
+
+def test_the_card_and_the_course_home_agree_when_a_refresh_is_due(app, make_user):
+    world = make_world(app, make_user)
+    with app.app_context():
+        take(world, world.trainee)
+        publish(world, WORLD_MANUAL_V2, ["hats"])
+    card, home = next_steps(signed_in(app, world.trainee), "exam-course")
+    assert card == home and card[1].startswith("Take the refresh exam by <time")
