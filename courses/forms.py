@@ -142,11 +142,9 @@ class ItemsImportForm(FlaskForm):
         SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")])
 
 
-class ItemEditForm(FlaskForm):
-    """An item's fields besides its gold; the gold is posted by the answer widget as "answer"."""
+class ItemFieldsForm(FlaskForm):
+    """What a new and an edited item share besides the question and the gold."""
 
-    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=5_000)],
-                           filters=[_strip])
     explanation = TextAreaField(
         "Explanation (Markdown)", validators=[Length(max=20_000)],
         description="Shown to trainees after they answer.")
@@ -158,6 +156,17 @@ class ItemEditForm(FlaskForm):
         validate_choice=True,
         option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     critical = BooleanField("Critical: a wrong answer to it fails an exam")
+
+    def validate_pools(self, field) -> None:  # not DataRequired: no `required` on each box
+        if not field.data:
+            raise ValidationError("Choose at least one pool.")
+
+
+class ItemEditForm(ItemFieldsForm):
+    """An item's fields besides its gold; the gold is posted by the answer widget as "answer"."""
+
+    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=5_000)],
+                           filters=[_strip])
     status = SelectField("Status", choices=[
         SelectChoice(ItemStatus.ACTIVE.value, "Active — served in practice and exams"),
         SelectChoice(ItemStatus.RETIRED.value, "Retired — kept, but no longer served"),
@@ -166,6 +175,30 @@ class ItemEditForm(FlaskForm):
         "Reason for the change", validators=[Length(max=300)], filters=[_strip],
         description="Required when the gold changes; kept in the item's gold history.")
 
-    def validate_pools(self, field) -> None:  # not DataRequired: no `required` on each box
-        if not field.data:
-            raise ValidationError("Choose at least one pool.")
+
+class ItemNewForm(ItemFieldsForm):
+    """A new item: the question (step 1), then the gold, posted by the answer widget as
+    "answer" (step 2). The image is kept among the course's media once step 1 accepts it, and
+    `image_path` carries it to the next post, so that a refused post loses nothing."""
+
+    key = StringField(
+        "Key (optional)", filters=[_strip], validators=[Optional(), Regexp(
+            r"^[a-z0-9][a-z0-9._-]{0,99}$",
+            message="Use 1-100 lowercase letters, digits, '.', '_' or '-', starting with a "
+                    "letter or digit.")],
+        description="How the bank and bundles name the item; left empty, one is made from "
+                    "the prompt.")
+    prompt = TextAreaField("Prompt (optional)", validators=[Length(max=5_000)], filters=[_strip],
+                           description="The instruction trainees read; left empty, the kind's "
+                                       "usual instruction is used.")
+    image = FileField("Image (PNG, JPEG or GIF)")
+    image_path = HiddenField()
+    text = TextAreaField("Text to mark", validators=[Length(max=1_000_000)])
+    names = TextAreaField("Names", validators=[Length(max=20_000)],
+                          description="One per line.")
+    settings = TextAreaField("More settings (YAML or JSON, optional)",
+                             validators=[Length(max=5_000)])
+    pools = SelectMultipleField(
+        "Pools", choices=[SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")],
+        default=["practice"], validate_choice=True,
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

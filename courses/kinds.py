@@ -35,6 +35,9 @@ class ItemKind:
     summary: Callable[[dict, Any], str]  # (spec, answer that is not None) -> a few words
     default_prompt: Callable[[dict, str], str]  # (spec, subject of points) -> the instruction
     part: str  # what one entry of a list answer is called in messages
+    names: str = "labels"  # the spec key listing the kind's names (options, labels, keypoints)
+    names_label: str = "Labels"  # what the item form calls those names
+    settings: str = ""  # the spec's optional keys, as the item form explains them
 
     @property
     def grader(self) -> ModuleType:
@@ -82,33 +85,41 @@ _ENTRIES = (
         name="choice", media=None, reader="one", widget=None,
         feedback_partial="courses/feedback/_choice.html", feedback_view=_options_view,
         summary=lambda spec, answer: str(answer),
-        default_prompt=lambda spec, subject: "Choose the option that fits.", part="part"),
+        default_prompt=lambda spec, subject: "Choose the option that fits.", part="part",
+        names="options", names_label="Options"),
     ItemKind(
         name="labels", media=None, reader="many", widget=None,
         feedback_partial="courses/feedback/_labels.html", feedback_view=_options_view,
         summary=lambda spec, answer: (", ".join(str(a) for a in answer) if answer
                                       else "Nothing ticked"),
-        default_prompt=lambda spec, subject: "Tick every option that applies.", part="choice"),
+        default_prompt=lambda spec, subject: "Tick every option that applies.", part="choice",
+        names="options", names_label="Options"),
     ItemKind(
         name="boxes", media="image", reader="json", widget="js/widgets/boxes.js",
         feedback_partial="courses/feedback/_boxes.html", feedback_view=feedback.boxes,
         summary=_counted("box drawn", "boxes drawn"),
         default_prompt=lambda spec, subject: (
             f"Draw a box around every {_some(spec['labels'], 'labelled object')}."),
-        part="box"),
+        part="box", settings="iou_threshold: how much a box must overlap the correct one to "
+                             "count (above 0, at most 1; default 0.5)"),
     ItemKind(
         name="points", media="image", reader="json", widget="js/widgets/points.js",
         feedback_partial="courses/feedback/_points.html", feedback_view=feedback.points,
         summary=_counted("person marked", "people marked"),
         default_prompt=lambda spec, subject: f"Mark every visible keypoint of each {subject}.",
-        part="person"),
+        part="person", names="keypoints", names_label="Keypoint names",
+        settings="oks_threshold: how close a person's points must be to count (above 0, at "
+                 "most 1; default 0.5); sigmas: {name: number} per keypoint (COCO's for COCO "
+                 "names, else 0.09)"),
     ItemKind(
         name="spans", media="text", reader="json", widget="js/widgets/spans.js",
         feedback_partial="courses/feedback/_spans.html", feedback_view=_spans_view,
         summary=_spans_summary,
         default_prompt=lambda spec, subject: (
             f"Mark every {_some(spec['labels'], 'labelled passage')} in the text."),
-        part="span"),
+        part="span", settings="match: exact (default) or overlap; overlap_threshold: how much "
+                              "a span must overlap the correct one with match overlap (default "
+                              "0.5)"),
 )
 
 KINDS: Mapping[str, ItemKind] = MappingProxyType({kind.name: kind for kind in _ENTRIES})

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import graders
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.models import Course, Item, ItemRevision, ItemStatus
+from courses.importers.media import image_size
+from courses.importers.native import item_problems, with_defaults
+from courses.media_paths import MAX_MEDIA_BYTES
+from courses.models import Course, Item, ItemRevision, ItemStatus, MediaFile
+from courses.services.manuals import latest_section_titles
 from courses.signals import gold_revised
+
+MAX_IMAGE_BYTES = MAX_MEDIA_BYTES  # an uploaded item image, as any media file
+# An image's type by its first bytes (never by its name): the types every browser draws and
+# whose size courses.importers.media.image_size reads.
+IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"),
+               (b"GIF89a", "gif"))
 
 
 @dataclass
@@ -211,3 +224,102 @@ def exam_only_media(course: Course, path: str) -> bool:
     pools = db.session.scalars(select(Item.pools).where(Item.course_id == course.id,
                                                         Item.media == path)).all()
     return bool(pools) and all("practice" not in p and "exam" in p for p in pools)
+
+
+class ItemInvalid(ValueError):
+    """A new item refused as a whole, with every problem as "path: message" (as in
+    items.jsonl errors: "id: ...", "gold[1].x: ..."); nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ItemImage:
+    """An image stored among a course's media, with its size in pixels."""
+
+    path: str
+    width: int
+    height: int
+
+
+def _image_of(content: bytes) -> tuple[str, tuple[int, int]] | None:
+    """(extension, (width, height)) of a PNG, JPEG or GIF by its content, or None."""
+    extension = next((ext for magic, ext in IMAGE_TYPES if content.startswith(magic)), None)
+    if extension is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="item-image-") as folder:
+        path = Path(folder, f"image.{extension}")
+        path.write_bytes(content)
+        size = image_size(path)
+    return (extension, size) if size and size[0] > 0 and size[1] > 0 else None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.3g} MB" if size >= 1024 * 1024 else f"{size / 1024:.3g} kB"
+
+
+def store_image(course: Course, content: bytes) -> ItemImage:
+    """Keep an uploaded image among the course's media, named by its content (the same file
+    uploaded twice is stored once, and no upload can replace another's file).
+
+    Raises ItemInvalid when it is larger than the media limit or not a PNG, JPEG or GIF.
+    """
+    if len(content) > MAX_IMAGE_BYTES:
+        raise ItemInvalid([f"media: the image is larger than {_megabytes(MAX_IMAGE_BYTES)}, "
+                           "the limit"])
+    found = _image_of(content)
+    if found is None:
+        raise ItemInvalid(["media: the file is not a PNG, JPEG or GIF image (or its size "
+                           "cannot be read)"])
+    extension, (width, height) = found
+    digest = hashlib.sha256(content).hexdigest()
+    path = f"media/items/{digest[:20]}.{extension}"
+    stored = db.session.scalar(select(MediaFile).where(MediaFile.course_id == course.id,
+                                                       MediaFile.path == path))
+    if stored is None:
+        db.session.add(MediaFile(course_id=course.id, path=path, content=content, sha256=digest))
+    elif stored.sha256 != digest:
+        raise ItemInvalid([f"media: {path} already holds another image; rename the file"])
+    return ItemImage(path, width, height)
+
+
+def stored_image(course: Course, path: str) -> ItemImage | None:
+    """An image already among the course's media, or None when it is not one."""
+    content = db.session.scalar(select(MediaFile.content).where(
+        MediaFile.course_id == course.id, MediaFile.path == path))
+    found = _image_of(content) if content is not None else None
+    return ItemImage(path, *found[1]) if found else None
+
+
+def create_item(course: Course, native: dict[str, Any], actor: User | None) -> Item:
+    """Add one item made in the browser at the end of the bank: gold revision 1 by `actor`,
+    audited like an edit.
+
+    `native` is the item as items.jsonl has it; its media must already be among the course's
+    media and its sections in the latest manual. Raises ItemInvalid listing every problem
+    (the key already used, the spec, the gold, ...); nothing is changed then.
+    """
+    native = with_defaults(native)
+    media = native.get("media")
+    known = set(db.session.scalars(select(MediaFile.path).where(
+        MediaFile.course_id == course.id, MediaFile.path == media))) if media else set()
+    problems = item_problems(native, media=known, sections=latest_section_titles(course))
+    if isinstance(native["id"], str) and find_item(course, native["id"]) is not None:
+        problems.insert(0, f'id: "{native["id"]}" is already used by another item of '
+                           "this course")
+    if problems:
+        raise ItemInvalid(problems)
+    last = db.session.scalar(select(func.max(Item.position)).where(Item.course_id == course.id))
+    item = Item(course_id=course.id, key=native["id"], revision=1)
+    _assign(item, native, 0 if last is None else last + 1)
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(ItemRevision(item_id=item.id, number=1, spec=item.spec, gold=item.gold,
+                                alternatives=item.alternatives, reason="created in the browser",
+                                changed_by_id=actor.id if actor else None))
+    record_audit("item_created", actor_id=actor.id if actor else None, target=f"item:{item.id}",
+                 data={"course_id": course.id, "key": item.key, "kind": item.kind,
+                       "revision": 1})
+    return item

@@ -9,6 +9,7 @@ from courses.views import (  # noqa: E402, F401  (register routes)
     authoring,
     bank,
     cohorts,
+    item_create,
     item_editor,
     media,
     practice,

@@ -10,13 +10,13 @@ from flask_login import current_user
 
 from bootcamp.extensions import db
 from bootcamp.users.access import staff_required
-from courses import importers
+from courses import gold_view, importers
 from courses.bundles import unpack_zip
 from courses.errors import SourceInvalid
 from courses.forms import ItemsImportForm
-from courses.services import item_import, items
+from courses.services import item_import, items, manuals
 from courses.views import bp
-from courses.views.access import course_item, editable_course
+from courses.views.access import course_item, editable_course, media_prefix
 
 
 @bp.route("/<slug>/items")
@@ -32,8 +32,12 @@ def bank(slug: str):
 def item_history(slug: str, key: str):
     course = editable_course(slug)
     item = course_item(course, key)
-    return render_template("courses/item.html", course=course, item=item,
-                           revisions=items.revisions(item))
+    revisions = items.revisions(item)
+    media_url = (manuals.media_url_for(media_prefix(course))(item.media)
+                 if item.media else None)
+    golds = {view.number: view for view in gold_view.history(item.kind, revisions)}
+    return render_template("courses/item.html", course=course, item=item, revisions=revisions,
+                           golds=golds, media_url=media_url)
 
 
 def _save(upload, folder: Path) -> Path:

@@ -99,6 +99,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.bank"): STAFF,
     ("POST", "courses.import_items"): STAFF,  # no file given: the form says so
     ("GET", "courses.item_history"): STAFF,
+    ("GET", "courses.new_item_kind"): STAFF,
+    ("GET", "courses.new_item"): STAFF,
+    ("POST", "courses.new_item"): STAFF,  # an empty form re-renders with errors
     ("GET", "courses.edit_item"): STAFF,
     ("POST", "courses.edit_item"): STAFF,  # an empty form re-renders with errors
     ("GET", "courses.new"): INSTRUCTORS,
@@ -195,7 +198,8 @@ def sample_arguments(endpoint: str, world: dict) -> dict:
     if endpoint == "static":
         return {"filename": "css/bootcamp.css"}
     with_params = {rule.endpoint: rule.arguments for rule in current_app.url_map.iter_rules()}
-    values = {"chart": "funnel", **world}  # the dashboards' charts are named in the URL
+    # The dashboards' charts and new items' kinds are named in the URL.
+    values = {"chart": "funnel", "kind_name": "boxes", **world}
     return {name: values[name] for name in with_params[endpoint]}
 
 
