@@ -94,16 +94,68 @@ def _rejoin(enrollment: Enrollment, source: EnrollmentSource) -> Enrollment:
     return enrollment
 
 
-def _places_taken(cohort_id: int) -> int:
-    """Members plus invitations not yet taken up: an invitation reserves a place."""
-    members = db.session.scalar(
-        select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
-    )
-    pending = db.session.scalar(
-        select(func.count()).select_from(Invitation)
-        .where(Invitation.cohort_id == cohort_id, Invitation.accepted_at.is_(None))
-    )
-    return members + pending
+@dataclass(frozen=True)
+class Places:
+    """How full a cohort is: the one count that the pages and the enrol check all read.
+
+    Everyone placed in the cohort holds a place, those who left too (coming back gives it
+    back, unchecked). So does every invitation by email not yet taken up: it turns into an
+    enrolment at log-in without a new check, so its place must already be kept for it.
+    """
+
+    enrolled: int
+    invited: int
+    capacity: int | None
+
+    @property
+    def taken(self) -> int:
+        return self.enrolled + self.invited
+
+    @property
+    def left(self) -> int | None:
+        """Free places; None when the cohort has no limit."""
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.left == 0
+
+
+def cohort_places(cohorts: list[Cohort]) -> dict[int, Places]:
+    """The places of each cohort, by id, in two queries however many cohorts there are."""
+    ids = [cohort.id for cohort in cohorts]
+    enrolled = dict(db.session.execute(
+        select(Enrollment.cohort_id, func.count()).where(Enrollment.cohort_id.in_(ids))
+        .group_by(Enrollment.cohort_id)).all())
+    invited = dict(db.session.execute(
+        select(Invitation.cohort_id, func.count())
+        .where(Invitation.cohort_id.in_(ids), Invitation.accepted_at.is_(None))
+        .group_by(Invitation.cohort_id)).all())
+    return {cohort.id: Places(enrolled.get(cohort.id, 0), invited.get(cohort.id, 0),
+                              cohort.capacity) for cohort in cohorts}
+
+
+def places_of(cohort: Cohort) -> Places:
+    """The places of one cohort (lock it first when the answer decides a join)."""
+    return cohort_places([cohort])[cohort.id]
+
+
+def join_problem(cohort: Cohort, places: Places, enrollment: Enrollment | None = None
+                 ) -> str | None:
+    """Why this person (enrolled in the course as `enrollment`, if at all) cannot join the
+    cohort now, in words for the invite page; None when they can, or are in it already."""
+    if enrollment is not None and enrollment.cohort_id is not None:
+        return None if enrollment.cohort_id == cohort.id else _in_another_cohort(enrollment)
+    if cohort.course.status != CourseStatus.OPEN:
+        return "This course is not open for enrolment."
+    if places.full:
+        return f"The cohort {cohort.name} is full."
+    return None
+
+
+def _in_another_cohort(enrollment: Enrollment) -> str:
+    other = db.session.get(Cohort, enrollment.cohort_id)
+    return f"Already in another cohort of this course: {other.name}."
 
 
 def _lock_cohort(cohort: Cohort) -> None:
@@ -150,8 +202,9 @@ def enrol(user: User, course: Course, source: EnrollmentSource,
         existing = enrollment_of(user.id, course.id)
         if existing is not None:
             return existing
-        if cohort.capacity is not None and _places_taken(cohort.id) >= cohort.capacity:
-            raise EnrolmentError([f"The cohort {cohort.name} is full."])
+        problem = join_problem(cohort, places_of(cohort))
+        if problem:
+            raise EnrolmentError([problem])
     enrollment = _insert_enrollment(user.id, course.id, cohort.id if cohort else None, source,
                                     now)
     if enrollment is None:  # a concurrent request enrolled them first
@@ -173,13 +226,28 @@ def create_cohort(course: Course, name: str, starts_on: date, capacity: int | No
     return cohort
 
 
-def cohort_member_counts(course: Course) -> dict[int, int]:
-    rows = db.session.execute(
-        select(Enrollment.cohort_id, func.count())
-        .where(Enrollment.course_id == course.id, Enrollment.cohort_id.is_not(None))
-        .group_by(Enrollment.cohort_id)
-    )
-    return dict(rows.all())
+def join_cohort(user: User, cohort: Cohort, source: EnrollmentSource) -> Enrollment:
+    """Put a trainee in a cohort: enrol them, or move their enrolment that has no cohort into
+    it (back into the course if they had left). Raises EnrolmentError when the cohort is full,
+    the course is closed, or they are in another cohort of the course: moving them out of it
+    would rewrite that cohort's progress and dropout figures behind its instructor's back.
+    """
+    _lock_cohort(cohort)
+    row = _enrollment_row(user.id, cohort.course_id, lock=True)
+    if row is None:
+        return enrol(user, cohort.course, source, cohort)
+    if row.cohort_id not in (None, cohort.id):
+        raise EnrolmentError([_in_another_cohort(row)])
+    if row.cohort_id is None:  # a new place: the same checks as a new enrolment
+        problem = join_problem(cohort, places_of(cohort))
+        if problem:
+            raise EnrolmentError([problem])
+        row.cohort_id = cohort.id
+    if row.withdrawn_at is None:
+        return row
+    if cohort.course.status != CourseStatus.OPEN:  # coming back: into an open course only
+        raise EnrolmentError(["This course is not open for enrolment."])
+    return _rejoin(row, source)
 
 
 # Invite links: signed with the app's secret, carrying their own expiry.
@@ -210,9 +278,12 @@ def cohort_from_token(secret: str, token: str) -> Cohort:
 
 @dataclass
 class InviteReport:
-    enrolled: list[str] = field(default_factory=list)  # had an account: enrolled now
-    invited: list[str] = field(default_factory=list)  # no account yet: enrolled when they join
-    already: list[str] = field(default_factory=list)  # already enrolled or invited
+    """What a list did, address by address, for the instructor to read."""
+
+    added: list[str] = field(default_factory=list)  # had an account: in the cohort now
+    invited: list[str] = field(default_factory=list)  # no account yet: in it when they log in
+    already: list[str] = field(default_factory=list)  # in this cohort, or invited to it, before
+    refused: dict[str, str] = field(default_factory=dict)  # address -> why it was not added
 
 
 def parse_email_list(text: str) -> list[str]:
@@ -241,34 +312,53 @@ def parse_email_list(text: str) -> list[str]:
     return list(dict.fromkeys(emails))
 
 
-def invite_emails(cohort: Cohort, text: str, actor: User) -> InviteReport:
-    """Enrol listed people who have accounts and invite the rest, or change nothing."""
-    emails = parse_email_list(text)
-    _lock_cohort(cohort)
-    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+def _sort_list(cohort: Cohort, emails: list[str], users: dict[str, User]
+               ) -> tuple[InviteReport, int]:
+    """Which listed addresses are added, invited, already there or refused (and why), and
+    how many new places that takes."""
+    rows = {row.user_id: row for row in db.session.scalars(select(Enrollment).where(
+        Enrollment.course_id == cohort.course_id,
+        Enrollment.user_id.in_([user.id for user in users.values()])))}
     pending = set(db.session.scalars(
         select(Invitation.email).where(Invitation.cohort_id == cohort.id,
                                        Invitation.accepted_at.is_(None))))
-    report = InviteReport()
+    report, new_places = InviteReport(), 0
     for email in emails:
         user = users.get(email)
-        if (user and enrollment_of(user.id, cohort.course_id)) or email in pending:
+        row = rows.get(user.id) if user else None
+        if email in pending or (row and row.cohort_id == cohort.id and not row.withdrawn_at):
             report.already.append(email)
-        elif user:
-            report.enrolled.append(email)
-        else:
+        elif user is None:
             report.invited.append(email)
-    taken = _places_taken(cohort.id)
-    wanted = len(report.enrolled) + len(report.invited)
-    if cohort.capacity is not None and taken + wanted > cohort.capacity:
-        raise EnrolmentError([f"The cohort has {cohort.capacity - taken} free places; "
+            new_places += 1
+        elif not user.is_active:
+            report.refused[email] = "The account is deactivated."
+        elif row and row.cohort_id not in (None, cohort.id):
+            report.refused[email] = _in_another_cohort(row)
+        else:
+            report.added.append(email)
+            new_places += row is None or row.cohort_id is None
+    return report, new_places
+
+
+def invite_emails(cohort: Cohort, text: str, actor: User) -> InviteReport:
+    """Put listed people who have accounts in the cohort at once (enrolled, or moved in when
+    enrolled in the course without a cohort) and invite the rest, or change nothing."""
+    emails = parse_email_list(text)
+    _lock_cohort(cohort)
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    report, wanted = _sort_list(cohort, emails, users)
+    left = places_of(cohort).left
+    if left is not None and wanted > left:
+        raise EnrolmentError([f"The cohort has {left} free places; "
                               f"the list would add {wanted} people."])
-    for email in report.enrolled:
-        enrol(users[email], cohort.course, EnrollmentSource.EMAIL_LIST, cohort)
+    for email in report.added:
+        join_cohort(users[email], cohort, EnrollmentSource.EMAIL_LIST)
     for email in report.invited:
         db.session.add(Invitation(cohort_id=cohort.id, email=email, invited_by_id=actor.id))
     record_audit("cohort_invited", actor_id=actor.id, target=f"cohort:{cohort.id}",
-                 data={"enrolled": len(report.enrolled), "invited": len(report.invited)})
+                 data={"added": len(report.added), "invited": len(report.invited),
+                       "refused": len(report.refused)})
     return report
 
 

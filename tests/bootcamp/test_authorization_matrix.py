@@ -85,8 +85,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "courses.history"): MEMBERS,
     ("GET", "courses.diff"): MEMBERS,
     ("GET", "courses.media"): MEMBERS,
-    ("GET", "courses.invite"): MEMBERS,
-    ("POST", "courses.invite"): MEMBERS_REDIRECT,
+    # An invitation is shown to anyone; an anonymous empty post is a sign-up form with errors.
+    ("GET", "courses.invite"): PUBLIC,
+    ("POST", "courses.invite"): (200, 302, 302, 302, 302),
     # Practice: enrolled trainees; others are sent to enrol, staff preview. The walk does
     # every GET before "POST courses.enrol", so the trainee is enrolled only for the POST.
     ("GET", "courses.practice_index"): ENROLLED_OR_STAFF,

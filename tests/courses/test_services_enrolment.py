@@ -95,7 +95,7 @@ def test_a_cohort_respects_its_capacity(app, instructor, make_user):
         # Someone already enrolled (say, by an earlier link) is not refused.
         assert enrolment.enrol(db.session.get(User, users[0].id), course,
                                EnrollmentSource.INVITE_LINK, cohort).cohort_id == cohort_id
-        assert enrolment.cohort_member_counts(course) == {cohort_id: 2}
+        assert enrolment.places_of(cohort) == enrolment.Places(2, 0, 2)
     assert [e["cohort"] for e in events_of(app, "enrolled")] == [cohort_id, cohort_id]
 
 
@@ -207,11 +207,14 @@ def test_an_email_list_enrols_members_and_invites_the_rest(app, instructor, make
             "email\nKnown@example.com\nnew@example.com\nenrolled@example.com\n",
             db.session.get(User, instructor.id))
         db.session.commit()
-        assert report.enrolled == ["known@example.com"]
+        # Enrolled without a cohort: moved into this one, keeping how they enrolled.
+        assert report.added == ["known@example.com", "enrolled@example.com"]
         assert report.invited == ["new@example.com"]
-        assert report.already == ["enrolled@example.com"]
+        assert report.already == [] and report.refused == {}
         member = enrolment.enrollment_of(known.id, course_id)
         assert member.cohort_id == cohort_id and member.source is EnrollmentSource.EMAIL_LIST
+        moved = enrolment.enrollment_of(enrolled.id, course_id)
+        assert moved.cohort_id == cohort_id and moved.source is EnrollmentSource.SELF
         invitation = db.session.scalar(select(Invitation))
         assert (invitation.email, invitation.accepted_at) == ("new@example.com", None)
         again = enrolment.invite_emails(db.session.get(Cohort, cohort_id), "new@example.com",

@@ -159,13 +159,6 @@ def test_an_invite_link_enrols_into_the_cohort(app, instructor, trainee):
                                            "source": "invite_link", "cohort": cohort_id}]
 
 
-def test_an_invite_link_needs_a_login_first(app, instructor):
-    course_id = make_course(app, instructor)
-    link = invite_link(app, instructor, make_cohort(app, course_id, instructor))
-    response = app.test_client().get(link)
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-
-
 def test_an_expired_invite_link_shows_a_400_page(app, instructor, trainee, monkeypatch):
     course_id = make_course(app, instructor)
     cohort_id = make_cohort(app, course_id, instructor)
@@ -253,7 +246,7 @@ def test_an_email_list_enrols_accounts_at_once_and_invites_the_rest(app, instruc
     response = upload_emails(client, cohort_id, content)
     assert response.status_code == 200
     page = text_of(response)
-    assert "Enrolled now: 1. Invited (no account yet): 1. Already in: 0." in page
+    assert "Added to the cohort: 1. Invited (no account yet): 1. Already in: 0." in page
     assert "known@example.com" in page and "new@example.com" in page
     assert enrolments(app) == [(known.id, course_id, cohort_id, "email_list")]
     with app.app_context():
@@ -328,7 +321,7 @@ def test_an_email_list_larger_than_the_free_places_is_refused(app, instructor, m
         "The cohort has 2 free places; the list would add 3 people."
     assert row_counts(app) == before
     fits = upload_emails(client, cohort_id, b"known@example.com\nx@example.com\n")
-    assert "Enrolled now: 1. Invited (no account yet): 1." in text_of(fits)
+    assert "Added to the cohort: 1. Invited (no account yet): 1." in text_of(fits)
     assert row_counts(app)["enrollments"] == 2 and row_counts(app)["invitations"] == 1
 
 
