@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bootcamp import config as settings
+from bootcamp import mail
 from bootcamp.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -56,6 +57,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
+    mail.init_app(app)
 
 
 @login_manager.user_loader

@@ -76,9 +76,11 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     from flask import current_app
     from werkzeug.serving import run_simple
 
+    from bootcamp import mail
     from bootcamp.demo import seed_demo, seed_demo_platform
 
-    accounts = seed_demo()
+    with mail.suppressed():  # the generated history emails nobody
+        accounts = seed_demo()
     click.echo("Demo accounts (passwords are new on every run):")
     for account in accounts:
         if not account.status:
@@ -91,6 +93,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {account.role:<10} {account.email:<28} {account.password}"
                    f"  ({account.status.replace('_', ' ')})")
     _print_demo_platform(seed_demo_platform(), f"http://{host}:{port}")
+    if current_app.config["MAIL_BACKEND"] == mail.OUTBOX_BACKEND:
+        click.echo("Email is not sent: each message is printed here and saved in "
+                   f"{current_app.config['MAIL_OUTBOX_DIR']}")
     if no_serve:
         return
     click.echo(f"Serving Bootcamp on http://{host}:{port}/  (Ctrl+C stops it)")

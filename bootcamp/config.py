@@ -63,6 +63,32 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def mail_config(instance_path: str) -> dict:
+    """SMTP settings for Flask-Mailman. Without MAIL_SERVER, mail is printed and kept as
+    .eml files in MAIL_OUTBOX_DIR (tests keep it in memory): see bootcamp/mail.py."""
+    use_ssl = _flag("MAIL_USE_SSL")
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip(),
+        "MAIL_PORT": _positive_int("MAIL_PORT", 465 if use_ssl else 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_TIMEOUT": _positive_int("MAIL_TIMEOUT", 10),  # seconds; a request waits this long
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "").strip()
+        or "Bootcamp <bootcamp@localhost>",
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", "").strip()
+        or str(Path(instance_path) / "outbox"),
+        # Where links in mail start. Without it: the request's host (which a forged Host
+        # header chooses: set it in production), or localhost:5000 outside a request.
+        "BASE_URL": os.environ.get("BOOTCAMP_BASE_URL", "").strip().rstrip("/") or None,
+    }
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping for a new application."""
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
@@ -111,4 +137,9 @@ def load_config(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("BOOTCAMP_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "FORGOT_LIMIT_PER_IP": os.environ.get("BOOTCAMP_FORGOT_LIMIT_PER_IP", "20 per hour"),
+        # Per address: nobody can fill a stranger's inbox with password links.
+        "MAIL_LIMIT_PER_ADDRESS": os.environ.get("BOOTCAMP_MAIL_LIMIT_PER_ADDRESS",
+                                                 "5 per hour"),
+        **mail_config(instance_path),
     }

@@ -260,3 +260,18 @@ def race(requests: list) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@pytest.fixture
+def smtp_server(app: Flask):
+    """A real SMTP server (aiosmtpd) that the test's app sends its mail to; read what arrived
+    from its `messages`."""
+    from bootcamp import mail
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_BACKEND="smtp",
+                      MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    mail.init_app(app)
+    yield server
+    server.stop()

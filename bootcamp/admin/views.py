@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from bootcamp.admin import bp
 from bootcamp.admin.forms import RoleForm
+from bootcamp.auth.reset_mail import mail_reset_link
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
 from bootcamp.users import password_resets
@@ -73,10 +74,14 @@ def password_link(user_id: int):
     if not ActionForm().validate_on_submit():
         flash("The form has expired; try again.", "error")
         return redirect(url_for("admin.users"))
-    token, expires = password_resets.make_reset_token(user, current_user)
+    if user.is_active:  # emailed to them as well, once the audit entry commits
+        link, expires = mail_reset_link(user, "password_reset_admin", actor=current_user)
+    else:  # the link works only after reactivation: no mail that would not work
+        token, expires = password_resets.make_reset_token(user, current_user)
+        link = url_for("auth.reset_password", token=token, _external=True)
     db.session.commit()
-    return render_template("admin/password_link.html", user=user, expires=expires,
-                           link=url_for("auth.reset_password", token=token, _external=True))
+    return render_template("admin/password_link.html", user=user, expires=expires, link=link,
+                           emailed=user.is_active)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

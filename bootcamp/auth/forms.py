@@ -43,6 +43,12 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+    )
+
+
 class ResetPasswordForm(FlaskForm):
     """A new password set through a reset link: no current password, the link stands for it."""
 

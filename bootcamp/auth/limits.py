@@ -1,4 +1,5 @@
-"""Rate limits for log-in and sign-up, and the device cookie that keeps owners from lock-out.
+"""Rate limits for log-in, sign-up and password-link mail, and the device cookie that keeps
+owners from lock-out.
 
 Failed log-ins are limited without letting a stranger lock an account's owner out (OWASP's
 device-cookie pattern): a successful log-in leaves a signed, HttpOnly device cookie naming the
@@ -121,3 +122,13 @@ login_per_account_and_ip = _failed_logins("LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
 login_per_account = _failed_logins("LOGIN_LIMIT_PER_ACCOUNT", _account_key, _trusted,
                                    "login-account")
 signup_per_ip = limiter.limit(_config("SIGNUP_LIMIT_PER_IP"), methods=["POST"], scope="signup-ip")
+# "Forgot password": per client address, and per posted address so nobody can fill a
+# stranger's inbox (both count every request, whether or not the address has an account).
+forgot_per_ip = limiter.limit(_config("FORGOT_LIMIT_PER_IP"), methods=["POST"],
+                              scope="forgot-ip")
+forgot_per_account = limiter.limit(_config("MAIL_LIMIT_PER_ADDRESS"), key_func=_account_key,
+                                   methods=["POST"], scope="forgot-account")
+# A sign-up with a taken address mails its owner: only those count, per address.
+signup_mail_per_account = limiter.limit(
+    _config("MAIL_LIMIT_PER_ADDRESS"), key_func=_account_key, methods=["POST"],
+    deduct_when=lambda response: bool(g.get("mail_sent")), scope="signup-account")

@@ -1,4 +1,6 @@
-"""Account pages. Messages never reveal whether an email address has an account."""
+"""Account pages. Log-in and "forgot password" never reveal whether an address has an
+account; sign-up does (a new address is logged in at once, a taken one is told to check its
+mail), bounded by the sign-up limits: see docs/security.md."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from bootcamp.auth import bp, limits
-from bootcamp.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from bootcamp.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from bootcamp.auth.reset_mail import mail_reset_link
 from bootcamp.auth.sessions import current_session, log_in, policy
 from bootcamp.events import record_event
 from bootcamp.extensions import db
@@ -17,6 +26,8 @@ from bootcamp.users import password_resets, services, sessions, sign_in_links
 from bootcamp.users.passwords import verify_password
 
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
+LINK_SENT = ("If an account uses that address, we have sent a link to set a new password; "
+             "it works for 24 hours.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -30,18 +41,33 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limits.signup_per_ip
+@limits.signup_mail_per_account
 def signup():
+    """A new address: the account is made and logged in at once. A taken one: nobody is
+    logged in, nothing changes, and the address's owner gets an email saying so."""
     if current_user.is_authenticated:
-        return redirect(url_for("home.dashboard"))
+        return redirect(_safe_next(request.args.get("next")))
     form = SignupForm()
     if form.validate_on_submit():
-        services.sign_up(form.email.data, form.password.data, form.name.data)
+        user = services.sign_up(form.email.data, form.password.data, form.name.data)
+        if user is None:
+            return _address_taken(form.email.data)
+        log_in(user)
         db.session.commit()
-        # Same answer whether or not the address was new: no account enumeration.
-        session["login_email"] = services.normalise_email(form.email.data)
-        flash("Thanks for signing up. Log in with your email and password to start.", "success")
-        return redirect(url_for("auth.login"))
+        flash(f"Welcome to Bootcamp, {user.name}. You are logged in.", "success")
+        response = redirect(_safe_next(request.args.get("next")))
+        limits.remember_device(response, user.email)
+        return response
     return render_template("auth/signup.html", form=form)
+
+
+def _address_taken(email: str):
+    owner = services.find_user(email)
+    if owner is not None and owner.is_active:
+        mail_reset_link(owner, "signup_taken")
+        g.mail_sent = True
+    db.session.commit()  # changes nothing; sends the mail
+    return render_template("auth/signup_sent.html", email=services.normalise_email(email))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,6 +92,23 @@ def login():
         g.login_failed = True
         form.form_errors.append(LOGIN_FAILED)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limits.forgot_per_ip
+@limits.forgot_per_account
+def forgot_password():
+    """Mail a password link to an active account; the same answer for any address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data)
+        if user is not None and user.is_active:
+            mail_reset_link(user, "password_reset")
+        db.session.commit()
+        session["login_email"] = services.normalise_email(form.email.data)
+        flash(LINK_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -15,7 +15,7 @@ from bootcamp.users.access import staff_required
 from bootcamp.users.models import User
 from courses.forms import CohortForm, EmailListForm, InviteLinkForm
 from courses.models import Cohort, CourseStatus, Enrollment, Invitation
-from courses.services import enrolment
+from courses.services import enrolment, invite_mail
 from courses.views import bp
 from courses.views.access import editable_course
 
@@ -91,6 +91,7 @@ def invite_emails(slug: str, cohort_id: int):
         raw = form.emails.data.read()
         try:
             report = enrolment.invite_emails(cohort, raw.decode("utf-8"), current_user)
+            invite_mail.mail_invitations(cohort, report.invited, current_user)
         except UnicodeDecodeError:
             form.emails.errors.append("The file is not UTF-8 text. Save it as CSV (UTF-8).")
         except enrolment.EnrolmentError as exc:

@@ -35,7 +35,7 @@ from exams.models import (
     QualificationChange,
     QualificationStatus,
 )
-from exams.services import notices
+from exams.services import notices, qualification_mail
 from exams.services.settings import settings_for
 
 Status = QualificationStatus
@@ -137,6 +137,7 @@ def transition(qualification: Qualification, status: Status, reason: str, *,
     event = event or platform_event(Status(before), status)
     if event is not None:
         publish_change(qualification, event, reason, Status(before))
+        qualification_mail.mail_change(qualification, event, reason)  # sent once it commits
     db.session.add(QualificationChange(
         qualification_id=qualification.id, from_status=before, to_status=status,
         reason=reason, actor_id=actor.id if actor else None,

@@ -29,30 +29,51 @@ def user_by_email(app, email: str) -> User | None:
         return db.session.scalar(select(User).where(User.email == email))
 
 
-def test_sign_up_creates_a_trainee_and_records_an_event(app, client):
+def test_sign_up_creates_a_trainee_logs_them_in_and_records_an_event(app, client):
     response = sign_up(client, email="  New@Example.com ")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/auth/login"
+    assert response.headers["Location"] == "/dashboard"
     user = user_by_email(app, "new@example.com")
     assert user.role is Role.TRAINEE and user.name == "New Person"
     assert user.password_hash.startswith("$argon2id$")
     assert [e.user_id for e in events_of(app, "signed_up")] == [user.id]
-    login_page = client.get("/auth/login").get_data(as_text=True)
-    assert 'value="new@example.com"' in login_page  # email carried over to the log-in form
+    dashboard = client.get("/dashboard")
+    assert dashboard.status_code == 200  # logged in: no detour through the log-in page
+    assert "Welcome to Bootcamp, New Person" in dashboard.get_data(as_text=True)
 
 
-def test_sign_up_answers_the_same_for_a_taken_email(client, make_user):
-    fresh = sign_up(client, email="fresh@example.com")
-    fresh_page = client.get("/auth/login").get_data(as_text=True)
-    make_user(email="taken@example.com")
+def test_sign_up_follows_a_safe_next_and_ignores_another_site(app, client):
+    token = csrf_token(client, "/auth/signup?next=/courses/")
+    data = {"name": "N", "email": "next@example.com", "password": PASSWORD,
+            "confirm": PASSWORD, "csrf_token": token}
+    response = client.post("/auth/signup?next=/courses/", data=data)
+    assert response.headers["Location"] == "/courses/"
     other = client.application.test_client()
-    taken = sign_up(other, email="taken@example.com", password="another good password")
-    taken_page = other.get("/auth/login").get_data(as_text=True)
-    assert (fresh.status_code, fresh.headers["Location"]) == (
-        taken.status_code, taken.headers["Location"])
-    assert fresh_page.replace("fresh@", "X@") .split("csrf_token")[0] == taken_page.replace(
-        "taken@", "X@").split("csrf_token")[0]
-    assert log_in(other, "taken@example.com", "another good password").status_code == 200
+    token = csrf_token(other, "/auth/signup")
+    response = other.post("/auth/signup?next=//evil.example/x",
+                          data={**data, "email": "next2@example.com", "csrf_token": token})
+    assert response.headers["Location"] == "/dashboard"
+
+
+def test_sign_up_with_a_taken_email_logs_nobody_in_changes_nothing_and_mails_the_owner(
+        app, client, make_user):
+    owner = make_user(email="taken@example.com")
+    with app.app_context():
+        before = db.session.get(User, owner.id)
+        before = (before.password_hash, before.name)
+    taken = sign_up(client, email="Taken@example.com", password="another good password",
+                    name="Impostor")
+    page = taken.get_data(as_text=True)
+    assert taken.status_code == 200 and "Check your email" in page
+    assert client.get("/dashboard").status_code == 302  # nobody logged in
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        assert (user.password_hash, user.name) == before
+        sent = app.extensions["mailman"].outbox
+    assert [m.to for m in sent] == [["taken@example.com"]]
+    assert "tried to create a Bootcamp account" in sent[0].body
+    assert "/auth/reset/" in sent[0].body and "/auth/login" in sent[0].body
+    assert log_in(client, "taken@example.com", "another good password").status_code == 200
 
 
 def test_sign_up_explains_weak_passwords_and_mismatches(app, client):

@@ -40,6 +40,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "auth.signup"): GUESTS,  # an empty form re-renders with errors
     ("GET", "auth.login"): GUESTS,
     ("POST", "auth.login"): GUESTS,
+    ("GET", "auth.forgot_password"): PUBLIC,
+    ("POST", "auth.forgot_password"): PUBLIC,  # an empty form re-renders with errors
     ("POST", "auth.logout"): (302, 302, 302, 302, 302),
     ("GET", "auth.change_password"): MEMBERS,
     ("POST", "auth.change_password"): MEMBERS,

@@ -263,11 +263,8 @@ def test_invited_people_are_enrolled_when_they_sign_up_and_log_in(app, instructo
     signup = post_form(client, "/auth/signup", {
         "name": "New Person", "email": "New@Example.com", "password": PASSWORD,
         "confirm": PASSWORD}, page="/auth/signup")
-    assert signup.status_code == 302
-    assert enrolments(app) == []  # signing up alone does not log in
-    response = log_in(client, "new@example.com")
-    assert response.status_code == 302
-    page = text_of(client.get(response.headers["Location"]))
+    assert signup.status_code == 302  # signing up logs the new person in
+    page = text_of(client.get(signup.headers["Location"]))
     assert "You have been enrolled in Tagging." in page
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "new@example.com"))

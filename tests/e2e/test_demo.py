@@ -180,7 +180,6 @@ def test_a_newcomer_signs_up_and_logs_in_on_the_demo(demo: Demo, new_page, brows
     page: Page = new_page(demo.base_url)
     page.goto("/")
     sign_up(page, "Nia Newcomer", "nia@example.com", "a long enough passphrase")
-    log_in(page, "nia@example.com", "a long enough passphrase")
     expect_dashboard(page, "Nia Newcomer")
     assert browser_errors == []
 
