@@ -41,6 +41,7 @@ def configure_app(app: Flask, config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.load_config(app.instance_path))
     app.config.update(config or {})
+    mail.check_base_url(app.config)
     hops = app.config["PROXY_HOPS"]
     if hops:
         # Trust that many proxies' X-Forwarded-* headers, so rate limits see real addresses.

@@ -17,10 +17,11 @@ import logging
 import secrets
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, render_template, url_for
@@ -147,16 +148,29 @@ def deliver(messages: list[EmailMultiAlternatives]) -> int:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for a message: under BASE_URL when configured (a forged Host header
-    must not choose where a password link points), else this request's host, else
-    http://localhost:5000 (the sweep run from a terminal in development)."""
+    """An absolute link for a message: under BASE_URL. Without it (development: mail only goes
+    to the console and the outbox folder, see check_base_url) this request's host, else
+    http://localhost:5000 (the sweep run from a terminal)."""
     base = current_app.config.get("BASE_URL")
+    if not base and current_app.config.get("MAIL_SERVER"):
+        raise RuntimeError(BASE_URL_NEEDED)
     if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
     parts = urlsplit(base or "http://localhost:5000")
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                        url_scheme=parts.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+BASE_URL_NEEDED = ("Set BOOTCAMP_BASE_URL (e.g. https://training.example.com) when MAIL_SERVER is "
+                   "set: links in real mail must not point wherever a request's Host header says "
+                   "(a forged one would send password links to another site).")
+
+
+def check_base_url(config: Mapping[str, Any]) -> None:
+    """Refuse to start when mail really goes out but nothing says where its links point."""
+    if config.get("MAIL_SERVER") and not config.get("BASE_URL"):
+        raise RuntimeError(BASE_URL_NEEDED)
 
 
 def day(value: datetime | date | None) -> str:

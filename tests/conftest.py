@@ -271,7 +271,8 @@ def smtp_server(app: Flask):
 
     server = SmtpServer().start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_BACKEND="smtp",
-                      MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+                      MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      BASE_URL=app.config.get("BASE_URL") or "http://localhost")
     mail.init_app(app)
     yield server
     server.stop()

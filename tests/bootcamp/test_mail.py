@@ -4,6 +4,7 @@ request, the development outbox, and the password mails read from a real SMTP se
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -98,7 +99,7 @@ def test_a_mail_server_that_is_down_does_not_break_the_page(app, client, make_us
     from tests.smtp import _free_port
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_BACKEND="smtp",
-                      MAIL_TIMEOUT=2)
+                      MAIL_TIMEOUT=2, BASE_URL="http://localhost")
     mail.init_app(app)
     make_user(email="down@example.com")
     with caplog.at_level(logging.ERROR, logger="bootcamp.mail"):
@@ -123,6 +124,23 @@ def test_without_a_mail_server_development_mail_goes_to_the_console_and_the_outb
     printed = capsys.readouterr().out
     assert "To: dev@example.com" in printed and "https://example.com/r/1" in printed
     assert str(saved) in printed
+
+
+def test_real_mail_needs_a_base_url_so_no_host_header_picks_where_links_point(
+        app, make_extra_app, smtp_server, make_user):
+    with pytest.raises(RuntimeError, match="BOOTCAMP_BASE_URL"):
+        make_extra_app(MAIL_SERVER="smtp.example.com", BASE_URL=None)
+    app.config["BASE_URL"] = "https://training.example.com"
+    make_user(email="owner@example.com")
+    client = app.test_client()
+    forged = {"base_url": "http://evil.example"}  # every request says Host: evil.example
+    page = client.get("/auth/forgot", **forged).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/auth/forgot", data={"csrf_token": token, "email": "owner@example.com"},
+                **forged)
+    [message] = smtp_server.wait_for(1)
+    assert message.links()[0].startswith("https://training.example.com/auth/reset/")
+    assert "evil.example" not in message.text
 
 
 def test_mail_settings_come_from_the_environment(monkeypatch, tmp_path):
