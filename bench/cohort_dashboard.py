@@ -193,17 +193,28 @@ def load(url: str, first: int, last: int, facts: dict[str, Any]) -> None:
             CROSS JOIN LATERAL generate_series(
                 0, CASE WHEN p.depth = 0 THEN 0 ELSE 1 + p.reads + p.practised END) k""",
                      params)
+        # The items come round in bank order, so every answer is a first try and a module's
+        # round ends with every size-th answer in it (the practice service's rule, simplified:
+        # a trainee's first round may start mid-module).
         conn.execute("""
             INSERT INTO practice_answers (user_id, course_id, item_id, item_revision, module,
-                                          answer, points, correct, details, created_at)
-            SELECT e.user_id, e.course_id, i.id, i.revision, e.data->>'module', '[]'::jsonb,
-                   x.ok::int, x.ok, '{}'::jsonb, e.created_at
-            FROM events e
+                                          answer, points, correct, details, created_at,
+                                          round_number, counts, ends_round)
+            SELECT e.user_id, e.course_id, i.id, i.revision, e.module, '[]'::jsonb,
+                   x.ok::int, x.ok, '{}'::jsonb, e.created_at, (e.r - 1) / m.size + 1, true,
+                   e.r %% m.size = 0
+            FROM (SELECT *, data->>'module' AS module,
+                         row_number() OVER (PARTITION BY user_id, data->>'module'
+                                            ORDER BY created_at, id) AS r
+                  FROM events
+                  WHERE course_id = %(course)s AND kind = 'practice_answered') e
             JOIN bench_plan p ON p.user_id = e.user_id
             JOIN items i ON i.course_id = e.course_id AND i.key = e.data->>'item'
+            JOIN (SELECT module, count(*) AS size
+                  FROM unnest(%(practice_modules)s::text[]) AS module GROUP BY module) m
+              ON m.module = e.module
             CROSS JOIN LATERAL (SELECT (e.id::bigint * 7919 + p.g) %% 100
-                                       < 55 + (p.g %% 4) * 12 AS ok) x
-            WHERE e.course_id = %(course)s AND e.kind = 'practice_answered'""", params)
+                                       < 55 + (p.g %% 4) * 12 AS ok) x""", params)
         # Exam attempts two days after the last practice answer, one every two days.
         conn.execute("""
             INSERT INTO attempts (user_id, course_id, kind, cycle, number, manual_version_id,

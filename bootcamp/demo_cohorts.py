@@ -29,7 +29,7 @@ from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password
 
 COURSE = "clothing-tagging"
-SEED = 3  # a seed whose history shows the typical picture (tests rely on its numbers)
+SEED = 2  # a seed whose history shows the typical picture (tests rely on its numbers)
 COHORT_SIZE = 50
 # (name, days since it started): two weeks apart, the first about five weeks ago.
 COHORTS = (("Cohort A", 33), ("Cohort B", 19))
@@ -250,10 +250,10 @@ class _History:
 
     def _module(self, user: User, module, ability: float, *, until_mastered: bool) -> None:
         """Answer the module's items round and round (as the practice page serves them)."""
-        from courses.practice_modules import MASTERY_WINDOW, Mastery
+        from courses.practice_modules import first_mastered
         from courses.services import practice
 
-        results: list[bool] = []
+        tries: list[tuple[int, bool, bool, bool]] = []
         limit = 40 if until_mastered else self.rng.randint(3, 9)
         think = _thinking_time(module.id)
         for key in _round_robin(module.item_keys, limit):
@@ -262,9 +262,8 @@ class _History:
             answer = item.gold if right else wrong_answer(item.kind, item.spec, item.gold)
             saved = practice.answer_item(user, self.course, item, answer,
                                          now=self.tick(self.rng.uniform(0.5, 1.5) * think))
-            results.append(saved.correct)
-            recent = results[-MASTERY_WINDOW:]
-            if until_mastered and Mastery(len(recent), sum(recent)).mastered:
+            tries.append((saved.round_number, saved.counts, saved.ends_round, saved.correct))
+            if until_mastered and first_mastered(tries) is not None:
                 return
 
     def _exam(self, user: User, plan: Plan) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     case,
     delete,
     event,
+    false,
     func,
     insert,
     select,
@@ -32,7 +33,6 @@ from sqlalchemy.orm.attributes import get_history
 
 from bootcamp.extensions import db
 from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
-from courses.practice_modules import MASTERY_WINDOW
 
 
 class CourseStatus(enum.StrEnum):
@@ -264,14 +264,19 @@ class PracticeAnswer(db.Model):
     correct: Mapped[bool] = mapped_column()
     details: Mapped[dict] = mapped_column(JSONData, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How it counts toward mastery (courses.practice_modules.place), fixed when it is given:
+    # the module's round it fell in, whether it was a first try there, whether it ended it.
+    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    counts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ends_round: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PracticeSummary(db.Model):
     """One trainee's practice in one module of a course, kept in step with practice_answers.
 
     Why kept: the dashboards and the progress table need every trainee's answer counts and
-    mastery (the last MASTERY_WINDOW answers of each module); computing them on read ranks
-    every practice answer of the course (a window over millions of rows at 10,000 trainees,
+    mastery (the first tries of each module's latest finished round); computing them on read
+    scans every practice answer of the course (a window over millions of rows at 10,000 trainees,
     bench/cohort_dashboard.py). Each flush that adds, changes or deletes practice answers
     recomputes the rows of the trainees it touched from their answers (`keep_summaries`), so
     a row always equals the from-scratch computation, whoever wrote the answers.
@@ -284,8 +289,10 @@ class PracticeSummary(db.Model):
     module: Mapped[str] = mapped_column(Text, primary_key=True)
     answers: Mapped[int] = mapped_column(Integer)  # every answer, retries included
     correct: Mapped[int] = mapped_column(Integer)
-    recent: Mapped[int] = mapped_column(Integer)  # the last MASTERY_WINDOW answers (or fewer)
-    recent_correct: Mapped[int] = mapped_column(Integer)  # how many of those were correct
+    rounds_done: Mapped[int] = mapped_column(Integer)  # the number of the latest finished round
+    round_items: Mapped[int] = mapped_column(Integer)  # first tries counted in that round
+    round_correct: Mapped[int] = mapped_column(Integer)  # how many of those were right
+    open_tried: Mapped[int] = mapped_column(Integer)  # first tries so far in the open round
 
 
 SUMMARY_LOCK = 0x5053  # pg_advisory_xact_lock's first key: "PS", one lock per trainee
@@ -294,24 +301,29 @@ SUMMARY_LOCK = 0x5053  # pg_advisory_xact_lock's first key: "PS", one lock per t
 def summary_select(course_id: int | None = None,
                    user_ids: Iterable[int] | None = None) -> Select:
     """The summary rows computed from scratch from practice_answers (of one course, of some
-    trainees): the newest answer first by time, then by id, as practice.recent_results."""
+    trainees): counts, and the first tries of the latest finished round and of the open one."""
     answer = PracticeAnswer
-    ranked = select(
-        answer.user_id, answer.course_id, answer.module, answer.correct,
-        func.row_number().over(
-            partition_by=(answer.user_id, answer.course_id, answer.module),
-            order_by=(answer.created_at.desc(), answer.id.desc())).label("rank"))
+    trainee_module = (answer.user_id, answer.course_id, answer.module)
+    rounds = select(
+        answer.user_id, answer.course_id, answer.module, answer.correct, answer.counts,
+        answer.round_number,
+        func.max(case((answer.ends_round, answer.round_number))).over(
+            partition_by=trainee_module).label("done"))
     if course_id is not None:
-        ranked = ranked.where(answer.course_id == course_id)
+        rounds = rounds.where(answer.course_id == course_id)
     if user_ids is not None:
-        ranked = ranked.where(answer.user_id.in_(sorted(user_ids)))
-    ranked = ranked.subquery()
-    recent = ranked.c.rank <= MASTERY_WINDOW
-    return (select(ranked.c.user_id, ranked.c.course_id, ranked.c.module, func.count(),
-                   func.sum(case((ranked.c.correct, 1), else_=0)),
-                   func.sum(case((recent, 1), else_=0)),
-                   func.sum(case((recent & ranked.c.correct, 1), else_=0)))
-            .group_by(ranked.c.user_id, ranked.c.course_id, ranked.c.module))
+        rounds = rounds.where(answer.user_id.in_(sorted(user_ids)))
+    rounds = rounds.subquery()
+    number, done = rounds.c.round_number, rounds.c.done
+    last = rounds.c.counts & (number == done)
+    still_open = rounds.c.counts & (done.is_(None) | (number > done))
+    return (select(rounds.c.user_id, rounds.c.course_id, rounds.c.module, func.count(),
+                   func.sum(case((rounds.c.correct, 1), else_=0)),
+                   func.coalesce(func.max(done), 0),
+                   func.sum(case((last, 1), else_=0)),
+                   func.sum(case((last & rounds.c.correct, 1), else_=0)),
+                   func.sum(case((still_open, 1), else_=0)))
+            .group_by(rounds.c.user_id, rounds.c.course_id, rounds.c.module))
 
 
 def rebuild_summaries(connection: Connection, course_id: int | None = None,
@@ -325,7 +337,8 @@ def rebuild_summaries(connection: Connection, course_id: int | None = None,
         gone = gone.where(PracticeSummary.user_id.in_(user_ids))
     connection.execute(gone)
     connection.execute(insert(PracticeSummary).from_select(
-        ["user_id", "course_id", "module", "answers", "correct", "recent", "recent_correct"],
+        ["user_id", "course_id", "module", "answers", "correct", "rounds_done", "round_items",
+         "round_correct", "open_tried"],
         summary_select(course_id, user_ids)))
 
 

@@ -1,9 +1,11 @@
 """Practice: modules of practice items, answering them with instant feedback, and mastery.
 
 Every answer is scored against the item's current gold, stored with the gold revision it was
-scored with, and recorded as a "practice_answered" event. Progress and mastery are computed
-from the stored answers with SQL; the dashboards read each trainee's per-module summary
-(courses.models.PracticeSummary), which every flush of answers keeps equal to them.
+scored with and with how it counts toward mastery (its round, whether it was a first try, whether
+it ended the round: courses.practice_modules.place), and recorded as a "practice_answered"
+event. Mastery is read from each trainee's per-module summary (courses.models.PracticeSummary),
+which every flush of answers keeps equal to the computation from the stored answers; the
+dashboards read the same rows.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from bootcamp.users.models import User
 from courses import kinds
 from courses.models import Course, Item, ItemStatus, PracticeAnswer, PracticeSummary
 from courses.practice_modules import (
-    MASTERY_WINDOW,
-    Mastery,
+    MASTERY_SHARE,
     Module,
+    Round,
+    Standing,
+    Try,
     group_into_modules,
     module_of,
+    place,
 )
 from courses.services import items, manuals
 
@@ -46,7 +51,7 @@ class ModuleProgress:
     module: Module
     answered: int  # distinct items of the module answered at least once
     solved: int  # distinct items of the module answered correctly at least once
-    mastery: Mastery
+    standing: Standing
 
     @property
     def total(self) -> int:
@@ -119,10 +124,12 @@ def answer_item(user: User, course: Course, item: Item, raw_answer: Any, *,
     score = check_answer(item, raw_answer)
     module = module_of(modules(course), item.key)
     module_id = module.id if module else ""
+    placed = how_a_try_counts(user, course, module, item.key) if module else Try(1, False, False)
     answer = PracticeAnswer(
         user_id=user.id, course_id=course.id, item_id=item.id, item_revision=item.revision,
         module=module_id, answer=raw_answer, points=score.points, correct=score.correct,
-        details=score.details, created_at=now,
+        details=score.details, created_at=now, round_number=placed.round,
+        counts=placed.counts, ends_round=placed.ends_round,
     )
     db.session.add(answer)
     record_event("practice_answered", user_id=user.id, course_id=course.id, data={
@@ -144,47 +151,88 @@ def solved_keys(user: User, course: Course) -> tuple[set[str], set[str]]:
     return {key for key, _ in rows}, {key for key, solved in rows if solved}
 
 
-def recent_results(user: User, course: Course) -> dict[str, Mastery]:
-    """Per module: how many of the last MASTERY_WINDOW answers there are and were correct."""
-    ranked = select(
-        PracticeAnswer.module, PracticeAnswer.correct,
-        func.row_number().over(
-            partition_by=PracticeAnswer.module,
-            order_by=(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc()),
-        ).label("rank"),
-    ).where(PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id).subquery()
-    rows = db.session.execute(
-        select(ranked.c.module, func.count(), func.sum(case((ranked.c.correct, 1), else_=0)))
-        .where(ranked.c.rank <= MASTERY_WINDOW)
-        .group_by(ranked.c.module)
-    ).all()
-    return {module: Mastery(recent=count, correct=int(correct or 0))
-            for module, count, correct in rows}
+def _of_trainee(user: User, course: Course) -> tuple[ColumnElement[bool], ...]:
+    """The trainee's practice answers in the course."""
+    return (PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id)
+
+
+def current_round(user: User, course: Course, module: Module) -> tuple[Round, str | None]:
+    """The trainee's open round of the module, and the item of their latest practice answer
+    in the course (a try straight after it at the same item never counts)."""
+    order = (PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
+    previous = db.session.scalar(
+        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
+        .where(*_of_trainee(user, course)).order_by(*order).limit(1))
+    latest = db.session.execute(
+        select(PracticeAnswer.round_number, PracticeAnswer.ends_round)
+        .where(*_of_trainee(user, course), PracticeAnswer.module == module.id)
+        .order_by(*order).limit(1)).first()
+    if latest is None:
+        return Round(), previous
+    number, ended = latest
+    if ended:
+        return Round(number + 1), previous
+    tried = db.session.scalars(
+        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
+        .where(*_of_trainee(user, course), PracticeAnswer.module == module.id,
+               PracticeAnswer.round_number == number, PracticeAnswer.counts))
+    return Round(number, frozenset(tried)), previous
+
+
+def how_a_try_counts(user: User, course: Course, module: Module, key: str) -> Try:
+    """How the trainee's next answer to `key` would count toward mastering its module."""
+    current, previous = current_round(user, course, module)
+    return place(module.item_keys, current, key, previous)
 
 
 def summary_mastered() -> ColumnElement[bool]:
-    """Mastery's rule on a PracticeSummary row, in SQL, for every trainee at once."""
-    rule = Mastery(recent=0, correct=0)
-    return and_(PracticeSummary.recent >= rule.window,
-                PracticeSummary.recent_correct >= rule.needed)
+    """Mastery's rule on a PracticeSummary row, in SQL, for every trainee at once: enough
+    first tries right in the latest finished round (courses.practice_modules.needed)."""
+    return and_(PracticeSummary.round_items > 0,
+                PracticeSummary.round_correct * MASTERY_SHARE.denominator
+                >= PracticeSummary.round_items * MASTERY_SHARE.numerator)
+
+
+def standings(user: User, course: Course, found: list[Module]) -> dict[str, Standing]:
+    """Per module: the trainee's mastery, from their kept summaries (one query)."""
+    rows = {row.module: row for row in db.session.scalars(select(PracticeSummary).where(
+        PracticeSummary.user_id == user.id, PracticeSummary.course_id == course.id))}
+    return {module.id: Standing(len(module.item_keys), *(
+        (row.rounds_done, row.round_items, row.round_correct, row.open_tried)
+        if (row := rows.get(module.id)) else ()))
+        for module in found}
 
 
 def module_progress(user: User, course: Course) -> list[ModuleProgress]:
     """Every module of the course with this trainee's progress and mastery."""
     answered, solved = solved_keys(user, course)
-    recent = recent_results(user, course)
+    found = modules(course)
+    mastery = standings(user, course, found)
     return [
         ModuleProgress(
             module=module,
             answered=len(answered.intersection(module.item_keys)),
             solved=len(solved.intersection(module.item_keys)),
-            mastery=recent.get(module.id, Mastery(recent=0, correct=0)),
+            standing=mastery[module.id],
         )
-        for module in modules(course)
+        for module in found
     ]
 
 
+def mastered_count(user: User, course: Course,
+                   found: list[Module] | None = None) -> tuple[int, int]:
+    """Modules mastered and modules in all (`found`, else the course's), from the kept
+    summaries: one query, and two more for the modules when not given."""
+    found = modules(course) if found is None else found
+    mastered = db.session.scalar(select(func.count()).where(
+        PracticeSummary.user_id == user.id, PracticeSummary.course_id == course.id,
+        PracticeSummary.module.in_([module.id for module in found]), summary_mastered()))
+    return mastered or 0, len(found)
+
+
 def next_item(user: User, course: Course, module: Module) -> str:
-    """The first item of the module not yet answered correctly; else the first (a retry)."""
-    _, solved = solved_keys(user, course)
-    return next((key for key in module.item_keys if key not in solved), module.item_keys[0])
+    """The first item not yet tried in the open round, passing over the item just answered
+    (a try at it straight away would not count); the first item when nothing else is left."""
+    current, previous = current_round(user, course, module)
+    left = [key for key in module.item_keys if key not in current.tried] or list(module.item_keys)
+    return next((key for key in left if key != previous), left[0])

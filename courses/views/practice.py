@@ -12,7 +12,7 @@ from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
 from courses import kinds
 from courses.models import Course, Item
-from courses.practice_modules import Mastery, Module, module_of
+from courses.practice_modules import Module, Try, module_of
 from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice
 from courses.views import bp
@@ -41,10 +41,8 @@ def _practice_course(slug: str) -> tuple[Course, bool]:
 @login_required
 def practice_index(slug: str):
     course, stores = _practice_course(slug)
-    rule = Mastery(recent=0, correct=0)
     return render_template("courses/practice.html", course=course, preview=not stores,
-                           rows=practice.module_progress(current_user, course),
-                           mastery_window=rule.window, mastery_needed=rule.needed)
+                           rows=practice.module_progress(current_user, course))
 
 
 @bp.route("/<slug>/practice/<module>")
@@ -70,34 +68,48 @@ def practice_item(slug: str, module: str, item_key: str):
         return redirect(url_for("courses.practice_item", slug=slug, module=found.id,
                                 item_key=item_key))
     form = ActionForm()
-    answer = score = error = None
+    answer = score = error = placed = None
     if form.validate_on_submit():
         try:
             answer = parse_answer(item.kind, request.form)
-            score = _check(course, item, answer, stores)
+            score, placed = _check(course, item, answer, stores)
         except practice.AnswerRefused as refused:
             error = str(refused)
-    return _item_page(course, found, item, form, stores, answer, score, error)
+    if placed is None and stores:  # how the next try at this item would count
+        placed = practice.how_a_try_counts(current_user, course, found, item.key)
+    return _item_page(course, found, item, form, stores, answer, score, error, placed)
 
 
-def _check(course: Course, item: Item, answer: Any, stores: bool) -> graders.Score:
+def _check(course: Course, item: Item, answer: Any,
+           stores: bool) -> tuple[graders.Score, Try | None]:
+    """The score, and how the stored answer counted toward mastery (None in a preview)."""
     if not stores:
-        return practice.check_answer(item, answer)
+        return practice.check_answer(item, answer), None
     stored = practice.answer_item(current_user, course, item, answer)
     db.session.commit()
-    return graders.Score(stored.points, stored.correct, stored.details)
+    return (graders.Score(stored.points, stored.correct, stored.details),
+            Try(stored.round_number, stored.counts, stored.ends_round))
+
+
+def _next_module(rows: list[practice.ModuleProgress],
+                 module: Module) -> practice.ModuleProgress | None:
+    """The first module after this one (then from the start) not mastered yet."""
+    at = next(n for n, row in enumerate(rows) if row.module.id == module.id)
+    return next((row for row in rows[at + 1:] + rows[:at] if not row.standing.mastered), None)
 
 
 def _item_page(course: Course, module: Module, item: Item, form: ActionForm, stores: bool,
-               answer: Any, score: graders.Score | None, error: str | None):
+               answer: Any, score: graders.Score | None, error: str | None,
+               placed: Try | None):
     titles = manuals.latest_section_titles(course)
-    progress = next(row for row in practice.module_progress(current_user, course)
-                    if row.module.id == module.id)
+    rows = practice.module_progress(current_user, course)
+    progress = next(row for row in rows if row.module.id == module.id)
     media_url_of = manuals.media_url_for(media_prefix(course))
     media_url = media_url_of(item.media) if item.media else None
     return render_template(
         "courses/practice_item.html", course=course, module=module, item=item, form=form,
         preview=not stores, answer=answer, score=score, error=error, progress=progress,
+        placed=placed, next_module=_next_module(rows, module),
         staff=catalog.can_edit(course.id, current_user),
         position=module.position_of(item.key) + 1, next_key=module.key_after(item.key),
         media_url=media_url, explanation_html=render_markdown(item.explanation, media_url_of),

@@ -25,7 +25,9 @@ def training_centre(user: User) -> dict[str, Any]:
     cards = [progress.course_progress(user, course)
              for course in progress.training_centre_courses(user)]
     return {"cards": cards, "exams": {card.course.id: summary.exam_status(user, card.course)
-                                      for card in cards if card.enrolled}}
+                                      for card in cards if card.enrolled},
+            "practice": {card.course.id: practice.mastered_count(user, card.course)
+                         for card in cards if card.enrolled and card.has_practice}}
 
 
 @bp.route("/")
@@ -42,12 +44,15 @@ def home(slug: str):
     staff = catalog.can_edit(course.id, current_user)
     mine = (trainee_progress.trainee_progress(current_user, course, now=utcnow())
             if standing.enrolled and not staff else None)
+    found = practice.modules(course)
     return render_template(
         "courses/home.html", course=course, standing=standing, staff=staff, your_progress=mine,
         left_at=None if standing.enrolled else enrolment.left_at(current_user.id, course.id),
         description_html=render_markdown(course.description), form=ActionForm(),
         exam=summary.exam_summary(current_user, course),
-        versions=manuals.published_versions(course), practice_modules=practice.modules(course),
+        versions=manuals.published_versions(course), practice_modules=found,
+        practice_mastered=practice.mastered_count(current_user, course, found)
+        if standing.enrolled and found else None,
         honest_time=timing.course_timing(course), min_finished=timing.MIN_FINISHED,
     )
 

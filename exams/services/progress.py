@@ -223,7 +223,7 @@ def _practice(course: Course, enrolled: Select) -> dict[int, tuple[int, int]]:
 
 def _mastered(course: Course, enrolled: Select, module_ids: set[str]) -> dict[int, int]:
     """Per trainee: modules mastered (courses.practice_modules' rule on the kept summaries
-    of each module's last MASTERY_WINDOW answers, as practice.recent_results)."""
+    of each module's latest finished round, as practice.standings)."""
     rows = db.session.execute(
         select(PracticeSummary.user_id, func.count())
         .where(PracticeSummary.course_id == course.id, PracticeSummary.user_id.in_(enrolled),

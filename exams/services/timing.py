@@ -10,7 +10,7 @@ time"), up to the moment the step was finished:
 - the manual: manual opened and sections read, up to the read that completed every section of
   the latest version (a read in an older version counts when the section said the same);
 - a practice module: its practice answers, up to the answer with which the trainee first
-  mastered it (courses.practice_modules' rule over the last answers);
+  mastered it (courses.practice_modules' rule: the round that answer finished);
 - the exam: the trainee's first graded attempt, from its start through its saved answers to
   its submission.
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +48,7 @@ from courses.models import (
     Enrollment,
     PracticeAnswer,
 )
-from courses.practice_modules import MASTERY_WINDOW, Mastery
+from courses.practice_modules import first_mastered
 from courses.services import manuals, practice
 from exams.models import Attempt, AttemptState, Response
 from graders.activity import active_time
@@ -150,21 +150,20 @@ def _practice(course: Course, trainees: Select) -> dict[str, list[timedelta]]:
     """Per module, per trainee who mastered it: active time on its answers until they did."""
     rows = db.session.execute(
         select(PracticeAnswer.user_id, PracticeAnswer.module, PracticeAnswer.created_at,
+               PracticeAnswer.round_number, PracticeAnswer.counts, PracticeAnswer.ends_round,
                PracticeAnswer.correct)
         .where(PracticeAnswer.course_id == course.id, PracticeAnswer.user_id.in_(trainees))
         .order_by(PracticeAnswer.user_id, PracticeAnswer.module, PracticeAnswer.created_at,
                   PracticeAnswer.id))
-    answers: dict[tuple[int, str], list[tuple[datetime, bool]]] = defaultdict(list)
-    for user_id, module, moment, correct in rows:
-        answers[(user_id, module)].append((moment, correct))
+    answers: dict[tuple[int, str], list[tuple[datetime, tuple[int, bool, bool, bool]]]] = \
+        defaultdict(list)
+    for user_id, module, moment, *counted in rows:
+        answers[(user_id, module)].append((moment, tuple(counted)))
     durations: dict[str, list[timedelta]] = defaultdict(list)
     for (_, module), found in answers.items():
-        window: deque[bool] = deque(maxlen=MASTERY_WINDOW)
-        for moment, correct in found:
-            window.append(correct)
-            if Mastery(recent=len(window), correct=sum(window)).mastered:
-                durations[module].append(finish_time((m for m, _ in found), moment))
-                break
+        position = first_mastered(counted for _, counted in found)
+        if position is not None:
+            durations[module].append(finish_time((m for m, _ in found), found[position][0]))
     return durations
 
 

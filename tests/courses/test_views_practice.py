@@ -74,22 +74,23 @@ def test_modules_follow_the_manual_and_hold_only_active_practice_items(enrolled)
     titles = re.findall(r'<h2 id="module-\d+-title">([^<]+)</h2>', page)
     assert titles == MODULES
     assert "Items answered</dt><dd>0 of 2</dd>" in page  # shoe and flipper; not exam or retired
-    assert "0 of 10 answers so far" in page
+    assert "Round 1: 0 of 2 items answered." in page
     assert 'href="/courses/practice/practice/_other"' in page
 
 
-def test_a_module_sends_the_trainee_to_the_first_item_not_yet_right_then_back_to_the_first(
-        enrolled):
+def test_a_module_sends_the_trainee_to_the_first_item_not_yet_tried_in_the_round(enrolled):
     def next_of(module: str) -> str:
         return enrolled.get(f"{BASE}/{module}").headers["Location"]
 
     assert next_of("shoes") == f"{BASE}/shoes/shoe"
     answer(enrolled, "shoe", "no")
-    assert next_of("shoes") == f"{BASE}/shoes/shoe"  # wrong: still the first not yet right
-    answer(enrolled, "shoe", "yes")
-    assert next_of("shoes") == f"{BASE}/shoes/flipper"
+    assert next_of("shoes") == f"{BASE}/shoes/flipper"  # shoe was tried in this round
     answer(enrolled, "flipper", "no")
-    assert next_of("shoes") == f"{BASE}/shoes/shoe"  # all right: start again
+    assert next_of("shoes") == f"{BASE}/shoes/shoe"  # the round is over: a new one
+    answer(enrolled, "shoe", "yes")
+    answer(enrolled, "flipper", "no")
+    # Round 3 would start with flipper, but its answer was just shown: shoe comes first.
+    assert next_of("shoes") == f"{BASE}/shoes/shoe"
     assert enrolled.get(f"{BASE}/nowhere").status_code == 404
 
 
@@ -285,33 +286,78 @@ def test_a_new_gold_regrades_earlier_answers_and_scores_new_ones(app, enrolled, 
 # Progress and mastery.
 
 
-def test_mastery_needs_ten_answers_and_eight_of_the_last_ten_right(enrolled):
-    def mastery() -> str:
-        page = text_of(enrolled.get(BASE))
-        shoes = page.split('id="module-2-title"')[1].split("</li>")[0]
-        return re.search(r"<dt>Mastery</dt><dd>([^<]+)</dd>", shoes).group(1)
-
-    for _ in range(3):
-        answer(enrolled, "shoe", "no")
-    assert mastery() == "3 of 10 answers so far"
-    for _ in range(7):
-        answer(enrolled, "flipper", "no")
-    assert mastery() == "7 of your last 10 answers were correct; 8 are needed"
-    answer(enrolled, "shoe", "yes")  # the oldest wrong answer leaves the window
-    assert mastery() == "Mastered: 8 of your last 10 answers were correct"
-    page = text_of(enrolled.get(BASE))
-    assert 'class="card module-card is-mastered"' in page
-    assert "Items answered</dt><dd>2 of 2 (2 answered correctly)</dd>" in page
-    item_page = text_of(enrolled.get(f"{BASE}/shoes/shoe"))
-    assert "Item 1 of 2 · <span class=\"mastery\">Mastered: 8 of your last 10" in item_page
+def mastery_of(client, number: int = 2) -> str:
+    """What the modules page says of module `number`'s mastery (2: Shoes, shoe and flipper)."""
+    module = text_of(client.get(BASE)).split(f'id="module-{number}-title"')[1].split("</li>")[0]
+    return re.search(r"<dt>Mastery</dt><dd>([^<]+)</dd>", module).group(1)
 
 
-def test_mastery_counts_each_module_apart(enrolled):
+def test_answering_one_item_again_and_again_never_masters_its_module(enrolled):
+    answer(enrolled, "shoe", "no")
     for _ in range(10):
-        answer(enrolled, "outfit", ["shirt", "shoe"])
-    page = text_of(enrolled.get(BASE))
-    assert page.count("Mastered: 10 of your last 10 answers were correct") == 1
-    assert page.count("0 of 10 answers so far") == len(MODULES) - 1
+        answer(enrolled, "shoe", "yes")
+    assert mastery_of(enrolled) == "Round 1: 1 of 2 items answered."
+    answer(enrolled, "flipper", "no")
+    assert mastery_of(enrolled) == ("Last round: 1 of 2 right on the first try. "
+                                    "Round 2: 0 of 2 items answered.")
+    assert 'class="card module-card is-mastered"' not in text_of(enrolled.get(BASE))
+
+
+def test_a_round_with_every_item_right_on_the_first_try_masters_the_module(enrolled):
+    answer(enrolled, "shoe", "no")
+    answer(enrolled, "flipper", "no")  # round 1: both right, but shoe not on the first try
+    answer(enrolled, "shoe", "yes")
+    page = text_of(answer(enrolled, "flipper", "no"))
+    assert "Round 2 done: 2 of 2 right on the first try." in page
+    assert "You have mastered this module." in page
+    assert mastery_of(enrolled) == "Mastered. Last round: 2 of 2 right on the first try."
+    modules = text_of(enrolled.get(BASE))
+    assert 'class="card module-card is-mastered"' in modules
+    assert "Items answered</dt><dd>2 of 2 (2 answered correctly)</dd>" in modules
+    item_page = text_of(enrolled.get(f"{BASE}/shoes/shoe"))
+    assert ('Item 1 of 2 · <span class="mastery">Mastered. Last round: 2 of 2 right on the '
+            'first try.</span>') in item_page
+
+
+def test_the_rule_and_the_round_are_said_on_the_pages(enrolled):
+    rule = ("To master this module, answer each of its 2 items right on your first try in "
+            "one round.")
+    assert rule in text_of(enrolled.get(BASE))
+    answer(enrolled, "shoe", "yes")
+    page = text_of(enrolled.get(f"{BASE}/shoes/shoe"))
+    assert rule in page
+    assert "Round 1: 1 of 2 items answered." in page
+    assert "This try will not count toward mastery: you have already seen this item's answer."\
+        in page
+    assert "This try will not count" not in text_of(enrolled.get(f"{BASE}/shoes/flipper"))
+    one_item = text_of(enrolled.get(f"{BASE}/{URLS['outfit']}"))
+    assert "To master this module, answer its item right on your first try in a round." \
+        in one_item
+
+
+def test_the_end_of_a_round_offers_the_next_module_not_yet_mastered(enrolled):
+    answer(enrolled, "shoe", "no")
+    page = text_of(answer(enrolled, "flipper", "no"))
+    assert "Round 1 done: 1 of 2 right on the first try." in page
+    assert ("Not mastered yet: answer each of its 2 items right on your first try in one "
+            "round.") in page
+    assert f'href="{BASE}/street">Next module: Street scenes</a>' in page
+    assert "Next module" not in text_of(answer(enrolled, "shoe", "yes"))  # a new round's try
+
+
+def test_when_every_module_is_mastered_the_page_says_so_and_points_to_the_exam(enrolled):
+    golds = [("outfit", ["shirt", "shoe"]), ("shoe", "yes"), ("flipper", "no"),
+             ("street", BOXES_GOLD), ("pose", POINTS_GOLD), ("call", SPANS_GOLD)]
+    for key, gold in golds:
+        page = text_of(answer(enrolled, key, gold))
+        assert ("You have mastered this module." in page) is (key != "shoe")
+    assert "every practice module" not in text_of(enrolled.get(BASE))
+    page = text_of(answer(enrolled, "orphan", "yes"))
+    assert "Next module" not in page
+    exam = 'href="/courses/practice/exam">Go to the exam</a>'
+    assert "You have mastered every practice module." in page and exam in page
+    modules = text_of(enrolled.get(BASE))
+    assert "You have mastered every practice module." in modules and exam in modules
 
 
 def test_retrying_an_item_stores_every_answer(app, enrolled, trainee):
@@ -413,6 +459,22 @@ def test_choice_items_need_no_script_and_use_their_prompt_as_legend(enrolled):
     assert page.count('type="radio" name="answer"') == 2
     assert '<label for="answer-1">yes</label>' in page
     assert "widgets/index.js" not in page
+
+
+def test_the_course_home_and_the_training_centre_show_the_modules_mastered(enrolled):
+    def shown() -> tuple[str, ...]:
+        home = text_of(enrolled.get("/courses/practice"))
+        found = re.search(r'<p class="practice-progress"><strong>([^<]+)</strong>', home)
+        cards = [re.search(r"<dt>Practice</dt><dd>([^<]+)</dd>", text_of(enrolled.get(url)))
+                 for url in ("/courses/", "/dashboard")]
+        return (found.group(1), *(card.group(1) for card in cards))
+
+    assert shown() == ("Practice: 0 of 6 modules mastered.", "0 of 6 modules mastered",
+                       "0 of 6 modules mastered")
+    answer(enrolled, "outfit", ["shirt", "shoe"])
+    answer(enrolled, "outfit", ["shirt", "shoe"])  # a retry straight after: no second module
+    assert shown() == ("Practice: 1 of 6 modules mastered.", "1 of 6 modules mastered",
+                       "1 of 6 modules mastered")
 
 
 def test_the_course_home_links_practice_and_suggests_it_once_the_manual_is_read(

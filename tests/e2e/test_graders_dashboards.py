@@ -20,7 +20,7 @@ from bootcamp.demo_cohorts import COHORTS, COURSE, WRONG_GOLD_ITEM
 from bootcamp.events import Event
 from bootcamp.extensions import db
 from courses.models import Cohort, Enrollment, Item, ItemStatus, ManualVersion, PracticeAnswer
-from courses.practice_modules import MASTERY_SHARE, MASTERY_WINDOW
+from courses.practice_modules import replay
 from exams.models import Attempt, AttemptState, Qualification, QualificationChange
 from tests.e2e.steps import DESKTOP, expect_fits_the_screen, log_in
 
@@ -56,25 +56,28 @@ def _flags(app, cohort_name: str) -> list[tuple[bool, ...]]:
         latest = db.session.scalars(select(ManualVersion).where(
             ManualVersion.course_id == course_id).order_by(ManualVersion.number.desc())).first()
         sections = {entry["id"] for entry in latest.outline}
-        modules = {item.sections[0] for item in db.session.scalars(select(Item).where(
-            Item.course_id == course_id, Item.status == ItemStatus.ACTIVE))
-            if "practice" in item.pools}
+        modules: dict[str, tuple[str, ...]] = {}
+        for item in db.session.scalars(select(Item).where(
+                Item.course_id == course_id, Item.status == ItemStatus.ACTIVE)
+                .order_by(Item.position, Item.id)):
+            if "practice" in item.pools:
+                modules[item.sections[0]] = (*modules.get(item.sections[0], ()), item.key)
         return [_trainee_flags(user_id, course_id, latest.number, sections, modules)
                 for user_id in members]
 
 
 def _trainee_flags(user_id: int, course_id: int, version: int, sections: set[str],
-                   modules: set[str]) -> tuple[bool, ...]:
+                   modules: dict[str, tuple[str, ...]]) -> tuple[bool, ...]:
     events = db.session.execute(select(Event.kind, Event.data).where(
         Event.user_id == user_id, Event.course_id == course_id)).all()
     opened = any(kind in ("manual_opened", "section_read") for kind, _ in events)
     read = {data["section"] for kind, data in events
             if kind == "section_read" and data["version"] == version}
-    answers = db.session.scalars(select(PracticeAnswer).where(
+    answers = db.session.execute(select(Item.key, PracticeAnswer.correct).join(
+        Item, Item.id == PracticeAnswer.item_id).where(
         PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course_id)
-        .order_by(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())).all()
-    mastered = all(_mastered([a.correct for a in answers if a.module == module])
-                   for module in modules)
+        .order_by(PracticeAnswer.created_at, PracticeAnswer.id)).all()
+    mastered = all(replay(keys, answers).mastered for keys in modules.values())
     examined = db.session.scalar(select(Attempt.id).where(
         Attempt.user_id == user_id, Attempt.course_id == course_id,
         Attempt.state == AttemptState.GRADED).limit(1)) is not None
@@ -85,11 +88,6 @@ def _trainee_flags(user_id: int, course_id: int, version: int, sections: set[str
         .where(QualificationChange.to_status == "qualified").limit(1)) is not None
     return (True, opened, read >= sections, bool(answers), bool(answers) and mastered,
             examined, qualified)
-
-
-def _mastered(newest_first: list[bool]) -> bool:
-    recent = newest_first[:MASTERY_WINDOW]
-    return len(recent) >= MASTERY_WINDOW and sum(recent) >= MASTERY_SHARE * MASTERY_WINDOW
 
 
 def expected_funnel(app, cohort_name: str) -> dict[str, int]:

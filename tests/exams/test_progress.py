@@ -106,7 +106,9 @@ def build_history(app, make_user) -> History:
         _event(ada, course_id, "manual_opened", at(0), version=1)
         for minute, section in ((2, "intro"), (6, "shoes"), (20, "hats")):
             _event(ada, course_id, "section_read", at(minute), version=1, section=section)
-        # Ada practises: ten answers a minute apart from 21 to 30, nine right (1 + 9 = 10).
+        # Ada practises: ten answers a minute apart from 21 to 30, nine right (1 + 9 = 10);
+        # the first, right, masters the one-item module (the others follow it straight away
+        # and do not count, as the service places them).
         boots = db.session.scalar(select(Item).where(Item.course_id == course_id,
                                                      Item.key == "boots"))
         for n in range(10):
@@ -114,7 +116,8 @@ def build_history(app, make_user) -> History:
             db.session.add(PracticeAnswer(
                 user_id=ada.id, course_id=course_id, item_id=boots.id, item_revision=1,
                 module="shoes", answer="yes" if right else "no", points=float(right),
-                correct=right, details={}, created_at=moment))
+                correct=right, details={}, created_at=moment, round_number=1 + (n > 0),
+                counts=n == 0, ends_round=n == 0))
             _event(ada, course_id, "practice_answered", moment, item="boots", module="shoes",
                    correct=right)
         # Two hours later the first attempt (6 minutes); the next day the second (5 minutes).

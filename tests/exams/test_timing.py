@@ -54,16 +54,17 @@ def _read(user: User, course_id: int, day: int, last_gap: int) -> None:
 
 
 def _practise(user: User, course_id: int, boots: Item, day: int, wrong_first: int) -> None:
-    """`wrong_first` wrong answers, then right ones, a minute apart: the last ten hold eight
-    right first at answer wrong_first + 8 (or 10), so mastery took that many answers less one
-    minutes; two more answers afterwards do not count."""
-    total = max(wrong_first + 8, 10) + 2
-    for n in range(total):
+    """`wrong_first` wrong answers, then three right ones, a minute apart, each a first try in
+    a round of its own (as the service places them when another module's item comes between):
+    the one-item module is mastered by the first right one, `wrong_first` minutes in; the
+    answers after it do not count."""
+    for n in range(wrong_first + 3):
         right = n >= wrong_first
         db.session.add(PracticeAnswer(
             user_id=user.id, course_id=course_id, item_id=boots.id, item_revision=1,
             module="shoes", answer="yes" if right else "no", points=float(right),
-            correct=right, details={}, created_at=at(60 + n, day)))
+            correct=right, details={}, created_at=at(60 + n, day), round_number=n + 1,
+            counts=True, ends_round=True))
 
 
 def _exam(user: User, course: Course, version_id: int, day: int, saves: int,
@@ -104,7 +105,7 @@ def build(app, make_user, *, exam_takers: int) -> World:
         for n, trainee in enumerate(trainees[:5]):
             _enrol(trainee, course_id)
             _read(trainee, course_id, n, last_gap=1 + n)
-            _practise(trainee, course_id, boots, n, wrong_first=[0, 3, 4, 5, 6][n])
+            _practise(trainee, course_id, boots, n, wrong_first=9 + n)
             if n < exam_takers:
                 _exam(trainee, course, version.id, n, saves=2 + n)
         _exam(trainees[0], course, version.id, 0, saves=20, number=2)
