@@ -9,7 +9,7 @@ status is also written out in words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graders.boxes import LOOSE_IOU
@@ -60,6 +60,7 @@ class Shape:
     dash: str | None = None
     caption: str = ""
     status: str = ""
+    at: tuple[float, float, bool] | None = None  # the caption's (x, y, anchored at its end)
 
 
 @dataclass
@@ -103,7 +104,54 @@ def boxes(spec: dict[str, Any], gold: list[dict], answer: list[dict],
         drawing.shapes.append(Shape(box["x"], box["y"], box["w"], box["h"], stroke, DASH,
                                     caption, f"answer-{status}"))
     _box_notes(drawing, gold, answer, details)
+    place_captions(drawing)
     return drawing
+
+
+def _box_spots(shape: Shape, font: float) -> list[tuple[float, float, bool]]:
+    """Where a box's caption may go, best first: a gold box's above it, a trainee's (dashed)
+    below it (so that the two captions of a matched pair sit apart), then the other side and
+    just inside the edges; at the left, then at the right."""
+    gap, bottom = font / 4, shape.y + shape.h
+    rows = [shape.y - gap, bottom + font, shape.y + font + gap, bottom - gap]
+    if shape.dash:
+        rows = [rows[1], rows[0], rows[3], rows[2]]
+    return [(shape.x, y, False) for y in rows] + [(shape.x + shape.w, y, True) for y in rows]
+
+
+def _point_spots(shape: Shape, font: float) -> list[tuple[float, float, bool]]:
+    """Where a keypoint's name may go: right of it, left of it, then above or below."""
+    side, rise = 2.5 * shape.w, font / 3
+    return [(shape.x + side, shape.y + rise, False), (shape.x - side, shape.y + rise, True),
+            (shape.x + side, shape.y - font, False), (shape.x + side, shape.y + font + rise, False),
+            (shape.x - side, shape.y - font, True), (shape.x - side, shape.y + font + rise, True)]
+
+
+def place_captions(drawing: Drawing, points: bool = False) -> None:
+    """Give every caption the first of its spots where it overlaps no caption placed before
+    it and stays on the image; where every spot is taken, the one that overlaps least. The
+    drawing widgets place their tags the same way (static/js/widgets/common.js placeTags)."""
+    font = drawing.font_size * (0.8 if points else 1)
+    placed: list[tuple[float, float, float, float]] = []
+    for index, shape in enumerate(drawing.shapes):
+        if not shape.caption:
+            continue
+        width = 0.62 * font * len(shape.caption)  # bold sans-serif, about 0.6 em a letter
+        options = []
+        for x, y, end in (_point_spots if points else _box_spots)(shape, font):
+            left = min(max(x - width if end else x, 0), max(drawing.width - width, 0))
+            y = min(max(y, font), drawing.height - font / 4)
+            rect = (left, y - font, left + width, y + font / 4)
+            cover = sum(_overlap(rect, other) for other in placed)
+            options.append((cover, (left + width if end else left, y, end), rect))
+        _, at, rect = min(options, key=lambda option: option[0])  # the first of the least
+        placed.append(rect)
+        drawing.shapes[index] = replace(shape, at=at)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    return (max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            * max(0.0, min(a[3], b[3]) - max(a[1], b[1])))
 
 
 def _box_notes(drawing: Drawing, gold: list[dict], answer: list[dict],
@@ -175,6 +223,7 @@ def points(spec: dict[str, Any], gold: list[dict], answer: list[dict],
                                             "extra"))
         drawing.notes.append(("extra", f"Extra person {index + 1}: there is no such person "
                                        "in the correct answer"))
+    place_captions(drawing, points=True)
     return drawing
 
 

@@ -1,9 +1,10 @@
 // Boxes widget: draw, move, resize, relabel and delete labelled boxes on an image, with the mouse,
 // a finger or the keyboard. The answer is [{label, x, y, w, h}] in whole image pixels.
 import {
-  announcer, arrowStep, button, clamp, clear, h, keysHelp, numberKey, readAnswer, s, surface, toolbar, typing,
-  writeAnswer,
+  announcer, arrowStep, button, clamp, clear, h, keysHelp, numberKey, placeTags, readAnswer, s, toolbar,
+  typing, writeAnswer,
 } from "./common.js";
+import { surface, zoomKeys } from "./surface.js";
 
 const MIN_DRAG = 4; // screen pixels: a shorter drag is a click, not a box
 const KEYS = "number keys pick the label for new boxes, N adds a box in the middle, Tab goes to "
@@ -13,6 +14,8 @@ const CORNERS = { nw: [0, 0], ne: [1, 0], sw: [0, 1], se: [1, 1] };
 
 export function mount(root, { spec, mediaUrl, input }) {
   const { width: W, height: H, labels } = spec;
+  // 0 picks the tenth label when there is one; otherwise it shows the whole image.
+  const keys = `${KEYS}; ${zoomKeys(labels.length < 10)}`;
   const valid = (b) => b && labels.includes(b.label)
     && [b.x, b.y, b.w, b.h].every(Number.isFinite) && b.w > 0 && b.h > 0;
   let boxes = readAnswer(input).filter(valid).map((b) => fit(b, b.label));
@@ -25,16 +28,18 @@ export function mount(root, { spec, mediaUrl, input }) {
   });
   const help = h("p", { class: "widget-help" },
     "Drag on the image to draw a box with the chosen label. Click or tap a box to select it, "
-    + "then drag it to move it or drag its corners to resize it. ",
-    keysHelp(`Keys: ${KEYS}.`));
+    + "then drag it to move it or drag its corners to resize it. To box something small, zoom "
+    + "in with + under the image or two fingers, and move around with two fingers or Pan. ",
+    keysHelp(`Keys: ${keys}.`));
   const area = surface({
-    width: W, height: H, mediaUrl, onResize: drawLayer,
-    label: `Image to annotate, ${W} by ${H} pixels. Keys: ${KEYS}.`,
+    width: W, height: H, mediaUrl, onResize: drawLayer, onGesture: cancelDrag,
+    onZoom: (level) => say(`Zoom ${level}×`),
+    label: `Image to annotate, ${W} by ${H} pixels. Keys: ${keys}.`,
     onImageError: () => say("The image could not be loaded. Reload the page to try again."),
   });
   const heading = h("h3", { class: "widget-list-title" });
   const list = h("ol", { class: "widget-list" });
-  root.append(picker.element, help, area.element);
+  root.append(picker.element, help, area.frame);
   const say = announcer(root);
   root.append(heading, list);
 
@@ -73,16 +78,18 @@ export function mount(root, { spec, mediaUrl, input }) {
     const refocus = area.layer.contains(document.activeElement);
     const u = area.unit();
     clear(area.layer);
+    const tags = [];
     boxes.forEach((b, i) => {
+      const tag = s("text", {
+        class: "widget-tag", x: b.x, y: b.y, "font-size": 14 * u, "stroke-width": 3 * u,
+        text: `${i + 1} ${b.label}`,
+      });
+      tags.push({ element: tag, candidates: tagSpots(b, u), of: b });
       const group = s("g", {
         class: `widget-box widget-c${labels.indexOf(b.label) % 8}${i === selected ? " is-selected" : ""}`,
         "data-index": i, tabindex: 0, role: "button", "aria-label": describe(b, i),
       },
-      s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }),
-      s("text", {
-        class: "widget-tag", x: b.x + 4 * u, y: b.y + 15 * u, "font-size": 14 * u,
-        "stroke-width": 3 * u, text: `${i + 1} ${b.label}`,
-      }));
+      s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }), tag);
       if (i === selected) {
         for (const [name, [fx, fy]] of Object.entries(CORNERS)) {
           group.append(s("rect", {
@@ -94,7 +101,16 @@ export function mount(root, { spec, mediaUrl, input }) {
       group.addEventListener("focus", () => select(i, false));
       area.layer.append(group);
     });
+    placeTags(tags, area.view(), 2 * u);
     if (refocus && selected >= 0) focusBox(selected);
+  }
+
+  /** Where a box's tag may go, best first: above it, inside its top, below it, inside its
+   * bottom; at its left, then at its right (so close or nested boxes keep their tags apart).
+   * Clear of the corner handles, which reach 5 screen pixels past a corner. */
+  function tagSpots(b, u) {
+    const rows = [b.y - 5 * u, b.y + 17 * u, b.y + b.h + 16 * u, b.y + b.h - 6 * u];
+    return [...rows.map((y) => [b.x + 7 * u, y]), ...rows.map((y) => [b.x + b.w - 7 * u, y, true])];
   }
 
   const boxElement = (i) => area.layer.querySelector(`[data-index="${i}"]`);
@@ -164,6 +180,18 @@ export function mount(root, { spec, mediaUrl, input }) {
     commit(describe(next, selected));
   }
 
+  /** Drop the drag in progress (two fingers took over for a pinch): as if it never began. */
+  function cancelDrag() {
+    if (!drag) return;
+    const { mode, index, before, moved, pointer } = drag;
+    drag = null;
+    if (area.element.hasPointerCapture(pointer)) area.element.releasePointerCapture(pointer);
+    if (moved && mode === "draw") boxes.splice(index, 1);
+    else if (moved) boxes[index] = before;
+    if (moved) selected = -1;
+    render();
+  }
+
   // Pointer: mouse, pen and touch alike. The SVG captures the pointer for the whole drag.
   function cornerAt(p, event) {
     if (selected < 0) return null;
@@ -187,7 +215,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const index = mode === "draw" ? -1 : selected;
     const before = index >= 0 ? { ...boxes[index] } : null;
     const screen = [event.clientX, event.clientY];
-    drag = { mode, corner, index, pick, before, origin: p, screen, moved: false };
+    drag = { mode, corner, index, pick, before, origin: p, screen, moved: false, pointer: event.pointerId };
     if (index >= 0) focusBox(index);
     else area.element.focus({ preventScroll: true });
     area.element.setPointerCapture(event.pointerId);

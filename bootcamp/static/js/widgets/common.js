@@ -1,5 +1,6 @@
 // Shared helpers for the annotation widgets: DOM building (never innerHTML, never style=""),
-// the hidden answer field, the live region, label toolbars and screen-to-image coordinates.
+// the hidden answer field, the live region, label toolbars and tags that keep clear of each
+// other. The image surface with its zoom is in surface.js.
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function build(element, attrs, children) {
@@ -136,40 +137,59 @@ export function toolbar({ label, names, prefix, toggle = true, onPick }) {
 }
 
 /**
- * The drawing surface: an SVG in image pixels (viewBox = the image) that scales with its
- * container. point(event) turns a pointer position into image pixels via getScreenCTM, so it
- * holds at any zoom and width; unit() is the size of one screen pixel in image pixels.
+ * Put each tag (an SVG <text> already in the layer) at the first of its candidate spots
+ * ([x, y] of its baseline start, or [x, y, true] of its end; best first) where it overlaps no
+ * tag placed before it and stays inside `bounds` (the part of the image shown); where every
+ * spot is taken, at the one that overlaps least. The tag of a shape (`of`: x, y, w, h) out of
+ * view stays by it, out of view, not on the edge. `gap` keeps tags that far apart. The same idea
+ * as the feedback's captions (courses/feedback.py place_captions).
  */
-export function surface({ width, height, mediaUrl, label, onResize, onImageError }) {
-  const image = s("image", { href: mediaUrl, x: 0, y: 0, width, height, preserveAspectRatio: "none" });
-  const layer = s("g", { class: "widget-layer" });
-  const element = s("svg", {
-    class: "widget-surface", viewBox: `0 0 ${width} ${height}`, role: "application",
-    tabindex: 0, "aria-label": label,
-  }, image, layer);
-  image.addEventListener("error", () => onImageError?.());
-  // A long press must not open the browser's image menu (it would cancel the drag).
-  element.addEventListener("contextmenu", (event) => event.preventDefault());
-  let lastUnit = 0;
-  new ResizeObserver(() => {
-    const now = unit();
-    if (Math.abs(now - lastUnit) > 1e-9) {
-      lastUnit = now;
-      onResize?.();
+export function placeTags(tags, bounds, gap) {
+  const placed = [];
+  for (const { element, candidates, of } of tags) {
+    if (of && !touches(of, bounds)) {
+      element.setAttribute("x", candidates[0][0]);
+      element.setAttribute("y", candidates[0][1]);
+      continue;
     }
-  }).observe(element);
-
-  function point(event, clip = true) {
-    const matrix = element.getScreenCTM();
-    const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
-    return clip ? { x: clamp(p.x, 0, width), y: clamp(p.y, 0, height) } : { x: p.x, y: p.y };
+    const size = measure(element);
+    let best = null;
+    for (const [left, y, end] of candidates) {
+      const x = end ? left - size.w : left;
+      const spot = {
+        x: clamp(x, bounds.x, bounds.x + bounds.w - size.w),
+        y: clamp(y, bounds.y + size.up, bounds.y + bounds.h - size.h + size.up),
+      };
+      const rect = {
+        x: spot.x - gap, y: spot.y - size.up - gap, w: size.w + 2 * gap, h: size.h + 2 * gap,
+      };
+      // A spot pushed back onto the view comes after the free ones that were not (it may
+      // cover its own point or corner).
+      const pushed = spot.x !== x || spot.y !== y ? 1e-6 : 0;
+      const cover = placed.reduce((sum, other) => sum + overlap(rect, other), 0) + pushed;
+      if (!best || cover < best.cover) best = { spot, rect, cover };
+      if (!cover) break;
+    }
+    if (!best) continue;
+    element.setAttribute("x", best.spot.x);
+    element.setAttribute("y", best.spot.y);
+    placed.push(best.rect);
   }
-  function unit() {
-    const matrix = element.getScreenCTM();
-    return matrix && matrix.a ? 1 / matrix.a : 1;
-  }
-  return { element, image, layer, point, unit };
 }
+
+/** A text's width, height and rise above its baseline, in user units (a guess when hidden). */
+function measure(element) {
+  const x = Number(element.getAttribute("x"));
+  const y = Number(element.getAttribute("y"));
+  const box = element.getBBox();
+  if (box.width > 0) return { w: box.width + (box.x - x), h: box.height, up: y - box.y };
+  const size = Number(element.getAttribute("font-size")) || 14;
+  return { w: 0.62 * size * element.textContent.length, h: 1.2 * size, up: 0.95 * size };
+}
+
+const touches = (a, b) => a.x <= b.x + b.w && b.x <= a.x + a.w && a.y <= b.y + b.h && b.y <= a.y + a.h;
+const overlap = (a, b) => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x))
+  * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
 
 /** Forget every child of `element`. */
 export function clear(element) {

@@ -3,14 +3,15 @@
 // with v = 2 visible, 1 placed but not visible; an unplaced keypoint is left out, and so is a
 // person with no keypoint placed (graders refuse an empty person).
 import {
-  announcer, arrowStep, button, clamp, clear, cls, h, keysHelp, readAnswer, s, surface, typing,
+  announcer, arrowStep, button, clamp, clear, cls, h, keysHelp, placeTags, readAnswer, s, typing,
   writeAnswer,
 } from "./common.js";
+import { surface, zoomKeys } from "./surface.js";
 
 const MAX_PERSONS = 100;
 const KEYS = "N places the chosen keypoint in the middle, Tab goes to each point, arrows move it "
   + "(Ctrl: 10 pixels), O marks it not visible or visible, Delete removes it, "
-  + "[ and ] choose the previous or next keypoint";
+  + `[ and ] choose the previous or next keypoint; ${zoomKeys()}`;
 
 export function mount(root, { spec, mediaUrl, input }) {
   const { width: W, height: H, keypoints: names } = spec;
@@ -31,17 +32,19 @@ export function mount(root, { spec, mediaUrl, input }) {
   const hidden = h("input", { type: "checkbox", onchange: () => toggleHidden() });
   const check = h("label", { class: "widget-check" }, hidden, " Mark as not visible (occluded)");
   const help = h("p", { class: "widget-help" },
-    "Click or tap the image to place the chosen keypoint (again to move it); drag a point to move it. ",
+    "Click or tap the image to place the chosen keypoint (again to move it); drag a point to move it. "
+    + "Zoom in with + under the image or two fingers; move around with two fingers or Pan. ",
     keysHelp(`Keys: ${KEYS}.`));
   const area = surface({
-    width: W, height: H, mediaUrl, onResize: drawLayer,
+    width: W, height: H, mediaUrl, onResize: drawLayer, onGesture: cancelDrag,
+    onZoom: (level) => say(`Zoom ${level}×`),
     label: `Image to annotate, ${W} by ${H} pixels. Keys: ${KEYS}.`,
     onImageError: () => say("The image could not be loaded. Reload the page to try again."),
   });
   const heading = h("h3", { class: "widget-list-title" });
   const list = h("ol", { class: "widget-list widget-keypoints" });
   // Only fixed-size content above the image: nothing may shift it under a finger mid-drag.
-  root.append(people, help, area.element, now, check);
+  root.append(people, help, area.frame, now, check);
   const say = announcer(root);
   root.append(heading, list);
 
@@ -101,10 +104,21 @@ export function mount(root, { spec, mediaUrl, input }) {
     const focused = document.activeElement?.closest?.(".widget-point");
     const u = area.unit();
     clear(area.layer);
+    const tags = [];
     persons.forEach((points, p) => names.forEach((name, k) => {
       const at = points[name];
       if (!at) return;
       const mine = p === person;
+      const tag = s("text", {
+        class: "widget-tag", x: at[0], y: at[1], "font-size": 13 * u, "stroke-width": 3 * u,
+        text: name,
+      });
+      // Right of the point, above then below; then left of it; then straight above or below.
+      const [x, y] = at;
+      tags.push({ element: tag, candidates: [
+        [x + 10 * u, y - 6 * u], [x + 10 * u, y + 16 * u], [x - 10 * u, y - 6 * u, true],
+        [x - 10 * u, y + 16 * u, true], [x - 20 * u, y - 12 * u], [x - 20 * u, y + 26 * u],
+      ], of: { x, y, w: 0, h: 0 } });
       area.layer.append(s("g", {
         class: cls("widget-point", `widget-c${p % 8}`, at[2] === 1 && "is-hidden", !mine && "is-other",
           mine && k === current && "is-selected"),
@@ -112,11 +126,9 @@ export function mount(root, { spec, mediaUrl, input }) {
         onfocus: () => choose(p, k, false),
       },
       s("circle", { cx: at[0], cy: at[1], r: (mine && k === current ? 8 : 6) * u, "stroke-width": 2 * u }),
-      s("text", {
-        class: "widget-tag", x: at[0] + 10 * u, y: at[1] - 6 * u, "font-size": 13 * u,
-        "stroke-width": 3 * u, text: name,
-      })));
+      tag));
     }));
+    placeTags(tags, area.view(), 2 * u);
     // The focused point was redrawn: focus its new element (it is the current keypoint).
     if (focused && !area.layer.contains(focused)) {
       (pointElement(person, names[current]) || area.element).focus({ preventScroll: true });
@@ -219,12 +231,24 @@ export function mount(root, { spec, mediaUrl, input }) {
     event.preventDefault();
   });
 
+  /** Drop the drag in progress (two fingers took over for a pinch): as if it never began. */
+  function cancelDrag() {
+    if (!drag) return;
+    const { k, fresh, before, pointer } = drag;
+    drag = null;
+    if (area.element.hasPointerCapture(pointer)) area.element.releasePointerCapture(pointer);
+    if (fresh) delete persons[person][names[k]];
+    else if (before) persons[person][names[k]] = before;
+    render();
+  }
+
   area.element.addEventListener("pointerdown", (event) => {
     if (event.button !== 0 || drag) return;
     const hit = event.target.closest?.(".widget-point");
     if (hit) choose(Number(hit.dataset.person), names.indexOf(hit.dataset.name), false);
+    const before = persons[person][names[current]]?.slice();
     const fresh = hit ? false : put(person, current, Object.values(area.point(event)));
-    drag = { k: current, fresh, moved: !hit };
+    drag = { k: current, fresh, before, moved: !hit, pointer: event.pointerId };
     if (!hit) drawLayer();
     pointElement(person, names[current])?.focus({ preventScroll: true });
     area.element.setPointerCapture(event.pointerId);
