@@ -1,4 +1,5 @@
 """`bootcamp exams sweep`: attempts past their deadline are graded, lapsed qualifications expire.
+`bootcamp exams characteristics`: a sequential exam's exact characteristics, as a table.
 
 Self-contained: the course is the clothing-tagging example bundle (with its exam block and
 exam items), imported through the bundle service.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from bootcamp.extensions import db
@@ -16,7 +19,9 @@ from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course, Item
 from courses.services.bundles import import_bundle
+from exams.cli import exams_cli
 from exams.models import Attempt, AttemptState, Qualification, QualificationStatus
+from exams.sequential import SequentialRules, characteristics
 from exams.services import attempts
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clothing-tagging"
@@ -82,3 +87,56 @@ def test_sweep_expires_a_qualification_whose_validity_ended(app, make_user):
         status = db.session.scalar(select(Qualification.status).where(
             Qualification.user_id == trainee.id))
         assert status == QualificationStatus.EXPIRED
+
+
+def characteristics_output(*args: str, exit_code: int = 0) -> str:
+    result = CliRunner().invoke(exams_cli, ["characteristics", *args])
+    assert result.exit_code == exit_code, result.output
+    return result.output
+
+
+def test_characteristics_of_the_issues_example_as_bootcamp_prints_them(app):
+    result = app.test_cli_runner().invoke(args=["exams", "characteristics"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Sequential exam: p0 0.70, p1 0.85, alpha 0.050, beta 0.050; "
+                               "10 to 123 items, at 123 a pass needs 78.1% right.")
+    assert lines[1].startswith("Max items 123 is the fewest that keeps the error rates: "
+                               "alpha 0.0492, beta 0.0448 (nominal 0.0500, 0.0500;")
+    assert lines[2].split() == ["accuracy", "pass", "probability", "expected", "items",
+                                "95th", "percentile", "items"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[3:-1]}
+    assert list(rows) == [f"{0.5 + 0.05 * i:.3f}" for i in range(11)]
+    assert rows["0.700"] == ["0.0492", "40.3", "101"]
+    assert rows["0.850"] == ["0.9552", "45.2", "103"]
+    assert lines[-1] == ("Fixed-length equivalent: 85 items, passed with 67 right "
+                         "(pass rate 0.0455 at p0, 0.9543 at p1).")
+
+
+def test_characteristics_for_given_settings_and_accuracies():
+    output = characteristics_output("--p0", "0.6", "--p1", "0.8", "--alpha", "0.1",
+                                    "--min-items", "5", "--max-items", "40", "--cut", "0.7",
+                                    "--accuracy", "0.65", "--accuracy", "0.9")
+    assert "5 to 40 items, at 40 a pass needs 70.0% right." in output
+    assert "Max items" not in output  # given, not chosen
+    rows = [line.split() for line in output.splitlines()[2:4]]
+    rules = SequentialRules(p0=0.6, p1=0.8, alpha=0.1, min_items=5, max_items=40, cut=0.7)
+    expected = characteristics(rules, [0.65, 0.9])
+    assert rows == [[f"{row.accuracy:.3f}", f"{row.pass_probability:.4f}",
+                     f"{row.expected_items:.1f}", str(row.items_p95)] for row in expected]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--p1", "0.6"], "Invalid value for --p1: must be above p0"),
+    (["--max-items", "501"], "Invalid value for --max-items: must be a whole number of at most"),
+    (["--alpha", "0.5"], "Invalid value for --alpha: must lie strictly between 0 and 0.5"),
+    (["--beta", "0.3"], "Invalid value for --max-items: no maximum up to 500 items keeps the "
+                        "error rates: at 500 items they are alpha 0.0519"),
+])
+def test_characteristics_refuses_settings_out_of_bounds(args, words):
+    assert words in characteristics_output(*args, exit_code=2)
+
+
+def test_characteristics_of_a_course_waits_for_the_sequential_mode():
+    output = characteristics_output("clothing-tagging", exit_code=2)
+    assert "Course exam settings have no sequential mode yet" in output
