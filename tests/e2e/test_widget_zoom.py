@@ -30,6 +30,7 @@ from tests.e2e.test_widgets import (
     screen,
     show_image,
     status,
+    touch_phone,
 )
 
 # test_widgets.py's fixtures: its own small site serving the widget pages.
@@ -206,17 +207,7 @@ def test_pan_mode_and_space_drag_move_the_view_and_draw_nothing(open_widget) -> 
 def test_two_fingers_pinch_and_pan_then_one_draws(browser: Browser, site: WidgetSite,
                                                   browser_errors: BrowserErrors) -> None:
     """Touches go in through the DevTools protocol, so Chromium makes the pointer events."""
-    context = browser.new_context(base_url=site.base_url, viewport=PHONE, has_touch=True,
-                                  is_mobile=True)
-    try:
-        page = context.new_page()
-        browser_errors.watch(page)
-        cdp = context.new_cdp_session(page)
-
-        def touch(kind: str, *points: tuple[float, float]) -> None:
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
-                {"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
-
+    with touch_phone(browser, site, browser_errors) as (page, touch):
         page.goto(site.add("boxes", BOXES))
         show_image(page)
         scrolled = page.evaluate("window.scrollY")
@@ -264,8 +255,6 @@ def test_two_fingers_pinch_and_pan_then_one_draws(browser: Browser, site: Widget
         assert abs(zoom_of(page) - 2.5) < 0.05
         assert answer_of(page) == []
         expect(image_area(page).locator(".widget-point")).to_have_count(0)
-    finally:
-        context.close()
     assert list(browser_errors) == []
 
 

@@ -16,7 +16,8 @@ import re
 import struct
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -460,9 +461,14 @@ def test_spans(open_widget, site: WidgetSite, viewport: dict) -> None:
     assert submit(page, site) == expected[:3]
 
 
-def test_touch_on_a_phone(browser: Browser, site: WidgetSite,
-                          browser_errors: BrowserErrors) -> None:
-    """A finger draws a box and places a keypoint; the page does not scroll under it."""
+Touch = Callable[..., None]
+
+
+@contextmanager
+def touch_phone(browser: Browser, site: WidgetSite,
+                browser_errors: BrowserErrors) -> Iterator[tuple[Page, Touch]]:
+    """A phone with a touch screen, and `touch(kind, *points)` sending touches through the
+    DevTools protocol, so Chromium makes the pointer events as a finger would."""
     context = browser.new_context(base_url=site.base_url, viewport=PHONE, has_touch=True,
                                   is_mobile=True)
     try:
@@ -470,14 +476,26 @@ def test_touch_on_a_phone(browser: Browser, site: WidgetSite,
         browser_errors.watch(page)
         cdp = context.new_cdp_session(page)
 
+        def touch(kind: str, *points: tuple[float, float]) -> None:
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+                {"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
+
+        yield page, touch
+    finally:
+        context.close()
+
+
+def test_touch_on_a_phone(browser: Browser, site: WidgetSite,
+                          browser_errors: BrowserErrors) -> None:
+    """A finger draws a box and places a keypoint; the page does not scroll under it."""
+    with touch_phone(browser, site, browser_errors) as (page, touch):
+
         def swipe(start: tuple[float, float], end: tuple[float, float]) -> None:
             (x0, y0), (x1, y1) = screen(page, *start), screen(page, *end)
             points = [(x0 + (x1 - x0) * i / 6, y0 + (y1 - y0) * i / 6) for i in range(7)]
-            for i, (x, y) in enumerate(points):
-                kind = "touchStart" if i == 0 else "touchMove"
-                cdp.send("Input.dispatchTouchEvent",
-                         {"type": kind, "touchPoints": [{"x": x, "y": y}]})
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            for i, point in enumerate(points):
+                touch("touchStart" if i == 0 else "touchMove", point)
+            touch("touchEnd")
 
         page.goto(site.add("boxes", BOXES))
         show_image(page)
@@ -499,8 +517,6 @@ def test_touch_on_a_phone(browser: Browser, site: WidgetSite,
         [person] = answer_of(page)
         assert_near(dict(zip("xyv", person["keypoints"]["nose"], strict=True)),
                     {"x": 300, "y": 140, "v": 2})
-    finally:
-        context.close()
     assert list(browser_errors) == []
 
 
