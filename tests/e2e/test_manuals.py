@@ -290,7 +290,7 @@ def test_a_trainee_reads_the_manual_and_sees_what_changed(
     banner = page.get_by_role(
         "region", name="The manual changed since you last read it (version 1)", exact=True
     )
-    expect(banner).to_contain_text("2 sections changed")
+    expect(banner).to_contain_text("1 section changed and 1 added")
     for title in ("What to tag", "Shoes"):
         expect(manual_section(page, title).get_by_text("Changed", exact=True)).to_be_visible()
         expect(
