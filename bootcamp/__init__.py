@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bootcamp import config as settings
 from bootcamp import mail
-from bootcamp.extensions import csrf, db, limiter, login_manager, migrate
+from bootcamp.extensions import compress, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -53,6 +53,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")))
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -89,9 +90,11 @@ def configure_hooks(app: Flask) -> None:
     from bootcamp.cli import register_commands
     from bootcamp.errors import init_errors
     from bootcamp.security import init_security
+    from bootcamp.static_files import init_static
     from bootcamp.templating import init_templating
 
     init_security(app)
+    init_static(app)
     init_errors(app)
     init_templating(app)
     register_commands(app)

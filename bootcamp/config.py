@@ -137,6 +137,11 @@ def load_config(instance_path: str) -> dict:
         "PROXY_HOPS": int(os.environ.get("BOOTCAMP_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Pages and JSON compressed by the app (Flask-Compress; static files come compressed
+        # already, from WhiteNoise): Brotli where the browser takes it, else gzip.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/plain", "text/csv", "application/json",
+                               "application/problem+json", "image/svg+xml"],
         "FORGOT_LIMIT_PER_IP": os.environ.get("BOOTCAMP_FORGOT_LIMIT_PER_IP", "20 per hour"),
         # Per address: nobody can fill a stranger's inbox with password links.
         "MAIL_LIMIT_PER_ADDRESS": os.environ.get("BOOTCAMP_MAIL_LIMIT_PER_ADDRESS",

@@ -5,6 +5,7 @@ import sqlite3
 import time
 
 import psycopg
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -94,5 +95,6 @@ def _ping(connection) -> None:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+compress = Compress()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)

@@ -125,6 +125,18 @@ def _refuse_published_delete(mapper, connection, target: ManualVersion) -> None:
         raise PublishedVersionImmutable(f"manual version {target.number} is published")
 
 
+class ManualRendering(db.Model):
+    """A published version's sections rendered once (courses.rendering.kept_sections): it never
+    changes, so no page renders its Markdown again."""
+
+    __tablename__ = "manual_renderings"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("manual_versions.id", ondelete="CASCADE"), primary_key=True)
+    sections: Mapped[list[dict]] = mapped_column(JSONData)
+    renderer: Mapped[int]  # courses.rendering.RENDERER_VERSION when it was rendered
+
+
 class MediaFile(db.Model):
     """A file a manual refers to as media/<path>, kept in the database so workers stay stateless."""
 

@@ -16,7 +16,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from html import unescape
 from typing import Any
 
@@ -389,6 +389,33 @@ def render_manual(markdown: str, media_url: MediaUrl | None = None) -> RenderedM
     for start, end in zip(starts, [*starts[1:], len(doc.tokens)], strict=False):
         sections.append(_heading_section(doc, start, end, ids))
     return RenderedManual("".join(s.html for s in sections), sections)
+
+
+# A published version never changes, so it is rendered once and kept (courses.models.
+# ManualRendering) with its media links under this mark; a page puts its course's media URL there.
+KEPT_MEDIA_MARK = "/kept-manual-media/"
+# Raise it with any change to the HTML this module makes (a sanitiser fix above all): a kept
+# rendering stamped with an older number is rendered again the next time a page shows it.
+RENDERER_VERSION = 1
+
+
+def render_to_keep(markdown: str) -> RenderedManual:
+    """Render a manual to keep: like render_manual, with media links under KEPT_MEDIA_MARK."""
+    return render_manual(markdown, lambda path: KEPT_MEDIA_MARK + path.removeprefix("media/")
+                         if path.startswith("media/") else path)
+
+
+def kept_sections(manual: RenderedManual) -> list[dict[str, Any]]:
+    """The sections of a manual from render_to_keep, as JSON to store."""
+    return [asdict(section) for section in manual.sections]
+
+
+def kept_manual(sections: list[dict[str, Any]], media_prefix: str) -> RenderedManual:
+    """The manual kept_sections stored, its media links under `media_prefix`."""
+    mark = f'="{KEPT_MEDIA_MARK}'
+    rebuilt = [Section(**{**fields, "html": fields["html"].replace(mark, f'="{media_prefix}')})
+               for fields in sections]
+    return RenderedManual("".join(section.html for section in rebuilt), rebuilt)
 
 
 def section_digest(section: Section) -> str:

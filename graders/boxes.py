@@ -7,12 +7,13 @@ gold and answer: a list of {"label", "x", "y", "w", "h"} in pixels, top-left ori
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from graders import checks
-from graders.geometry import corner_iou
+from graders.geometry import EDGE_ROWS, edge_iou
 from graders.matching import Matching, edges, match_labelled, precision_recall_f1
 from graders.result import Score
 
@@ -22,6 +23,7 @@ DEFAULT_IOU_THRESHOLD = 0.5
 LOOSE_IOU = 0.8
 BOX_KEYS = ("label", "x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
+_BOX_VALUES = itemgetter(*BOX_KEYS)
 
 
 class BoxSpec(NamedTuple):
@@ -34,15 +36,15 @@ class BoxSpec(NamedTuple):
 
 
 class Boxes(NamedTuple):
-    """Checked boxes: x, y, x + w, y + h, w * h for each box in one flat list, and labels."""
+    """Checked boxes as edge rows (graders.geometry), six values per box in one flat list."""
 
-    corners: list[float]
+    values: list[float]
     labels: list[str]
 
     def rows(self) -> list[tuple]:
-        """(label, x, y, x + w, y + h, w * h) per box."""
-        values = iter(self.corners)
-        return list(zip(self.labels, *[values] * 5, strict=True))
+        """(label, six edge values) per box: equal rows are equal boxes."""
+        values = iter(self.values)
+        return list(zip(self.labels, *[values] * EDGE_ROWS, strict=True))
 
 
 def parse_spec(spec: Any) -> BoxSpec:
@@ -76,53 +78,56 @@ def parse_box(spec: BoxSpec, value: Any, path: str) -> tuple[str, float, float, 
     return label, x, y, w, h
 
 
-def quick_parse(spec: BoxSpec, items: list | tuple) -> Boxes | None:
+def edge_values(x: float, y: float, w: float, h: float, gold: bool) -> tuple[float, ...]:
+    """A box's column of edge rows (graders.geometry), in the same IEEE operations numpy does."""
+    if gold:
+        return x + w, y + h, w * h, -x, -y, math.inf
+    return x + w, y + h, math.inf, -x, -y, w * h
+
+
+def quick_parse(spec: BoxSpec, items: list | tuple, gold: bool) -> Boxes | None:
     """Boxes that are plainly valid, or None so that parse_box can say what is wrong.
 
-    Scoring runs this on every box, so it is one loop with no calls on the happy path. NaN and
-    the infinities fail the comparisons and huge integers overflow: both fall back to parse_box.
+    Scoring runs this on every box, so it is one loop with no Python calls on the happy path.
+    NaN and the infinities fail the comparisons and huge integers overflow: both fall back to
+    parse_box, which refuses them.
     """
-    labels, corners = [], []
-    known, tolerance = spec.labels, checks.EDGE_TOLERANCE
+    labels: list[str] = []
+    values: list[float] = []
+    known, tolerance, inf = spec.labels, checks.EDGE_TOLERANCE, math.inf
     right, bottom = spec.width + tolerance, spec.height + tolerance
     try:
         for value in items:
             if type(value) is not dict or len(value) != 5:  # the five BOX_KEYS
                 return None
-            label, x, y, w, h = value["label"], value["x"], value["y"], value["w"], value["h"]
+            label, x, y, w, h = _BOX_VALUES(value)
             if not (type(label) is str and label in known and type(x) in _NUMBERS
                     and type(y) in _NUMBERS and type(w) in _NUMBERS and type(h) in _NUMBERS
                     and w > 0 and h > 0 and -tolerance <= x and x + w <= right
                     and -tolerance <= y and y + h <= bottom):
                 return None
             labels.append(label)
-            # Corners and areas in Python floats: the same IEEE operations pycocotools does.
-            corners += (x, y, x + w, y + h, w * h)
+            if gold:
+                values += (x + w, y + h, w * h, -x, -y, inf)
+            else:
+                values += (x + w, y + h, inf, -x, -y, w * h)
     except (KeyError, OverflowError):
         return None
-    return Boxes(corners, labels)
+    return Boxes(values, labels)
 
 
 def parse(spec: BoxSpec, value: Any, role: str) -> Boxes:
     """A list of boxes; exact duplicates are refused in gold (an import error, not a crowd)."""
     items = checks.array(value, role, MAX_BOXES)
-    boxes = quick_parse(spec, items)
+    gold = role == "gold"
+    boxes = quick_parse(spec, items, gold)
     if boxes is None:
         rows = [parse_box(spec, item, f"{role}[{index}]") for index, item in enumerate(items)]
-        corners = [c for _, x, y, w, h in rows for c in (x, y, x + w, y + h, w * h)]
-        boxes = Boxes(corners, [row[0] for row in rows])
-    if role == "gold" and len(set(boxes.rows())) < len(items):
-        refuse_duplicates(boxes.rows())
+        values = [v for _, x, y, w, h in rows for v in edge_values(x, y, w, h, gold)]
+        boxes = Boxes(values, [row[0] for row in rows])
+    if gold and len(set(boxes.rows())) < len(items):
+        checks.refuse_duplicates(boxes.rows())
     return boxes
-
-
-def refuse_duplicates(rows: list[tuple]) -> None:
-    """Name the first gold box that repeats an earlier one exactly (same label and corners)."""
-    seen: dict[tuple, int] = {}
-    for index, row in enumerate(rows):
-        if row in seen:
-            checks.fail(f"gold[{index}]", f"duplicate of gold[{seen[row]}]")
-        seen[row] = index
 
 
 def score(spec: Any, gold: Any, answer: Any) -> Score:
@@ -130,10 +135,10 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     checked = parse_spec(spec)
     expected = parse(checked, gold, "gold")
     given = parse(checked, answer, "answer")
-    # One array for both sides (numpy's cost is per call), then rows x0, y0, x1, y1, area.
-    corners = np.array(expected.corners + given.corners, dtype=float).reshape(-1, 5).T.copy()
+    # One array for both sides (numpy's cost is per call), one edge row per line.
+    table = np.array(expected.values + given.values, dtype=float).reshape(-1, EDGE_ROWS).T.copy()
     split = len(expected.labels)
-    iou = corner_iou(corners[:, :split], corners[:, split:])
+    iou = edge_iou(table[:, :split], table[:, split:])
     candidates = edges(iou, iou >= checked.iou_threshold)
     matching = match_labelled(candidates, expected.labels, given.labels)
     hits = len(matching.matched)

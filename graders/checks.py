@@ -164,3 +164,12 @@ def inside(coordinate: float, size: int, path: str, axis: str) -> None:
     if not -EDGE_TOLERANCE <= coordinate <= size + EDGE_TOLERANCE:
         fail(path, f"outside the image: {axis} = {coordinate:g} is not within 0..{size}")
 
+
+def refuse_duplicates(rows: list[tuple]) -> None:
+    """Name the first gold shape that repeats an earlier one exactly: exact twins in gold are
+    an import mistake (one answer could match only one of them), not a crowd."""
+    seen: dict[tuple, int] = {}
+    for index, row in enumerate(rows):
+        if row in seen:
+            fail(f"gold[{index}]", f"duplicate of gold[{seen[row]}]")
+        seen[row] = index

@@ -1,46 +1,75 @@
-"""Overlap measures as numpy matrices: IoU of boxes (as pycocotools computes it) and of spans."""
+"""Overlap measures as numpy matrices: IoU of boxes (as pycocotools computes it) and of spans.
+
+Boxes reach the IoU kernel as "edge rows", one column per box: x + w, y + h, then a slot for
+the area, -x, -y, then a second slot for the area. A gold box puts its area in the first slot
+and +inf in the second, an answer box the other way round; so one broadcast `minimum` gives,
+for every pair at once, the smaller right and bottom edges, the negated larger left and top
+edges and both areas, and one `add` of its halves gives both extents and the sum of the areas.
+numpy's cost for a few dozen boxes is per call, and this keeps the calls to six.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import neg, sub
+
 import numpy as np
 
+EDGE_ROWS = 6
+GOLD_AREA, ANSWER_AREA = 2, 5
+# Extents below zero mean no overlap; a sum of two zero areas becomes the smallest positive
+# double, so that two empty boxes give 0 / tiny = 0 (pycocotools' answer) instead of 0 / 0.
+_FLOOR = np.array([0.0, 0.0, np.nextafter(0.0, 1.0)]).reshape(3, 1, 1)
+_NO_LENGTH = 2**62  # longer than any text: the minimum of a length slot is the other side's
 
-def box_corners(xywh: np.ndarray) -> np.ndarray:
-    """A (5, n) array of rows x, y, x + w, y + h, w * h for boxes given as rows [x, y, w, h]."""
+
+def edge_rows(xywh: np.ndarray, gold: bool) -> np.ndarray:
+    """Edge rows (6, n) of boxes given as rows [x, y, w, h], for the gold or the answer side."""
     boxes = np.asarray(xywh, dtype=float).reshape(-1, 4).T
-    corners = np.empty((5, boxes.shape[1]))
-    corners[0:2] = boxes[0:2]
-    np.add(boxes[0:2], boxes[2:4], out=corners[2:4])
-    np.multiply(boxes[2], boxes[3], out=corners[4])
-    return corners
+    rows = np.empty((EDGE_ROWS, boxes.shape[1]))
+    np.add(boxes[0:2], boxes[2:4], out=rows[0:2])
+    np.negative(boxes[0:2], out=rows[3:5])
+    area, other = (GOLD_AREA, ANSWER_AREA) if gold else (ANSWER_AREA, GOLD_AREA)
+    np.multiply(boxes[2], boxes[3], out=rows[area])
+    rows[other] = np.inf
+    return rows
 
 
-def corner_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
-    """IoU matrix (gold x answer) of boxes given as box_corners arrays.
+def edge_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
+    """IoU matrix (gold x answer) of boxes given as edge rows.
 
-    Boxes are continuous regions [x, x + w) x [y, y + h). The arithmetic is pycocotools'
-    bbIou step by step (the same sums, differences, products and quotient in double
-    precision), so the results agree with `maskUtils.iou` for non-crowd boxes. x and y are
-    handled together on the leading axis: for a few dozen boxes numpy's cost is per call, and
-    rows (not columns) of coordinates keep every operation on contiguous memory.
+    The arithmetic is pycocotools' bbIou operation for operation in double precision
+    (min(x1) - max(x0) is computed as min(x1) + min(-x0), which is the same float), so the
+    results equal `maskUtils.iou` for non-crowd boxes; pairs that do not overlap give 0.
     """
-    extent = np.minimum(answer[2:4, None, :], gold[2:4, :, None])
-    extent -= np.maximum(answer[0:2, None, :], gold[0:2, :, None])
-    # A negative extent on one axis must give zero, not a positive product of two negatives.
-    np.maximum(extent, 0.0, out=extent)
-    inter = extent[0] * extent[1]
-    return inter / (answer[4] + gold[4, :, None] - inter)
+    pairs = np.minimum(gold[:, :, None], answer[:, None, :])
+    sums = pairs[:3]
+    sums += pairs[3:]
+    np.maximum(sums, _FLOOR, out=sums)
+    inter = sums[0] * sums[1]
+    union = sums[2]
+    union -= inter
+    return np.divide(inter, union, out=inter)
 
 
 def box_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
-    """IoU matrix (gold x answer) of boxes given as rows [x, y, w, h] with w, h > 0."""
-    return corner_iou(box_corners(gold), box_corners(answer))
+    """IoU matrix (gold x answer) of boxes given as rows [x, y, w, h] with w, h >= 0."""
+    return edge_iou(edge_rows(gold, True), edge_rows(answer, False))
+
+
+def span_rows(starts: Sequence[int], ends: Sequence[int], gold: bool) -> np.ndarray:
+    """Edge rows (4, n) of half-open ranges [start, end), laid out as edge_rows lays out boxes:
+    end, a slot for the length, -start, a second slot; gold fills the first, answers the other."""
+    lengths = list(map(sub, ends, starts))
+    unused = [_NO_LENGTH] * len(starts)
+    first, second = (lengths, unused) if gold else (unused, lengths)
+    return np.array((ends, first, list(map(neg, starts)), second), dtype=float)
 
 
 def span_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
-    """IoU matrix (gold x answer) of half-open ranges given as rows [start, end]."""
-    gold_start, gold_end = gold[:, 0, None], gold[:, 1, None]
-    answer_start, answer_end = answer[None, :, 0], answer[None, :, 1]
-    inter = np.maximum(np.minimum(answer_end, gold_end) - np.maximum(answer_start, gold_start), 0)
-    union = (answer_end - answer_start) + (gold_end - gold_start) - inter
-    return inter / union
+    """IoU matrix (gold x answer) of ranges given as span_rows. Offsets are integers, held
+    exactly in doubles (as is the 2**62 filler), so everything but the one division is exact."""
+    pairs = np.minimum(gold[:, :, None], answer[:, None, :])
+    sums = pairs[:2] + pairs[2:]  # min(end) - max(start), and the sum of the lengths
+    inter = np.maximum(sums[0], 0)
+    return inter / (sums[1] - inter)

@@ -29,7 +29,8 @@ class Matching(NamedTuple):
 def edges(similarity: np.ndarray, allowed: np.ndarray) -> list[Edge]:
     """The allowed cells of a (gold x answer) matrix as edges, in row-major order."""
     rows, cols = np.nonzero(allowed)
-    return list(zip(rows.tolist(), cols.tolist(), similarity[rows, cols].tolist(), strict=True))
+    # A boolean mask reads its cells in the same row-major order as np.nonzero lists them.
+    return list(zip(rows.tolist(), cols.tolist(), similarity[allowed].tolist(), strict=True))
 
 
 def assign(candidates: list[Edge], prefer_at: float | None = None) -> list[Edge]:

@@ -9,6 +9,7 @@ with COCO visibility flags v (0 not labelled / not placed, 1 labelled but hidden
 from __future__ import annotations
 
 import math
+from itertools import chain, compress
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -31,6 +32,10 @@ DEFAULT_OKS_THRESHOLD = 0.5
 MAX_KEYPOINTS = 100
 MAX_PERSONS = 100
 BOX_KEYS = ("x", "y", "w", "h")
+_NUMBERS = frozenset({int, float})
+_SEQUENCES = frozenset({list, tuple})
+_VISIBILITY = frozenset({0, 1, 2})
+_SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
 class PointSpec(NamedTuple):
@@ -151,11 +156,90 @@ def scale(rows: list, area: float | None, box_area: float | None, path: str) -> 
 def parse(spec: PointSpec, value: Any, role: str) -> Persons:
     """A list of persons as arrays; only gold areas are used, answers' are checked and ignored."""
     items = checks.array(value, role, MAX_PERSONS)
+    quick = quick_parse(spec, items, role)
+    if quick is not None:
+        return quick
     parsed = [parse_person(spec, item, f"{role}[{i}]", role) for i, item in enumerate(items)]
     shape = (len(items), len(spec.names), 3)
     rows = np.array([rows for rows, _ in parsed], dtype=float).reshape(shape)
     areas = np.array([area for _, area in parsed], dtype=float)
     return Persons(rows[:, :, :2], rows[:, :, 2] > 0, areas)
+
+
+def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | None:
+    """Persons that are plainly valid, checked in bulk, or None so that parse_person can say
+    what is wrong (it also handles what this skips: person boxes, gold without an area).
+
+    Every check of parse_person is made, once over all keypoints of all persons: exact types
+    with set(map(type, ...)), finiteness with one fsum, ranges with min and max of the placed
+    coordinates. NaN and the infinities make the fsum non-finite, huge integers overflow it.
+    """
+    gold = role == "gold"
+    index, image_area = spec.index, spec.width * spec.height
+    persons: list[int] = []
+    positions: list[int] = []
+    values: list = []
+    areas: list[float] = []
+    counts: list[int] = []
+    in_order = True  # every person lists every keypoint in spec order: no scatter needed
+    for person, item in enumerate(items):
+        if type(item) is not dict:
+            return None
+        points, area = item.get("keypoints"), item.get("area")
+        if len(item) != 1 + ("area" in item) or type(points) is not dict:
+            return None
+        if area is None:
+            if gold:
+                return None
+        elif not (type(area) in _NUMBERS and 0 < area <= image_area):
+            return None
+        if not ({str} >= set(map(type, points)) and index.keys() >= points.keys()):
+            return None
+        in_order = in_order and tuple(points) == spec.names
+        persons += [person] * len(points)
+        positions += map(index.__getitem__, points)
+        counts.append(len(points))
+        values += points.values()
+        areas.append(float(area) if gold else math.nan)
+    flat = quick_values(spec, values, counts)
+    if flat is None:
+        return None
+    table = np.array(flat, dtype=float).reshape(-1, 3)
+    if in_order:
+        rows = table.reshape(len(areas), len(spec.names), 3)
+    else:
+        rows = np.zeros((len(areas), len(spec.names), 3))
+        rows[persons, positions] = table
+    return Persons(rows[:, :, :2], rows[:, :, 2] > 0, np.array(areas, dtype=float))
+
+
+def quick_values(spec: PointSpec, values: list, counts: list[int]) -> list | None:
+    """The keypoints [x, y, v] as one flat list if every one is plainly valid, else None;
+    `counts`: how many keypoints each person has, each needing one with v > 0."""
+    if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
+        return None
+    flat = list(chain.from_iterable(values))
+    xs, ys, vs = flat[0::3], flat[1::3], flat[2::3]
+    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))
+            and _VISIBILITY >= set(vs)):
+        return None
+    try:
+        if not (math.isfinite(math.fsum(flat)) and max(map(abs, flat), default=0) < _SAFE):
+            return None
+    except (OverflowError, ValueError):  # huge integers; inf + -inf
+        return None
+    start = 0
+    for count in counts:
+        if not any(vs[start:start + count]):
+            return None
+        start += count
+    placed_x, placed_y = list(compress(xs, vs)), list(compress(ys, vs))
+    tolerance = checks.EDGE_TOLERANCE
+    if placed_x and not (-tolerance <= min(placed_x) and max(placed_x) <= spec.width + tolerance
+                         and -tolerance <= min(placed_y)
+                         and max(placed_y) <= spec.height + tolerance):
+        return None
+    return flat
 
 
 class Comparison(NamedTuple):
@@ -178,9 +262,10 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     squared = dx**2 + dy**2
     variances = (spec.sigmas * 2) ** 2
     e = squared / variances / (gold.areas[:, None, None] + np.spacing(1)) / 2
-    similarity = np.where(answer.placed[None, :, :], np.exp(-e), 0.0)
-    counted = np.broadcast_to(gold.placed[:, None, :], similarity.shape)
-    oks = np.where(counted, similarity, 0.0).sum(axis=2) / counted.sum(axis=2)
+    similarity = np.exp(-e)
+    similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
+    counted = gold.placed[:, None, :]
+    oks = (similarity * counted).sum(axis=2) / counted.sum(axis=2)
     return Comparison(np.sqrt(squared), similarity, oks)
 
 

@@ -7,12 +7,13 @@ spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap
 
 from __future__ import annotations
 
+from operator import itemgetter, lt
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from graders import checks
-from graders.geometry import span_iou
+from graders.geometry import span_iou, span_rows
 from graders.matching import edges, match_labelled, precision_recall_f1
 from graders.result import Score
 
@@ -22,6 +23,7 @@ MAX_LABELS = 100
 MODES = ("exact", "overlap")
 DEFAULT_OVERLAP_THRESHOLD = 0.5
 SPAN_KEYS = ("start", "end", "label")
+_SPAN_VALUES = itemgetter("label", "start", "end")
 
 
 class SpanSpec(NamedTuple):
@@ -34,9 +36,9 @@ class SpanSpec(NamedTuple):
 
 
 class Spans(NamedTuple):
-    """Checked spans: (n, 2) offsets and their labels."""
+    """Checked spans: their edge rows (graders.geometry.span_rows) and labels."""
 
-    offsets: np.ndarray
+    edges: np.ndarray
     labels: list[str]
 
 
@@ -74,17 +76,39 @@ def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
 def parse(spec: SpanSpec, value: Any, role: str) -> Spans:
     """A list of spans; in gold, spans with the same label must not overlap (ambiguous gold)."""
     items = checks.array(value, role, MAX_SPANS)
-    rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
+    rows = quick_rows(spec, items)
+    if rows is None:
+        rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
     if role == "gold":
         refuse_overlaps(rows)
-    labels = [row[0] for row in rows]
-    offsets = np.array([row[1:] for row in rows], dtype=np.int64).reshape(len(rows), 2)
-    return Spans(offsets, labels)
+    labels, starts, ends = zip(*rows, strict=True) if rows else ((), (), ())
+    return Spans(span_rows(starts, ends, role == "gold"), list(labels))
+
+
+def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]] | None:
+    """(label, start, end) rows of spans that are plainly valid, or None so that parse_span can
+    say what is wrong. Every check of parse_span is made, each once over all spans: exact types
+    by set(map(type, ...)), then 0 <= start < end <= len(text) with min, max and map(lt)."""
+    if not ({dict} >= set(map(type, items)) and {3} >= set(map(len, items))):
+        return None
+    try:
+        rows = list(map(_SPAN_VALUES, items))
+    except KeyError:
+        return None
+    if not rows:
+        return rows
+    labels, starts, ends = zip(*rows, strict=True)
+    if not ({str} >= set(map(type, labels)) and {int} >= set(map(type, starts))
+            and {int} >= set(map(type, ends)) and spec.labels.keys() >= set(labels)):
+        return None
+    if not (min(starts) >= 0 and max(ends) <= spec.length and all(map(lt, starts, ends))):
+        return None
+    return rows
 
 
 def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
     """Name a gold span that overlaps another with the same label (the later one of the two)."""
-    order = sorted(range(len(rows)), key=lambda i: rows[i])
+    order = sorted(range(len(rows)), key=rows.__getitem__)
     for before, after in zip(order, order[1:], strict=False):
         if rows[before][0] == rows[after][0] and rows[after][1] < rows[before][2]:
             first, second = sorted((before, after))
@@ -97,7 +121,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     checked = parse_spec(spec)
     expected = parse(checked, gold, "gold")
     given = parse(checked, answer, "answer")
-    overlap = span_iou(expected.offsets, given.offsets)
+    overlap = span_iou(expected.edges, given.edges)
     if checked.mode == "exact":
         allowed = overlap == 1.0
     else:

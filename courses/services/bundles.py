@@ -26,6 +26,7 @@ from courses.bundles import (
 from courses.errors import SourceError, SourceInvalid
 from courses.importers.native import dump_items, load_items
 from courses.models import Course, CourseStatus, ManualVersion, MediaFile, VersionStatus
+from courses.rendering import manual_outline, render_to_keep
 from courses.services import catalog, items, manuals
 from courses.signals import bundle_exporting, bundle_imported
 
@@ -124,12 +125,13 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         course = catalog.create_course(_fields(bundle.course), actor)
         known = 0
     new_versions = [spec for spec in bundle.versions if spec.number > known]
+    renderings = [render_to_keep(spec.markdown) for spec in new_versions]
     published = [ManualVersion(
         course_id=course.id, number=spec.number, status=VersionStatus.PUBLISHED,
         markdown=spec.markdown, changelog=spec.changelog,
         material_sections=list(spec.material), published_at=spec.published_at,
-        outline=manuals.outline_of(spec.markdown), author_id=actor.id if actor else None,
-    ) for spec in new_versions]
+        outline=manual_outline(rendered), author_id=actor.id if actor else None,
+    ) for spec, rendered in zip(new_versions, renderings, strict=True)]
     db.session.add_all(published)
     stored = set(db.session.scalars(select(MediaFile.path).where(MediaFile.course_id == course.id)))
     new_media = [path for path in bundle.media if path not in stored]
@@ -138,6 +140,9 @@ def import_bundle(root: Path, actor: User | None) -> ImportResult:
         db.session.add(MediaFile(course_id=course.id, path=path, content=content,
                                  sha256=_sha256(content)))
     db.session.flush()
+    for version, rendered in zip(published, renderings, strict=True):
+        manuals.keep_rendering(version.id, rendered)
+    manuals.forget_latest()
     changes = items.upsert_items(course, load_items(bundle.items_jsonl), actor,
                                  reason="bundle import", retire_missing=True)
     bundle_imported.send(course, exam=bundle.course.exam, actor=actor)

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from bootcamp.audit import record_audit
 from bootcamp.events import Event, record_event
@@ -18,12 +21,16 @@ from bootcamp.users.models import User
 from courses.bundles import LIMITS, normalise_markdown
 from courses.html_safety import find_unsafe_html
 from courses.manual_diff import ManualDiff, diff_manuals
-from courses.models import Course, ManualVersion, VersionStatus
+from courses.models import Course, ManualRendering, ManualVersion, VersionStatus
 from courses.rendering import (
+    RENDERER_VERSION,
     RenderedManual,
+    kept_manual,
+    kept_sections,
     limit_problems,
     manual_outline,
     render_manual,
+    render_to_keep,
 )
 from courses.signals import manual_published, refresh_impact
 
@@ -55,14 +62,32 @@ def published_versions(course: Course) -> list[ManualVersion]:
     ))
 
 
+LATEST = "latest_manual_versions"  # db.session.info key: course id -> latest version
+
+
 def latest_version(course: Course) -> ManualVersion | None:
-    return db.session.scalar(
-        select(ManualVersion)
-        .where(ManualVersion.course_id == course.id,
-               ManualVersion.status == VersionStatus.PUBLISHED)
-        .order_by(ManualVersion.number.desc())
-        .limit(1)
-    )
+    """The newest published version, asked once per database session (a request): a page's
+    cards, steps and practice all want it. Publishing forgets it (forget_latest)."""
+    known = db.session.info.setdefault(LATEST, {})
+    if course.id not in known:
+        known[course.id] = db.session.scalar(
+            select(ManualVersion)
+            .where(ManualVersion.course_id == course.id,
+                   ManualVersion.status == VersionStatus.PUBLISHED)
+            .order_by(ManualVersion.number.desc())
+            .limit(1)
+        )
+    return known[course.id]
+
+
+def forget_latest() -> None:
+    """A version was published in this session: the next latest_version asks again."""
+    db.session.info.pop(LATEST, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: object) -> None:
+    session.info.pop(LATEST, None)  # what it remembered may have been rolled back
 
 
 def latest_section_titles(course: Course) -> dict[str, str]:
@@ -139,7 +164,7 @@ def _checked(markdown: str, changelog: str, material: list[str],
         return problems + limits, None
     problems += [f"Line {u.line}: {u.message}" for u in find_unsafe_html(markdown)]
     problems += [f"Changelog line {u.line}: {u.message}" for u in find_unsafe_html(changelog)]
-    rendered = render_manual(markdown)
+    rendered = render_to_keep(markdown)
     known = {section.id for section in rendered.sections}
     problems += [f"There is no section {sid!r} to mark as a material change."
                  for sid in material if sid not in known]
@@ -174,6 +199,8 @@ def publish_draft(course: Course, changelog: str, material: list[str], actor: Us
     draft.published_at = published_at or utcnow()
     draft.status = VersionStatus.PUBLISHED
     db.session.flush()
+    forget_latest()
+    keep_rendering(draft.id, rendered)
     record_audit("manual_published", actor_id=actor.id, target=f"course:{course.id}",
                  data={"version": draft.number, "material": list(material)})
     announce(course, draft)
@@ -207,6 +234,18 @@ def outline_of(markdown: str) -> list[dict[str, str]]:
     return manual_outline(render_manual(markdown))
 
 
+def keep_rendering(version_id: int, rendered: RenderedManual) -> list[dict]:
+    """Keep a version's rendering (from render_to_keep) in this transaction, replacing an
+    older one; two requests keeping the same version at once both succeed."""
+    sections = kept_sections(rendered)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(ManualRendering).values(
+        version_id=version_id, sections=sections, renderer=RENDERER_VERSION,
+    ).on_conflict_do_update(index_elements=["version_id"],
+                            set_={"sections": sections, "renderer": RENDERER_VERSION}))
+    return sections
+
+
 def preview(markdown: str, media_prefix: str) -> tuple[RenderedManual | None, list[str]]:
     """A draft as trainees would see it; unrendered, with the reasons, when past a limit."""
     problems = limit_problems(markdown)
@@ -215,15 +254,24 @@ def preview(markdown: str, media_prefix: str) -> tuple[RenderedManual | None, li
 
 
 def render_version(version: ManualVersion, media_prefix: str) -> RenderedManual:
-    """Rendered manual; published versions never change, so their rendering is cached."""
-    if version.is_published:
-        return _render_published(version.id, media_prefix, version.markdown)
-    return render_manual(version.markdown, media_url_for(media_prefix))
+    """Rendered manual; a published version's is the one kept when it was published. One
+    kept by an older renderer (RENDERER_VERSION), or not kept, is rendered and kept again in
+    this transaction: a page that commits after this stores it for the next."""
+    if not version.is_published:
+        return render_manual(version.markdown, media_url_for(media_prefix))
+    return _kept_in_process(version.id, media_prefix, RENDERER_VERSION, version.markdown)
 
 
-@lru_cache(maxsize=32)
-def _render_published(version_id: int, media_prefix: str, markdown: str) -> RenderedManual:
-    return render_manual(markdown, media_url_for(media_prefix))
+@lru_cache(maxsize=16)
+def _kept_in_process(version_id: int, media_prefix: str, renderer: int,
+                     markdown: str) -> RenderedManual:
+    """The kept rendering, also held by each worker for its most read versions: decoding a
+    43-page manual's sections from the database costs more than the rest of its page. The
+    markdown in the key tells apart versions of the same id in different databases."""
+    kept = db.session.get(ManualRendering, version_id)
+    if kept is None or kept.renderer != renderer:
+        return kept_manual(keep_rendering(version_id, render_to_keep(markdown)), media_prefix)
+    return kept_manual(kept.sections, media_prefix)
 
 
 def diff_versions(old: ManualVersion, new: ManualVersion, media_prefix: str) -> ManualDiff:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 import graders
 from bootcamp.events import record_event
@@ -37,6 +38,7 @@ from exams.services.settings import exam_pool, settings_for
 
 # Saves that left the browser before the deadline may arrive a little after it.
 SAVE_GRACE = timedelta(seconds=10)
+_SCORE_COLUMNS = ("item_revision", "points", "correct", "details")
 
 
 class StartRefused(ValueError):
@@ -209,7 +211,8 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     return attempt
 
 
-def _lock_attempt(attempt_id: int) -> Attempt | None:
+def lock_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt, locked (SELECT ... FOR UPDATE) until the transaction ends, read afresh."""
     return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
                              .execution_options(populate_existing=True))
 
@@ -225,8 +228,14 @@ def save_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     Raises LookupError for an unknown position, AttemptClosed after the deadline (plus a
     short grace for saves in flight) or once graded, practice.AnswerRefused when malformed.
     """
+    return save_locked_answer(lock_attempt(attempt.id), position, answer, seq, now)
+
+
+def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
+                       now: datetime | None = None) -> Response:
+    """save_answer for an attempt this transaction has locked (lock_attempt): the autosave
+    takes one lock, reads the response with its item and updates it, nothing more."""
     now = now or utcnow()
-    attempt = _lock_attempt(attempt.id)
     if not attempt.is_open or is_past_deadline(attempt, now, SAVE_GRACE):
         raise AttemptClosed("This attempt is closed: its time is up or it was submitted.")
     row = db.session.execute(
@@ -261,19 +270,39 @@ def graded_items(attempt: Attempt) -> list[tuple[Response, Item]]:
 
 
 def grade(attempt: Attempt) -> grading.AttemptResult:
-    """Score every response with the graders and store the attempt's result."""
-    graded = []
-    for response, item in graded_items(attempt):
+    """Score every response with the graders and store the attempt's result.
+
+    One query loads the responses and their items, scoring is in memory, and one executemany
+    UPDATE writes the results: the statements do not grow with the items. The loaded
+    responses also fill `attempt.responses`, which nothing then loads again.
+    """
+    graded, results = [], []
+    rows = graded_items(attempt)
+    set_committed_value(attempt, "responses", [response for response, _ in rows])
+    for response, item in rows:
         score = score_response(item, response.answer)
-        response.item_revision = item.revision
-        response.points, response.correct, response.details = (
-            score.points, score.correct, score.details)
+        results.append({"id": response.id, "item_revision": item.revision,
+                        "points": score.points, "correct": score.correct,
+                        "details": score.details})
         graded.append(grading.Graded(item.key, tuple(item.sections), item.critical,
                                      score.points, score.correct))
+    _store_scores(rows, results)
     result = grading.grade(graded, attempt.pass_mark, attempt.critical_rule)
     attempt.score, attempt.passed = result.score, result.passed
     attempt.critical_missed = list(result.critical_missed)
     return result
+
+
+def _store_scores(rows: list[tuple[Response, Item]], results: list[dict[str, Any]]) -> None:
+    """Write the responses' scores as one bulk UPDATE by primary key, which skips the unit of
+    work's per-object bookkeeping, and set the same values on the loaded responses, as
+    committed, so that they read like the rows they now are."""
+    if not results:
+        return
+    db.session.execute(update(Response), results)
+    for (response, _), values in zip(rows, results, strict=True):
+        for key in _SCORE_COLUMNS:
+            set_committed_value(response, key, values[key])
 
 
 def result_of(attempt: Attempt, rows: list[tuple[Response, Item]] | None = None,
@@ -301,7 +330,7 @@ def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = 
     """Grade the attempt once: a second submit (or a late sweep) finds it graded already."""
     now = now or utcnow()
     qualification, _ = qualifications.locked(attempt.user_id, attempt.course_id)
-    attempt = _lock_attempt(attempt.id)
+    attempt = lock_attempt(attempt.id)
     if not attempt.is_open:
         return attempt
     grade(attempt)
@@ -330,8 +359,12 @@ def expired(now: datetime, user_id: int | None = None) -> list[Attempt]:
     """Open attempts whose time is up, for the sweep to close: everyone's once the save grace
     has passed too (saves in flight may still land), or one trainee's at the deadline itself
     (before their page shows)."""
+    return list(db.session.scalars(expired_query(now, user_id)))
+
+
+def expired_query(now: datetime, user_id: int | None = None) -> Select:
+    """The query of `expired`."""
     query = select(Attempt).where(Attempt.state == AttemptState.OPEN)
     if user_id is None:
-        return list(db.session.scalars(query.where(Attempt.deadline < now - SAVE_GRACE)))
-    return list(db.session.scalars(query.where(Attempt.user_id == user_id,
-                                               Attempt.deadline < now)))
+        return query.where(Attempt.deadline < now - SAVE_GRACE)
+    return query.where(Attempt.user_id == user_id, Attempt.deadline < now)

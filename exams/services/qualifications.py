@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -243,17 +243,20 @@ def expire_if_due(qualification: Qualification, now: datetime) -> bool:
     return True
 
 
-def expire_due(now: datetime | None = None, user_id: int | None = None) -> int:
-    """Expire every qualification (or one trainee's) whose validity or refresh grace period
-    has ended."""
-    now = now or utcnow()
+def due_query(now: datetime, user_id: int | None = None) -> Select:
+    """The ids of the qualifications (everyone's or one trainee's) that expire_due expires."""
     query = select(Qualification.id).where(
         ((Qualification.status == Status.QUALIFIED) & (Qualification.expires_at <= now))
         | ((Qualification.status == Status.NEEDS_REFRESH)
            & (Qualification.refresh_due_at <= now)))
-    if user_id is not None:
-        query = query.where(Qualification.user_id == user_id)
-    due = db.session.scalars(query).all()
+    return query if user_id is None else query.where(Qualification.user_id == user_id)
+
+
+def expire_due(now: datetime | None = None, user_id: int | None = None) -> int:
+    """Expire every qualification (or one trainee's) whose validity or refresh grace period
+    has ended."""
+    now = now or utcnow()
+    due = db.session.scalars(due_query(now, user_id)).all()
     count = 0
     for qualification_id in due:
         qualification = db.session.scalar(select(Qualification).where(

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from flask import current_app, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
@@ -38,8 +39,18 @@ def sweep(now: datetime | None = None, user_id: int | None = None) -> tuple[int,
         attempts.close_if_expired(attempt, now)
         db.session.commit()  # one attempt per transaction: its trainee's lock is held briefly
     lapsed = qualifications.expire_due(now, user_id)
-    db.session.commit()
+    if lapsed:  # a commit with nothing to write would still expire what the request loaded
+        db.session.commit()
     return len(due), lapsed
+
+
+def _anything_due(user_id: int) -> bool:
+    """Whether the trainee has an attempt or a qualification for the sweep: one query before
+    every page, where the sweep itself asks two (and most pages have nothing due)."""
+    now = utcnow()
+    return bool(db.session.scalar(select(
+        attempts.expired_query(now, user_id).exists()
+        | qualifications.due_query(now, user_id).exists())))
 
 
 @bp.before_app_request
@@ -53,7 +64,7 @@ def sweep_expired() -> None:
     # has not applied yet as expired (bootcamp/api/standings.py), and everyone's sweep below
     # still runs from API requests too.
     if (request.method in ("GET", "HEAD") and request.blueprint != "api"
-            and current_user.is_authenticated):
+            and current_user.is_authenticated and _anything_due(current_user.id)):
         sweep(user_id=current_user.id)
     interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
     state = current_app.extensions.setdefault("exam_sweep", {"last": None})

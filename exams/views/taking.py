@@ -185,8 +185,9 @@ def save_answer(attempt_id: int, position: int):
     except CSRFError as error:
         return problem(400, "Missing or invalid CSRF token",
                        f"{error.description} Reload the page and try again.")
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = attempts.lock_attempt(attempt_id)  # the one lock, held until the commit
     if attempt is None or attempt.user_id != current_user.id:
+        db.session.rollback()  # another's attempt: let it go at once
         return problem(404, "No such attempt", "This attempt does not exist.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "answer" not in body:
@@ -196,7 +197,7 @@ def save_answer(attempt_id: int, position: int):
     if type(seq) is not int or not 0 < seq < MAX_SEQ:
         return problem(400, "Malformed request", "seq must be a positive whole number.")
     try:
-        response = attempts.save_answer(attempt, position, body["answer"], seq)
+        response = attempts.save_locked_answer(attempt, position, body["answer"], seq)
     except LookupError:
         db.session.rollback()
         return problem(404, "No such item", f"This attempt has no item {position}.")

@@ -113,7 +113,7 @@ def test_a_boxes_gold_is_posted_as_json_by_the_drawing_widget(app, instructor):
     make_practice_course(app, instructor)
     client = signed_in(app, instructor)
     page = client.get(EDIT.format(key="street")).get_data(as_text=True)
-    assert "widgets/index.js" in page and 'data-kind="boxes"' in page
+    assert "widgets/index." in page and 'data-kind="boxes"' in page
     assert 'name="answer" id="answer-json"' in page and '"label": "cyclist"' in page
     new_gold = [*BOXES_GOLD[:2], {"label": "pedestrian", "x": 150, "y": 15, "w": 25, "h": 55}]
     response = edit(client, "street", {

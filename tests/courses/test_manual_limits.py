@@ -195,7 +195,6 @@ def refuse_to_render(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a manual was rendered")
 
-    manuals._render_published.cache_clear()
     monkeypatch.setattr(rendering, "_heading_section", refuse)
     monkeypatch.setattr(rendering, "_introduction", refuse)
 

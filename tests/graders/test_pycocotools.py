@@ -8,6 +8,9 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import graders
 from graders.geometry import box_iou
@@ -58,6 +61,24 @@ def test_box_iou_matches_pycocotools():
         ours, theirs = box_iou(gold, answer), coco_iou(gold, answer)
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+
+
+# Whole numbers on a small grid make identical, touching and nested boxes common; zero sizes
+# give empty boxes; huge offsets put boxes far apart; fractions exercise the rounding.
+COORDINATE = st.one_of(st.integers(0, 6).map(float), st.sampled_from([0.0, 1e6, 3e9]),
+                       st.floats(0, 1000, allow_nan=False, allow_infinity=False))
+BOXES = st.integers(1, 8).flatmap(
+    lambda n: hnp.arrays(np.float64, (n, 4), elements=COORDINATE))
+
+
+@settings(max_examples=500, deadline=None)
+@given(gold=BOXES, answer=BOXES)
+def test_the_iou_matrix_is_pycocotools_on_any_boxes(gold, answer):
+    if answer.shape[0] > 1:
+        answer[1] = gold[0]  # an identical pair in every case
+    ours, theirs = box_iou(gold, answer), coco_iou(gold, answer)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
 
 
 def test_scored_ious_match_pycocotools():
