@@ -94,15 +94,17 @@ def _show_version(course, version, current: bool):
     last_read = manuals.last_read_version(current_user.id, course.id)
     changes = (manuals.changes_since(course, last_read, prefix)
                if current and last_read else None)
-    manual = manuals.render_version(version, prefix)  # before the commit, which keeps it
     manuals.record_opened(current_user, course, version)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "courses/manual.html", course=course, version=version,
-        manual=manual, changes=changes, current=current,
+        manual=manuals.render_version(version, prefix), changes=changes, current=current,
         read=manuals.sections_still_read(current_user.id, course, version),
         form=ActionForm(),
     )
+    # After the page: the commit keeps the opening (and a rendering made now) and would
+    # expire what the page still reads.
+    db.session.commit()
+    return page
 
 
 @bp.route("/<slug>/manual")
