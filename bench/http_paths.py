@@ -243,11 +243,19 @@ function request()
   {make_request}
 end
 function response(status, headers, body)
-  if status ~= expected then bad = bad + 1 end
+  if status ~= expected then
+    bad = bad + 1
+    last_bad = status
+  end
 end
 function done(summary, latency, requests)
   local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("bad")
+    if thread:get("last_bad") then
+      io.write(string.format("Last unexpected status: %d\\n", thread:get("last_bad")))
+    end
+  end
   io.write(string.format("Unexpected answers: %d\\n", total))
 end
 '''
@@ -325,18 +333,27 @@ def bare_script(work: Path) -> Path:
 
 
 UNEXPECTED = re.compile(r"^Unexpected answers: (\d+)$", re.M)
+SOCKET_TIMEOUTS = re.compile(r"Socket errors: .*timeout (\d+)")
 
 
-def drive(base: str, script: Path, seconds: int) -> dict[str, float]:
-    """One wrk run: req/s, p99 and the answers that were not the expected ones."""
+def drive(base: str, script: Path, seconds: int, stops: bool = False) -> dict[str, float]:
+    """One wrk run: req/s, p99 and the answers that were not the expected ones. A run whose
+    script `stops` wrk (the submit) leaves each stopped connection counted as a timeout,
+    without a request to answer: those are not counted."""
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), base]
     done = subprocess.run(command, capture_output=True, text=True, check=True,  # noqa: S603
                           timeout=seconds + 120)
     result = parse_wrk(done.stdout)
+    for line in done.stdout.splitlines():  # what went wrong, for the log
+        if line.strip().startswith(("Last unexpected", "Socket errors", "Non-2xx")):
+            log(f"{script.stem}: {line.strip()}")
     unexpected = UNEXPECTED.search(done.stdout)
     # wrk counts socket errors and >= 400 answers; the script counts every unexpected status.
-    result["non2xx"] = int(unexpected.group(1)) if unexpected else result["errors"]
-    result["non2xx"] = max(result["non2xx"], result["errors"])
+    errors = result["errors"]
+    timeouts = SOCKET_TIMEOUTS.search(done.stdout)
+    if stops and timeouts:
+        errors -= int(timeouts.group(1))
+    result["non2xx"] = max(int(unexpected.group(1)) if unexpected else errors, errors)
     return result
 
 
@@ -385,7 +402,8 @@ def measure_all(app: str, bare: str, work: Path, data: dict[str, Any],
             runs["bare"].append(drive(bare, bare_lua, size.seconds))
             log(f"round {number + 1} {path.name}: {runs[path.name][-1]}")
     submit = submit_path()
-    runs[submit.name] = [drive(app, script_for(work, submit, sessions), size.seconds * 10)]
+    runs[submit.name] = [drive(app, script_for(work, submit, sessions), size.seconds * 10,
+                               stops=True)]
     return {name: max(found, key=lambda result: result["rps"]) for name, found in runs.items()}
 
 
