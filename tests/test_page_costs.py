@@ -166,3 +166,32 @@ def test_a_rendering_kept_by_an_older_renderer_is_rendered_again_and_kept(
         kept = db.session.get(ManualRendering, version_id)
         assert kept.renderer == rendering.RENDERER_VERSION + 1
         assert "<p>stale</p>" not in str(kept.sections)
+
+
+def test_the_training_centre_costs_the_same_for_two_courses_or_four(app, trainee_world,
+                                                                    make_user):
+    """No query per card: more courses (enrolled, read, with an open attempt or none) add rows
+    to the same queries, not queries."""
+    client, pages, _ = trainee_world
+    centre = {"centre": pages["centre"]}
+    instructor = make_user(Role.INSTRUCTOR)
+    with app.app_context():
+        trainee = db.session.scalar(db.select(User).where(User.role == Role.TRAINEE))
+
+    def another(n: int, *, attempt: bool) -> None:
+        course_id = make_exam_course(app, instructor, (trainee,), slug=f"more-{n}")
+        if attempt:
+            with app.app_context():
+                attempts.start(db.session.get(User, trainee.id), db.session.get(Course, course_id))
+                db.session.commit()
+        client.get(f"/courses/more-{n}/manual")  # opened: the card says how much is read
+
+    another(0, attempt=False)  # with the first course: every kind of card there is
+    statements(app, client, centre)
+    two = statements(app, client, centre)["centre"]
+    another(1, attempt=True)
+    another(2, attempt=False)
+    statements(app, client, centre)
+    assert statements(app, client, centre)["centre"] == two <= BUDGETS["centre"]
+    page = pages["centre"](client).get_data(as_text=True)
+    assert all(f"/courses/more-{n}" in page for n in range(3))

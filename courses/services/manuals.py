@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -68,16 +68,24 @@ LATEST = "latest_manual_versions"  # db.session.info key: course id -> latest ve
 def latest_version(course: Course) -> ManualVersion | None:
     """The newest published version, asked once per database session (a request): a page's
     cards, steps and practice all want it. Publishing forgets it (forget_latest)."""
+    return latest_versions([course.id])[course.id]
+
+
+def latest_versions(course_ids: Sequence[int]) -> dict[int, ManualVersion | None]:
+    """latest_version of many courses, the ones not yet known in one query."""
     known = db.session.info.setdefault(LATEST, {})
-    if course.id not in known:
-        known[course.id] = db.session.scalar(
-            select(ManualVersion)
-            .where(ManualVersion.course_id == course.id,
-                   ManualVersion.status == VersionStatus.PUBLISHED)
-            .order_by(ManualVersion.number.desc())
-            .limit(1)
-        )
-    return known[course.id]
+    missing = [course_id for course_id in course_ids if course_id not in known]
+    if missing:
+        published = (ManualVersion.status == VersionStatus.PUBLISHED)
+        newest = (select(ManualVersion.course_id, func.max(ManualVersion.number).label("number"))
+                  .where(ManualVersion.course_id.in_(missing), published)
+                  .group_by(ManualVersion.course_id).subquery())
+        found = {version.course_id: version for version in db.session.scalars(
+            select(ManualVersion).join(newest, (ManualVersion.course_id == newest.c.course_id)
+                                       & (ManualVersion.number == newest.c.number))
+            .where(published))}
+        known.update({course_id: found.get(course_id) for course_id in missing})
+    return {course_id: known[course_id] for course_id in course_ids}
 
 
 def forget_latest() -> None:
@@ -300,11 +308,17 @@ def mark_section_read(user: User, course: Course, version: ManualVersion,
 
 def last_read_version(user_id: int, course_id: int) -> int | None:
     """The newest manual version this trainee has opened."""
-    return db.session.scalar(
-        select(func.max(Event.data["version"].as_integer()))
-        .where(Event.user_id == user_id, Event.course_id == course_id,
+    return last_read_versions(user_id, [course_id]).get(course_id)
+
+
+def last_read_versions(user_id: int, course_ids: Sequence[int]) -> dict[int, int]:
+    """last_read_version in many courses (those with one), in one query."""
+    return dict(db.session.execute(
+        select(Event.course_id, func.max(Event.data["version"].as_integer()))
+        .where(Event.user_id == user_id, Event.course_id.in_(course_ids),
                Event.of_kind("manual_opened"))
-    )
+        .group_by(Event.course_id)
+    ).all())
 
 
 def read_sections(user_id: int, course_id: int) -> set[str]:
@@ -323,26 +337,38 @@ def sections_still_read(user_id: int, course: Course, version: ManualVersion) ->
     A section marked read in version 2 and rewritten in version 3 needs reading again. The
     outlines kept at publishing say what each section said: nothing is rendered.
     """
+    return still_read_in(user_id, {course.id: version})[course.id]
+
+
+def still_read_in(user_id: int, versions: dict[int, ManualVersion]) -> dict[int, set[str]]:
+    """sections_still_read for many courses (course id -> version), in two queries."""
     reads = db.session.execute(
-        select(Event.data["section"].as_string(), Event.data["version"].as_integer()).distinct()
-        .where(Event.user_id == user_id, Event.course_id == course.id,
+        select(Event.course_id, Event.data["section"].as_string(),
+               Event.data["version"].as_integer()).distinct()
+        .where(Event.user_id == user_id, Event.course_id.in_(list(versions)),
                Event.of_kind("section_read"))
     ).all()
-    digests = _digests(course, {number for _, number in reads})
-    current = {entry["id"]: entry["digest"] for entry in version.outline}
-    return {section for section, number in reads
-            if section in current and digests.get(number, {}).get(section) == current[section]}
+    digests = _digests(list(versions), {number for _, _, number in reads})
+    current = {course_id: {entry["id"]: entry["digest"] for entry in version.outline}
+               for course_id, version in versions.items()}
+    still: dict[int, set[str]] = {course_id: set() for course_id in versions}
+    for course_id, section, number in reads:
+        now = current[course_id].get(section)
+        if now is not None and digests.get((course_id, number), {}).get(section) == now:
+            still[course_id].add(section)
+    return still
 
 
-def _digests(course: Course, numbers: set[int]) -> dict[int, dict[str, str]]:
-    """Section id -> digest for each of these published versions, without their Markdown."""
+def _digests(course_ids: list[int], numbers: set[int]) -> dict[tuple[int, int], dict[str, str]]:
+    """(course id, number) -> section id -> digest for these published versions, without
+    their Markdown."""
     rows = db.session.execute(
-        select(ManualVersion.number, ManualVersion.outline)
-        .where(ManualVersion.course_id == course.id, ManualVersion.number.in_(numbers),
+        select(ManualVersion.course_id, ManualVersion.number, ManualVersion.outline)
+        .where(ManualVersion.course_id.in_(course_ids), ManualVersion.number.in_(numbers),
                ManualVersion.status == VersionStatus.PUBLISHED)
     ).all() if numbers else []
-    return {number: {entry["id"]: entry["digest"] for entry in outline}
-            for number, outline in rows}
+    return {(course_id, number): {entry["id"]: entry["digest"] for entry in outline}
+            for course_id, number, outline in rows}
 
 
 def sections_still_valid(course: Course) -> tuple[set[str], dict[int, set[str]]]:

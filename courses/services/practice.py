@@ -11,6 +11,7 @@ dashboards read the same rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,13 +61,25 @@ class ModuleProgress:
 
 def modules(course: Course) -> list[Module]:
     """The course's practice modules: one per manual section its practice items test first."""
+    return modules_of([course])[course.id]
+
+
+def modules_of(courses: Sequence[Course]) -> dict[int, list[Module]]:
+    """modules of many courses: one query for their items, one for their latest versions."""
     rows = db.session.execute(
-        select(Item.key, Item.sections, Item.pools)
-        .where(Item.course_id == course.id, Item.status == ItemStatus.ACTIVE)
+        select(Item.course_id, Item.key, Item.sections, Item.pools)
+        .where(Item.course_id.in_([course.id for course in courses]),
+               Item.status == ItemStatus.ACTIVE)
         .order_by(Item.position, Item.id)
     ).all()
-    items = [(key, sections) for key, sections, pools in rows if PRACTICE_POOL in pools]
-    return group_into_modules(list(manuals.latest_section_titles(course).items()), items)
+    latest = manuals.latest_versions([course.id for course in courses])
+    found = {}
+    for course in courses:
+        items = [(key, sections) for course_id, key, sections, pools in rows
+                 if course_id == course.id and PRACTICE_POOL in pools]
+        titles = latest[course.id].section_titles if latest[course.id] else {}
+        found[course.id] = group_into_modules(list(titles.items()), items)
+    return found
 
 
 def find_module(course: Course, module_id: str) -> Module | None:
@@ -83,9 +96,14 @@ def practice_item(course: Course, key: str) -> Item | None:
 
 def has_practice(course: Course) -> bool:
     """True when the course has at least one active practice item."""
-    pools = db.session.scalars(select(Item.pools).where(
-        Item.course_id == course.id, Item.status == ItemStatus.ACTIVE))
-    return any(PRACTICE_POOL in p for p in pools)
+    return course.id in with_practice([course.id])
+
+
+def with_practice(course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses have at least one active practice item (one query)."""
+    rows = db.session.execute(select(Item.course_id, Item.pools).where(
+        Item.course_id.in_(course_ids), Item.status == ItemStatus.ACTIVE))
+    return {course_id for course_id, pools in rows if PRACTICE_POOL in pools}
 
 
 def _friendly(kind: str, error: graders.ScoringError) -> str:
@@ -224,10 +242,18 @@ def mastered_count(user: User, course: Course,
     """Modules mastered and modules in all (`found`, else the course's), from the kept
     summaries: one query, and two more for the modules when not given."""
     found = modules(course) if found is None else found
-    mastered = db.session.scalar(select(func.count()).where(
-        PracticeSummary.user_id == user.id, PracticeSummary.course_id == course.id,
-        PracticeSummary.module.in_([module.id for module in found]), summary_mastered()))
-    return mastered or 0, len(found)
+    return mastered_counts(user, {course.id: found})[course.id]
+
+
+def mastered_counts(user: User, found: dict[int, list[Module]]) -> dict[int, tuple[int, int]]:
+    """mastered_count in many courses (course id -> its modules), in one query."""
+    mastered = {(course_id, module) for course_id, module in db.session.execute(
+        select(PracticeSummary.course_id, PracticeSummary.module)
+        .where(PracticeSummary.user_id == user.id, PracticeSummary.course_id.in_(list(found)),
+               summary_mastered())).all()}
+    return {course_id: (sum((course_id, module.id) in mastered for module in course_modules),
+                        len(course_modules))
+            for course_id, course_modules in found.items()}
 
 
 def next_item(user: User, course: Course, module: Module) -> str:

@@ -58,12 +58,24 @@ class CourseProgress:
 
 def course_progress(user: User, course: Course) -> CourseProgress:
     """Counted from the outline kept at publishing: drawing a card never renders a manual."""
-    latest = manuals.latest_version(course)
-    read = manuals.sections_still_read(user.id, course, latest) if latest else set()
-    enrolled = enrolment.enrollment_of(user.id, course.id) is not None
-    return CourseProgress(course, enrolled, latest, manuals.last_read_version(user.id, course.id),
-                          len(latest.outline) if latest else 0, len(read),
-                          practice.has_practice(course))
+    return courses_progress(user, [course])[0]
+
+
+def courses_progress(user: User, courses: list[Course]) -> list[CourseProgress]:
+    """course_progress of many courses in a fixed number of queries (the training centre's
+    cards), however many courses there are."""
+    ids = [course.id for course in courses]
+    latest = manuals.latest_versions(ids)
+    published = {course_id: version for course_id, version in latest.items() if version}
+    read = manuals.still_read_in(user.id, published) if published else {}
+    enrolled = enrolment.enrolled_course_ids(user.id, ids)
+    last_read = manuals.last_read_versions(user.id, ids)
+    practising = practice.with_practice(ids)
+    return [CourseProgress(course, course.id in enrolled, latest[course.id],
+                           last_read.get(course.id),
+                           len(latest[course.id].outline) if latest[course.id] else 0,
+                           len(read.get(course.id, ())), course.id in practising)
+            for course in courses]
 
 
 def training_centre_courses(user: User) -> list[Course]:

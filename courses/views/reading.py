@@ -22,12 +22,13 @@ from exams.services import progress as trainee_progress
 def training_centre(user: User) -> dict[str, Any]:
     """The course cards of the training centre (here and on the dashboard): progress from
     courses, and for enrolled courses the exam status from exams."""
-    cards = [progress.course_progress(user, course)
-             for course in progress.training_centre_courses(user)]
-    return {"cards": cards, "exams": {card.course.id: summary.exam_status(user, card.course)
-                                      for card in cards if card.enrolled},
-            "practice": {card.course.id: practice.mastered_count(user, card.course)
-                         for card in cards if card.enrolled and card.has_practice}}
+    cards = progress.courses_progress(user, progress.training_centre_courses(user))
+    enrolled = [card.course.id for card in cards if card.enrolled]
+    practising = [card.course for card in cards if card.enrolled and card.has_practice]
+    return {"cards": cards,
+            "exams": summary.exam_statuses(user, enrolled) if enrolled else {},
+            "practice": practice.mastered_counts(user, practice.modules_of(practising))
+            if practising else {}}
 
 
 @bp.route("/")

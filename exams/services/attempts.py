@@ -87,6 +87,13 @@ def open_attempt(user_id: int, course_id: int) -> Attempt | None:
         Attempt.state == AttemptState.OPEN))
 
 
+def open_attempts(user_id: int, course_ids: Sequence[int]) -> dict[int, Attempt]:
+    """The trainee's open attempt in each of these courses that has one (one query)."""
+    return {attempt.course_id: attempt for attempt in db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.course_id.in_(course_ids),
+        Attempt.state == AttemptState.OPEN))}
+
+
 def attempts_of(user_id: int, course_id: int) -> list[Attempt]:
     """Every attempt of the trainee in the course, newest first."""
     return list(db.session.scalars(

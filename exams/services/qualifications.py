@@ -12,6 +12,7 @@ expired; a lapse happens only in expire_if_due (the sweep, and starting an attem
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -209,9 +210,24 @@ def shown_status(qualification: Qualification | None, started: bool, now: dateti
 def standing(user_id: int, course_id: int) -> tuple[Status, Qualification | None]:
     """The trainee's status now and their record; a read: a lapse the sweep has not applied
     yet shows as expired all the same."""
-    qualification = qualification_of(user_id, course_id)
-    started = qualification is not None or has_started(user_id, course_id)
-    return shown_status(qualification, started, utcnow()), qualification
+    return standings(user_id, [course_id])[course_id]
+
+
+def standings(user_id: int, course_ids: Sequence[int]
+              ) -> dict[int, tuple[Status, Qualification | None]]:
+    """standing in many courses: one query for the records, one for where none exists."""
+    records = {record.course_id: record for record in db.session.scalars(
+        select(Qualification).where(Qualification.user_id == user_id,
+                                    Qualification.course_id.in_(course_ids)))}
+    unrecorded = [course_id for course_id in course_ids if course_id not in records]
+    started = set(db.session.scalars(select(Event.course_id).distinct().where(
+        Event.user_id == user_id, Event.course_id.in_(unrecorded),
+        Event.kind.in_(STARTED_EVENTS)))) if unrecorded else set()
+    now = utcnow()
+    return {course_id: (shown_status(records.get(course_id),
+                                     course_id in records or course_id in started, now),
+                        records.get(course_id))
+            for course_id in course_ids}
 
 
 def status_of(user_id: int, course_id: int) -> Status:
