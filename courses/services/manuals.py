@@ -237,11 +237,6 @@ def media_url_for(prefix: str) -> Callable[[str], str]:
     return lambda path: prefix + path[len("media/"):] if path.startswith("media/") else path
 
 
-def outline_of(markdown: str) -> list[dict[str, str]]:
-    """What a published version keeps of its sections; rendered once, when it is published."""
-    return manual_outline(render_manual(markdown))
-
-
 def keep_rendering(version_id: int, rendered: RenderedManual) -> list[dict]:
     """Keep a version's rendering (from render_to_keep) in this transaction, replacing an
     older one; two requests keeping the same version at once both succeed."""

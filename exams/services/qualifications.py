@@ -193,9 +193,14 @@ def roster(course: Course) -> list[RosterRow]:
 
 def has_started(user_id: int, course_id: int) -> bool:
     """Whether the trainee has read or practised anything in the course."""
-    return db.session.scalar(select(Event.id).where(
-        Event.user_id == user_id, Event.course_id == course_id,
-        Event.kind.in_(STARTED_EVENTS)).limit(1)) is not None
+    return course_id in started_in(user_id, [course_id])
+
+
+def started_in(user_id: int, course_ids: Sequence[int]) -> set[int]:
+    """Which of these courses the trainee has read or practised anything in (one query)."""
+    return set(db.session.scalars(select(Event.course_id).distinct().where(
+        Event.user_id == user_id, Event.course_id.in_(course_ids),
+        Event.kind.in_(STARTED_EVENTS))))
 
 
 def shown_status(qualification: Qualification | None, started: bool, now: datetime) -> Status:
@@ -220,9 +225,7 @@ def standings(user_id: int, course_ids: Sequence[int]
         select(Qualification).where(Qualification.user_id == user_id,
                                     Qualification.course_id.in_(course_ids)))}
     unrecorded = [course_id for course_id in course_ids if course_id not in records]
-    started = set(db.session.scalars(select(Event.course_id).distinct().where(
-        Event.user_id == user_id, Event.course_id.in_(unrecorded),
-        Event.kind.in_(STARTED_EVENTS)))) if unrecorded else set()
+    started = started_in(user_id, unrecorded) if unrecorded else set()
     now = utcnow()
     return {course_id: (shown_status(records.get(course_id),
                                      course_id in records or course_id in started, now),

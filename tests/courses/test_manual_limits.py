@@ -328,7 +328,7 @@ def test_the_migration_keeps_an_outline_for_every_published_version(empty_databa
         upgrade(revision="0007")
         rows = db.session.execute(select(ManualVersion.status, ManualVersion.outline)).all()
         outlines = {row.status: row.outline for row in rows}
-        assert outlines == {VersionStatus.PUBLISHED: manuals.outline_of(V1),
+        assert outlines == {VersionStatus.PUBLISHED: rendering.manual_outline(render_manual(V1)),
                             VersionStatus.DRAFT: []}
         db.session.remove()
         downgrade(revision="0006")
