@@ -29,7 +29,7 @@ from tests.factories import (
 from tests.helpers import csrf_token
 
 # Statements per request, at most; a page that needs more than it did has grown a query.
-BUDGETS = {"manual": 13, "changes": 7, "centre": 14, "home": 31, "practice": 15, "exam": 6,
+BUDGETS = {"manual": 9, "changes": 6, "centre": 12, "home": 25, "practice": 12, "exam": 5,
            "autosave": 4}
 
 

@@ -23,7 +23,7 @@ Nothing here writes (a page read never writes).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -288,14 +288,16 @@ def course_progress(course: Course, cohort_id: int | None = None, *,
     return _rows(course, cohort_id, None, now)
 
 
-def trainee_progress(user: User, course: Course, *, now: datetime) -> ProgressRow | None:
+def trainee_progress(user: User, course: Course, *, now: datetime,
+                     modules: Sequence[practice.Module] | None = None) -> ProgressRow | None:
     """One trainee's own progress (None when not enrolled): the same queries restricted to
-    them, plus their cohort's practice totals as the accuracy reference."""
+    them, plus their cohort's practice totals as the accuracy reference. `modules` are the
+    course's practice modules when the page has them already."""
     enrolment = db.session.scalar(select(Enrollment).where(
         Enrollment.user_id == user.id, Enrollment.course_id == course.id))
     if enrolment is None:
         return None
-    rows = _rows(course, enrolment.cohort_id, user.id, now)
+    rows = _rows(course, enrolment.cohort_id, user.id, now, modules)
     return rows[0] if rows else None
 
 
@@ -310,12 +312,12 @@ def _cohort_totals(course: Course, cohort_id: int | None) -> dict[int | None, Co
     return {cohort_id: CohortPractice(int(answers), int(correct))}
 
 
-def _rows(course: Course, cohort_id: int | None, user_id: int | None,
-          now: datetime) -> list[ProgressRow]:
+def _rows(course: Course, cohort_id: int | None, user_id: int | None, now: datetime,
+          modules: Sequence[practice.Module] | None = None) -> list[ProgressRow]:
     enrolled = _enrolled(course, cohort_id, user_id)
     trainees = _trainees(course, cohort_id, user_id)
     read, sections_total = _sections_read(course, enrolled)
-    modules = practice.modules(course)
+    modules = practice.modules(course) if modules is None else modules
     mastered = _mastered(course, enrolled, {module.id for module in modules})
     practice_counts = _practice(course, enrolled)
     attempts = _attempts(course, enrolled)

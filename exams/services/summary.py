@@ -44,9 +44,10 @@ def _shared_rules(settings: ExamSettings) -> dict[str, str]:
     }
 
 
-def exam_rules(course: Course) -> dict[str, Any]:
-    """The course's exam rules in words, for the pages."""
-    settings = settings_for(course)
+def exam_rules(course: Course, settings: ExamSettings | None = None) -> dict[str, Any]:
+    """The course's exam rules in words, for the pages (from `settings` when the caller has
+    them already)."""
+    settings = settings or settings_for(course)
     allowed = settings.attempts_allowed
     validity = settings.validity_days
     return {
@@ -115,6 +116,7 @@ def exam_statuses(user: User, course_ids: Sequence[int]) -> dict[int, dict[str, 
 
 def exam_summary(user: User, course: Course) -> dict[str, Any]:
     """What the course home shows about the exam: the rules, readiness and the trainee's status."""
-    return {"rules": exam_rules(course),
-            "ready": not readiness_problems(course, settings_for(course)),
+    settings = settings_for(course)
+    return {"rules": exam_rules(course, settings),
+            "ready": not readiness_problems(course, settings),
             **exam_status(user, course)}
