@@ -10,7 +10,6 @@ from wtforms.validators import NumberRange
 
 from exams.forms import ExamSettingsForm
 from exams.models import ExamSettings
-from exams.sequential import SequentialRules
 from exams.rules import (
     BOUNDS,
     DEFAULTS,
@@ -22,6 +21,7 @@ from exams.rules import (
     problems,
     quota_problems,
 )
+from exams.sequential import SequentialRules
 
 FORM_FIELDS = {"item_count": "item_count", "time_limit_seconds": "time_limit_minutes",
                "attempts_allowed": "attempts_allowed", "retry_delay_seconds": "retry_delay_hours",
