@@ -203,7 +203,7 @@ def _accuracy_chart(size: str, y_title: str, top: float, formatter: Callable[[fl
         **_config(size), show_dots=False, stroke=True, range=(0, top), xrange=(0.5, 1.0),
         x_title="True accuracy of the trainee", y_title=y_title, value_formatter=formatter,
         x_value_formatter=lambda share: f"{share:.0%}", include_x_axis=True,
-        allow_interruptions=False)
+        allow_interruptions=False, margin_right=28)  # room for the last label, "100%"
     chart.x_labels = [0.5 + step / 10 for step in range(6)]
     for name, level in zip(("Fail level", "Pass level"), levels, strict=True):
         chart.add(name, [(level, 0), (level, top)], stroke_style={"dasharray": "6,6",

@@ -70,7 +70,7 @@ def test_preview_then_save_a_sequential_exam(app, live_server, new_page: Callabl
     page.get_by_role("button", name="Preview the sequential exam").click()
     expect(page.get_by_role("status")).to_contain_text("Preview, not saved")
     region = page.get_by_role("region", name="How the sequential exam decides")
-    expect(region.get_by_role("table")).to_contain_text("70% accurate (at the fail level)")
+    expect(region.get_by_role("table")).to_contain_text("At the fail level (70% right)")
     expect(page.get_by_label("Most items", exact=True)).to_have_value("200")
     expect_charts_drawn(page)
     expect_fits_the_screen(page, viewport)

@@ -14,6 +14,7 @@ from bootcamp.extensions import db
 from exams import operating
 from exams.models import ExamSettings
 from exams.sequential import SequentialRules, characteristics, fixed_equivalent
+from tests.exams.test_views_manage import table_rows
 from tests.factories import MANAGE_SLUG, SEQUENTIAL_DATA, post_form, signed_in
 
 BASE = f"/courses/{MANAGE_SLUG}"
@@ -77,9 +78,16 @@ def test_saving_the_sequential_mode_stores_shares_and_shows_the_characteristics(
     fixed = fixed_equivalent(rules)
     assert (f"A fixed-length exam with the same error rates needs <strong>{fixed.items} items"
             f"</strong> (passed with {fixed.cut} right)") in page
-    assert f"{at_p0.pass_probability * 100:.1f}% of the time" in page
-    assert f"{at_p1.expected_items:.0f} items" in page
-    assert f"at most {at_p1.items_p95} items" in page
+    rows = table_rows(page)
+    assert rows[:5] == [
+        ["", "At the fail level (65% right)", "At the pass level (80% right)"],
+        ["Passes the sequential exam", f"{at_p0.pass_probability:.1%} of the time",
+         f"{at_p1.pass_probability:.1%} of the time"],
+        ["Items on average", f"{at_p0.expected_items:.0f}", f"{at_p1.expected_items:.0f}"],
+        ["Items for 95 in 100 trainees", f"at most {at_p0.items_p95}",
+         f"at most {at_p1.items_p95}"],
+        [f"Passes the fixed-length exam ({fixed.items} items)",
+         f"{fixed.pass_rate_p0:.1%} of the time", f"{fixed.pass_rate_p1:.1%} of the time"]]
     sources = chart_sources(page)
     assert len(sources) == 4  # two charts, each wide and narrow
     assert all("p0=0.65" in src and "max_items=98" in src and "cut=0.725" in src
