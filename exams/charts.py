@@ -34,6 +34,7 @@ sys.meta_path[:] = [finder for finder in sys.meta_path
 # order and by people with red-green colour blindness (Okabe & Ito's palette).
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 LEVEL_COLOUR = "#8a94a3"  # the fail and pass levels: grey, dashed, behind the curves
+FIXED_DASH = {"dasharray": "12,8"}  # the fixed-length exam, drawn over the sequential one
 SIZES = {"wide": (640, 400), "narrow": (420, 520)}
 # The chart route's own Content-Security-Policy: the SVG's inline <style> may apply, nothing
 # else may load or run, even when the SVG is opened on its own.
@@ -220,7 +221,8 @@ def pass_chart(grid: Sequence[float], sequential: Sequence[float], fixed: Sequen
     chart.add("Sequential exam", list(zip(grid, sequential, strict=True)))
     colours = [LEVEL_COLOUR, LEVEL_COLOUR, PALETTE[0]]
     if fixed:
-        chart.add("Fixed-length exam", list(zip(grid, fixed, strict=True)))
+        chart.add("Fixed-length exam", list(zip(grid, fixed, strict=True)),
+                  stroke_style=FIXED_DASH)  # dashed: the curves nearly coincide
         colours.append(PALETTE[1])
     chart.style = _style(size, colours)
     return render(chart, title)
@@ -237,7 +239,8 @@ def items_chart(grid: Sequence[float], expected: Sequence[float], p95: Sequence[
     chart.add("95th percentile", list(zip(grid, p95, strict=True)))
     colours = [LEVEL_COLOUR, LEVEL_COLOUR, PALETTE[0], PALETTE[2]]
     if fixed_items:
-        chart.add("Fixed-length exam", [(grid[0], fixed_items), (grid[-1], fixed_items)])
+        chart.add("Fixed-length exam", [(grid[0], fixed_items), (grid[-1], fixed_items)],
+                  stroke_style=FIXED_DASH)
         colours.append(PALETTE[1])
     chart.style = _style(size, colours)
     return render(chart, title)
