@@ -77,9 +77,9 @@ class ExamSettingsForm(FlaskForm):
         description="After this grace period, a qualification not refreshed expires.")
     mode = RadioField(
         "How long an attempt is", choices=[
-            SelectChoice("fixed", "Fixed length: every attempt has the number of items above"),
+            SelectChoice("fixed", "Fixed length: every attempt has as many items as set above"),
             SelectChoice("sequential", "Sequential: the exam ends as soon as the result is "
-                                       "certain, between the least and the most items below"),
+                                       "certain, between the fewest and the most items below"),
         ], validators=[InputRequired(message="Choose how long an attempt is.")],
         description="A sequential exam weighs the answers after each one and stops once they "
                     "show, with the error rates below, that the trainee is at the pass level "
@@ -100,7 +100,7 @@ class ExamSettingsForm(FlaskForm):
         "Chance of failing a trainee at the pass level (%)",
         validators=[InputRequired(), _percent_within("sequential_beta")])
     sequential_min_items = IntegerField(
-        "Least number of items", validators=[InputRequired(), _within("sequential_min_items")],
+        "Fewest items", validators=[InputRequired(), _within("sequential_min_items")],
         description="The exam never decides before this many answers.")
     sequential_max_items = IntegerField(
         "Most items", validators=[InputRequired(), _within("sequential_max_items")],

@@ -90,8 +90,7 @@ def truncation_problem(rules: SequentialRules) -> str | None:
         return None
     try:
         fewest = sequential.choose_max_items(rules).rules.max_items
-        advice = (f"{fewest} items is the fewest that keeps both, with this least number of "
-                  f"items and cut")
+        advice = f"{fewest} items is the fewest that keeps both, with the same fewest items and cut"
     except RulesError as error:
         advice = f"no most number of items keeps both ({error.reason})"
     return (f"With at most {rules.max_items} items the sequential exam, computed exactly, passes "

@@ -155,7 +155,7 @@ BOUNDS: dict[str, Bound] = {
                              "The chance of failing a trainee at the pass level must be "
                              "between 0.1% and 25%.", whole=False),
     "sequential_min_items": Bound(1, sequential.MAX_ITEMS_CAP, "sequential.min_items", "10",
-                                  f"The least number of items of a sequential exam must be "
+                                  f"The fewest items of a sequential exam must be "
                                   f"between 1 and {sequential.MAX_ITEMS_CAP}."),
     "sequential_max_items": Bound(1, sequential.MAX_ITEMS_CAP, "sequential.max_items", "123",
                                   f"The most items of a sequential exam must be between 1 and "
@@ -267,7 +267,7 @@ def sequential_problems(rules: ExamRules) -> list[str]:
         found.append(f"The pass level ({percent(p1)}) must be above the fail level "
                      f"({percent(p0)}).")
     if least > most:
-        found.append(f"The least number of items ({least}) must be at most the most items "
+        found.append(f"The fewest items ({least}) must be at most the most items "
                      f"({most}).")
     if cut is not None and not p0 <= cut <= p1:
         found.append(f"The share right that passes at the most items ({percent(cut)}) must lie "

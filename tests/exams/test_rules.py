@@ -149,7 +149,7 @@ def test_a_sequential_exam_checks_its_truncation_with_the_exact_computation():
         "With at most 60 items the sequential exam, computed exactly, passes 10.4% of trainees "
         "at the fail level (at most 5.0% asked) and fails 6.5% at the pass level (at most 5.0% "
         "asked): stopping there and deciding by the cut moves the error rates. 123 items is the "
-        "fewest that keeps both, with this least number of items and cut.")
+        "fewest that keeps both, with the same fewest items and cut.")
     (impossible,) = problems(dataclasses.replace(
         DEFAULTS, mode="sequential", sequential_p0=0.8, sequential_p1=0.82,
         sequential_alpha=0.001))

@@ -149,7 +149,7 @@ def test_levels_that_disagree_are_named(staff):
         mode="sequential", sequential_p0="90", sequential_min_items="200",
         sequential_cut="95"), page=PAGE))
     assert "The pass level (85%) must be above the fail level (90%)." in page
-    assert "The least number of items (200) must be at most the most items (123)." in page
+    assert "The fewest items (200) must be at most the most items (123)." in page
     assert ("The share right that passes at the most items (95%) must lie between the fail "
             "level (90%) and the pass level (85%).") in page
     assert "How the sequential exam decides" not in page
