@@ -19,7 +19,10 @@ const MIN_SIDE = 0.1; // metres
 const MAX_SIDE = 50;
 const BLANK = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
 const IMAGE_SIDE = 2048; // pixels of the whole cloud's picture
-const RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+// Height colours, low to high: the road a light blue that stands out on the dark ground,
+// then teal, green, yellow and orange for what stands on it.
+const RAMP = [[96, 130, 220], [40, 190, 180], [120, 215, 80], [250, 220, 50], [255, 120, 60]];
+const GRID = 5; // metres between grid lines
 const KEYS = "number keys pick the label for new cuboids, N adds one in the middle of the view, "
   + "Tab goes to each cuboid, arrows move it (Ctrl: 1 metre), Shift+arrows change its length "
   + "and width, [ and ] turn it by 5° (Shift: 1°), R turns it by 90°, Page Up and Page Down "
@@ -73,8 +76,9 @@ export function mount(root, { spec, mediaUrl, input }) {
     label: "Label for new cuboids", names: labels, prefix: "Label", onPick: pickLabel,
   });
   const help = h("p", { class: "widget-help" },
-    "The point cloud is seen from above, coloured by height (purple low, yellow high); the lidar "
-    + "looks to the right. Drag around an object to draw a cuboid with the chosen label: its "
+    "The point cloud is seen from above, coloured by height (the road blue, higher points green, "
+    + "yellow and orange), with a grid every 5 metres; the lidar is the orange triangle and looks "
+    + "to the right. Drag around an object to draw a cuboid with the chosen label: its "
     + "height is fitted to the points inside. Drag the round handle to turn it so that its "
     + "front line points where the object faces; drag a corner to resize it. Set its ground "
     + "level and height below the picture. ",
@@ -167,7 +171,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const context = canvas.getContext("2d");
     const image = context.createImageData(canvas.width, canvas.height);
     const data = image.data;
-    const size = Math.max(1, Math.round(scale * S * 0.08));
+    const size = Math.max(2, Math.round(scale * S * 0.08));
     const order = cloud.order;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
@@ -186,7 +190,32 @@ export function mount(root, { spec, mediaUrl, input }) {
       }
     }
     context.putImageData(image, 0, 0);
+    marks(context, view, scale);
     canvas.toBlob((blob) => blob && done(URL.createObjectURL(blob)));
+  }
+  /** A faint grid every GRID metres and the lidar, a triangle pointing forward. */
+  function marks(context, view, scale) {
+    const at = (x, y) => [(toU(x) - view.x) * scale, (toV(y) - view.y) * scale];
+    context.strokeStyle = "rgba(255, 255, 255, 0.12)";
+    context.lineWidth = 1;
+    context.beginPath();
+    for (let x = Math.ceil(x0 / GRID) * GRID; x <= x1; x += GRID) {
+      context.moveTo(at(x, y0)[0], 0);
+      context.lineTo(at(x, y0)[0], context.canvas.height);
+    }
+    for (let y = Math.ceil(y0 / GRID) * GRID; y <= y1; y += GRID) {
+      context.moveTo(0, at(x0, y)[1]);
+      context.lineTo(context.canvas.width, at(x0, y)[1]);
+    }
+    context.stroke();
+    const size = Math.max(6, 0.8 * S * scale);
+    const [u, v] = at(0, 0);
+    context.fillStyle = "#f0a500";
+    context.beginPath();
+    context.moveTo(u + size, v);
+    context.lineTo(u - size / 2, v - size * 0.6);
+    context.lineTo(u - size / 2, v + size * 0.6);
+    context.fill();
   }
   function show(element, url, view) {
     const old = element.getAttribute("href");
@@ -347,7 +376,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       ["bottom", "Ground level: bottom (m)", 1], ["h", "Height (m)", 1],
     ].map(([key, text, unit]) => {
       const field = h("input", {
-        type: "number", step: key === "yaw" ? 1 : 0.05, inputmode: "decimal",
+        type: "number", step: "any", inputmode: "decimal",
         onchange: (event) => typed(key, Number(event.target.value) * unit, event.target),
       });
       return { key, unit, field, row: h("label", { class: "widget-number" }, text, field) };
