@@ -180,7 +180,7 @@ def notes(gold: list[dict], answer: list[dict], details: dict[str, Any]) -> list
     found: list[tuple[str, str]] = []
     for pair in sorted(details["matched"], key=lambda m: m["gold"]):
         truth, given = gold[pair["gold"]], answer[pair["answer"]]
-        words = [f"your box overlaps the correct one by {int(pair['iou'] * 100)}%"]
+        words = [f"your box overlaps the correct one by {_percent(pair['iou'])}%"]
         if pair["heading_error"] >= TURNED:
             words.append(f"is turned {pair['heading_error']:.0f}° from the correct heading")
         words += _heights(truth, given)
@@ -193,10 +193,16 @@ def notes(gold: list[dict], answer: list[dict], details: dict[str, Any]) -> list
               for i in details["missed"]]
     found += [("mislabelled", f"Wrong label: the {p['gold_label']} {where(gold[p['gold']])} "
                f"is a {p['answer_label']} in your answer (your box overlaps it by "
-               f"{int(p['iou'] * 100)}%).") for p in details["mislabelled"]]
+               f"{_percent(p['iou'])}%).") for p in details["mislabelled"]]
     found += [("extra", f"Extra: your {answer[i]['label']} box {where(answer[i])} matches no "
                "object.") for i in details["extra"]]
     return found
+
+
+def _percent(iou: float) -> int:
+    """An overlap in whole percent, rounded down (79.9% is not "80%", the aim) but not below
+    what it is by a rounding error (a turned copy of a box overlaps it by 100%)."""
+    return int(iou * 100 + 1e-9)
 
 
 def _heights(truth: dict[str, Any], given: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from bootcamp.extensions import db
 from courses import pointclouds
 from courses.media_paths import MEDIA_PREFIX, is_cloud, media_path_problem
 from courses.models import Course, MediaFile
-from courses.services import catalog, items
+from courses.services import catalog, enrolment, items
 from courses.views import bp
 from courses.views.access import viewable_course
 
@@ -103,6 +103,9 @@ def media(slug: str, name: str):
     file = media_file(course, name)
     if file is None:
         abort(404)
-    if not catalog.can_edit(course.id, current_user) and items.exam_only_media(course, file.path):
+    if not catalog.can_edit(course.id, current_user) and (
+            items.exam_only_media(course, file.path)
+            or ("packed" in request.args  # for the practice tool: enrolled trainees only
+                and enrolment.enrollment_of(current_user.id, course.id) is None)):
         abort(404)
     return media_response(file)
