@@ -8,8 +8,8 @@
 // the part in view is drawn again at the screen's resolution. Drag on it to draw a box; its
 // height is fitted to the points inside; the side view and the number fields set the rest.
 import {
-  announcer, button, clamp, clear, h, keysHelp, numberKey, placeTags, readAnswer, s, toolbar,
-  typing, writeAnswer,
+  announcer, button, clamp, clear, h, keysHelp, labelKeys, listEntry, numberKey, placeTags, readAnswer,
+  s, toolbar, writeAnswer,
 } from "./common.js";
 import { surface, zoomKeys } from "./surface.js";
 
@@ -275,15 +275,11 @@ export function mount(root, { spec, mediaUrl, input }) {
     panel.sync();
     heading.textContent = cuboids.length ? `Your cuboids (${cuboids.length})` : "No cuboids yet";
     clear(list);
-    cuboids.forEach((c, i) => list.append(h("li", { class: i === selected ? "is-selected" : null },
-      h("button", {
-        type: "button", class: "link-button", onclick: () => select(i, true), text: describe(c, i),
-      }),
-      h("select", {
-        "aria-label": `Label of ${c.label} cuboid ${i + 1}`,
-        onchange: (event) => relabel(i, event.target.selectedIndex),
-      }, ...labels.map((name) => h("option", { selected: name === c.label, text: name }))),
-      button("Delete", { "aria-label": `Delete ${c.label} cuboid ${i + 1}`, onclick: () => remove(i) }))));
+    cuboids.forEach((c, i) => list.append(listEntry({
+      text: describe(c, i), name: `${c.label} cuboid ${i + 1}`, label: c.label, labels,
+      selected: i === selected, onSelect: () => select(i, true),
+      onRelabel: (index) => relabel(i, index), onDelete: () => remove(i),
+    })));
   }
 
   function drawLayer() {
@@ -577,14 +573,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   area.element.addEventListener("pointerup", (event) => endDrag(event, false));
   area.element.addEventListener("pointercancel", (event) => endDrag(event, true));
 
-  root.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || area.element.contains(event.target) || typing(event)) return;
-    const pick = numberKey(event);
-    if (pick >= 0 && pick < labels.length) {
-      event.preventDefault();
-      pickLabel(pick);
-    }
-  });
+  labelKeys(root, area.element, labels, pickLabel);
 
   commit(cuboids.length ? `Your last answer: ${cuboids.length} cuboid${cuboids.length > 1 ? "s" : ""}` : "");
   load().catch((error) => say(`${error.message}. Reload the page to try again.`));
