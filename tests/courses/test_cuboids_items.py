@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import struct
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from bootcamp.users.models import Role
 from courses import kinds
+from courses.bundles import read_bundle
 from courses.cuboid_feedback import notes, where
 from courses.errors import SourceInvalid
 from courses.importers import from_jsonl
@@ -254,3 +256,14 @@ def test_a_cuboids_item_needs_a_point_cloud_and_only_it_may_have_one(tmp_path):
     choice = native("two", "choice", {"options": ["a", "b"]}, "a", [], media="media/x.pcd")
     with pytest.raises(SourceInvalid, match="a point cloud is the media of cuboids items only"):
         from_jsonl(json.dumps(choice), None)
+
+
+def test_a_bundle_with_a_broken_cloud_is_refused(repo_root, tmp_path):
+    folder = tmp_path / "street-scenes"
+    shutil.copytree(repo_root / "examples" / "street-scenes", folder)
+    (folder / "media" / "lidar-01.pcd").write_bytes(b"VERSION 0.7\n")
+    with pytest.raises(SourceInvalid) as raised:
+        read_bundle(folder)
+    assert [str(e) for e in raised.value.errors] == [
+        "media/lidar-01.pcd:1: not a PCD file: no complete header (VERSION ... DATA) in the "
+        "first 65,536 bytes"]
