@@ -267,3 +267,11 @@ def test_a_bundle_with_a_broken_cloud_is_refused(repo_root, tmp_path):
     assert [str(e) for e in raised.value.errors] == [
         "media/lidar-01.pcd:1: not a PCD file: no complete header (VERSION ... DATA) in the "
         "first 65,536 bytes"]
+
+
+def test_the_gold_history_draws_the_cuboids_in_words(app, course, staff):
+    page = signed_in(app, staff).get(f"/courses/{SLUG}/items/cub-practice").get_data(as_text=True)
+    assert "The correct cuboids, seen from above" in page
+    assert ("Cuboid 2: motorcycle, 6.0 m ahead, 1.2 m to the right, 2.1 × 0.8 × 1.6 m (length "
+            "× width × height), facing 20° to the left") in page
+    assert 'stroke-dasharray' not in page.split("The correct cuboids, seen from above")[1]
