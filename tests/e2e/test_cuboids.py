@@ -86,6 +86,12 @@ def test_draws_and_turns_cuboids_and_reads_the_miss_and_the_heading(
     editor = page.get_by_role("group", name="Cuboid 1: motorcycle")
     expect(editor.get_by_label("Heading (° to the left)")).to_have_value("20")
     assert float(editor.get_by_label("Ground level: bottom (m)").input_value()) < -1.6
+    height = editor.get_by_label("Height (m)")
+    height.fill("1.6")
+    height.press("Enter")  # sets the height; does not send the unfinished answer
+    expect(status).to_contain_text("Changed: motorcycle cuboid 1")
+    expect(status).to_contain_text("by 1.6 metres")
+    expect(page.get_by_role("region", name="Not quite")).to_have_count(0)
 
     # The oncoming car, 16.5 m ahead and 2 m to the left, drawn but left facing forward.
     page.keyboard.press("Escape")

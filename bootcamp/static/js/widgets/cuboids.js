@@ -373,7 +373,13 @@ export function mount(root, { spec, mediaUrl, input }) {
     ].map(([key, text, unit]) => {
       const field = h("input", {
         type: "number", step: "any", inputmode: "decimal",
-        onchange: (event) => typed(key, Number(event.target.value) * unit, event.target),
+        onchange: (event) => typed(key, Number(event.target.value) * unit),
+        // Enter sets the value; it must not send the form (the answer is not finished).
+        onkeydown: (event) => {
+          if (event.key !== "Enter") return;
+          event.preventDefault();
+          typed(key, Number(event.target.value) * unit);
+        },
       });
       return { key, unit, field, row: h("label", { class: "widget-number" }, text, field) };
     });
@@ -394,13 +400,14 @@ export function mount(root, { spec, mediaUrl, input }) {
     element.append(legend, h("div", { class: "widget-numbers" }, ...fields.map((f) => f.row)),
       h("div", { class: "widget-side-row" }, side,
         h("div", { class: "widget-toolbar" }, fitButton, turnButton)));
-    function typed(key, value, field) {
+    /** A typed value (on Enter, and again on leaving the field: then only if it differs). */
+    function typed(key, value) {
       if (selected < 0 || !Number.isFinite(value)) return;
       const c = cuboids[selected];
       const changes = key === "bottom" ? { z: value + c.h / 2 }
         : key === "h" ? { h: value, z: c.z - c.h / 2 + value / 2 } : { [key]: value };
-      change(selected, changes, "Changed");
-      field.focus();
+      const next = fit({ ...c, ...changes });
+      if (Object.keys(next).some((k) => next[k] !== c[k])) change(selected, changes, "Changed");
     }
     function sync() {
       element.hidden = selected < 0;
