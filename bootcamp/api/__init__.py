@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from bootcamp import outbox  # noqa: F401  (the tables, for migrations)
 from bootcamp.api import models  # noqa: F401
@@ -25,6 +25,14 @@ csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ri
 limiter.exempt(bp)
 
 
+def reads_on_its_own(view: Callable) -> Callable:
+    """Mark a view whose read takes a connection of its own (fixed_reads.fetch_all): the
+    request's session is not opened for it in advance, which would cost every call a
+    Session, a checkout and an autocommit switch it never uses."""
+    view.reads_on_its_own = True
+    return view
+
+
 @bp.before_request
 def reads_without_a_transaction() -> None:
     """GET and HEAD only read: their statements run in autocommit, which spares the BEGIN and
@@ -32,7 +40,10 @@ def reads_without_a_transaction() -> None:
     and under READ COMMITTED a transaction gives a series of statements no more than that.
     When an earlier hook already opened the request's transaction (a browser session's
     bookkeeping), the request stays in it."""
-    if request.method in ("GET", "HEAD") and not db.session().in_transaction():
+    if (request.method in ("GET", "HEAD")
+            and not getattr(current_app.view_functions.get(request.endpoint),
+                            "reads_on_its_own", False)
+            and not db.session().in_transaction()):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from bootcamp.api.fixed_reads import fetch_all
 from bootcamp.api.workers import CONTROL, linked_user_id
 from bootcamp.events import Event
 from bootcamp.extensions import db
@@ -185,8 +186,7 @@ def worker_standings(client_id: int, external_id: str, now: datetime) -> list[di
     (two for a linked worker in no course)."""
     if not 0 < len(external_id) <= 128 or CONTROL.search(external_id):
         return None  # as linked_user_id: no such id is linked (and PostgreSQL refuses NUL)
-    found = db.session.execute(WORKER_STANDINGS, {"client_id": client_id,
-                                                  "external_id": external_id}).all()
+    found = fetch_all(WORKER_STANDINGS, {"client_id": client_id, "external_id": external_id})
     if not found and linked_user_id(client_id, external_id) is None:
         return None
     entries = []
