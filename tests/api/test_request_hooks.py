@@ -121,4 +121,4 @@ def test_a_bearer_request_opens_no_cookie_session(app, client, api_world, token,
     client.get("/api/v1/test-session", headers=token.headers)
     client.get("/api/v1/test-session")  # no token: a browser's request, its own session
     assert seen == [True, False]
-    assert client.get("/").status_code == 200
+    assert "/auth/login" not in client.get("/").headers.get("Location", "")  # still logged in
