@@ -79,7 +79,8 @@ def _granted_version() -> type[ManualVersion]:
 
 
 # The two hot reads, one SQL statement each, written out once: the same text every time, so
-# PostgreSQL prepares it after a few runs; plain column rows come back, no ORM objects. They
+# PostgreSQL prepares it after a few runs; plain column rows come back, no ORM objects (the
+# lookup's on the driver's own cursor, fixed_reads.fetch_all: no Session, no Result). They
 # run on PostgreSQL and SQLite alike; the rules stay in Python (shown_status, retry_after).
 # Courses are few: each is tried against the worker's enrolment and record through unique
 # indexes ((client_id, external_id), (user_id, course_id), primary keys), and the subqueries
