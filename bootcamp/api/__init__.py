@@ -41,10 +41,16 @@ def reads_without_a_transaction() -> None:
     and under READ COMMITTED a transaction gives a series of statements no more than that.
     When an earlier hook already opened the request's transaction (a browser session's
     bookkeeping), the request stays in it."""
-    if (request.method in ("GET", "HEAD")
-            and not getattr(current_app.view_functions.get(request.endpoint),
-                            "reads_on_its_own", False)
-            and not db.session().in_transaction()):
+    if request.method in ("GET", "HEAD") and not getattr(
+            current_app.view_functions.get(request.endpoint), "reads_on_its_own", False):
+        session_reads_in_autocommit()
+
+
+def session_reads_in_autocommit() -> None:
+    """Let the session's next statements run in autocommit, unless its transaction is open
+    already; for a reads_on_its_own view that reads through the session after all (the
+    lookup of an unknown worker), as for every other GET."""
+    if not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from bootcamp.api import session_reads_in_autocommit
 from bootcamp.api.fixed_reads import fetch_all
 from bootcamp.api.workers import CONTROL, linked_user_id
 from bootcamp.events import Event
@@ -188,8 +189,10 @@ def worker_standings(client_id: int, external_id: str, now: datetime) -> list[di
     if not 0 < len(external_id) <= 128 or CONTROL.search(external_id):
         return None  # as linked_user_id: no such id is linked (and PostgreSQL refuses NUL)
     found = fetch_all(WORKER_STANDINGS, {"client_id": client_id, "external_id": external_id})
-    if not found and linked_user_id(client_id, external_id) is None:
-        return None
+    if not found:  # an unknown id, or a worker in no course
+        session_reads_in_autocommit()
+        if linked_user_id(client_id, external_id) is None:
+            return None
     entries = []
     for row in found:
         entry = _standing(row, row, now)

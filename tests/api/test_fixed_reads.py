@@ -4,8 +4,11 @@ connection of its own in autocommit, or in the request's open transaction."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC
 
+import pytest
+from psycopg import pq
 from sqlalchemy import event
 
 from bootcamp.api import standings
@@ -45,3 +48,29 @@ def test_it_reads_in_the_requests_open_transaction(app, api_world, token):
             event.remove(db.engine, "before_cursor_execute", listener)
         assert seen == [connection]
         db.session.remove()
+
+
+def test_an_unknown_worker_is_two_round_trips_on_postgresql(app, client, api_world, token):
+    """The second statement (is the id linked?) goes through the session, in autocommit
+    too: no BEGIN, no ROLLBACK."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("round trips are counted with libpq's trace, on PostgreSQL")
+    app.extensions["exam_sweep"] = {"last": float("inf")}
+    path = "/api/v1/workers/nobody/qualifications"
+    idle = []
+    with app.app_context():
+        event.listen(db.engine, "checkin", lambda connection, record: idle.append(connection))
+    for _ in range(3):
+        assert client.get(path, headers=token.headers).status_code == 404
+    sent = []
+    with tempfile.TemporaryFile() as trace:
+        idle[-1].pgconn.trace(trace.fileno())
+        idle[-1].pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            assert client.get(path, headers=token.headers).status_code == 404
+        finally:
+            idle[-1].pgconn.untrace()
+        trace.seek(0)
+        sent = [line.split("\t") for line in trace.read().decode().splitlines()]
+    assert [line for line in sent if line[0] == "F" and line[2] == "Query"] == [], sent
+    assert sum(1 for line in sent if line[0] == "B" and line[2] == "ReadyForQuery") == 2, sent
