@@ -37,6 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from bootcamp.api import session_reads_in_autocommit
+from bootcamp.api.fixed_reads import fetch_all
 from bootcamp.api.workers import CONTROL, linked_user_id
 from bootcamp.events import Event
 from bootcamp.extensions import db
@@ -78,7 +80,8 @@ def _granted_version() -> type[ManualVersion]:
 
 
 # The two hot reads, one SQL statement each, written out once: the same text every time, so
-# PostgreSQL prepares it after a few runs; plain column rows come back, no ORM objects. They
+# PostgreSQL prepares it after a few runs; plain column rows come back, no ORM objects (the
+# lookup's on the driver's own cursor, fixed_reads.fetch_all: no Session, no Result). They
 # run on PostgreSQL and SQLite alike; the rules stay in Python (shown_status, retry_after).
 # Courses are few: each is tried against the worker's enrolment and record through unique
 # indexes ((client_id, external_id), (user_id, course_id), primary keys), and the subqueries
@@ -185,10 +188,11 @@ def worker_standings(client_id: int, external_id: str, now: datetime) -> list[di
     (two for a linked worker in no course)."""
     if not 0 < len(external_id) <= 128 or CONTROL.search(external_id):
         return None  # as linked_user_id: no such id is linked (and PostgreSQL refuses NUL)
-    found = db.session.execute(WORKER_STANDINGS, {"client_id": client_id,
-                                                  "external_id": external_id}).all()
-    if not found and linked_user_id(client_id, external_id) is None:
-        return None
+    found = fetch_all(WORKER_STANDINGS, {"client_id": client_id, "external_id": external_id})
+    if not found:  # an unknown id, or a worker in no course
+        session_reads_in_autocommit()
+        if linked_user_id(client_id, external_id) is None:
+            return None
     entries = []
     for row in found:
         entry = _standing(row, row, now)

@@ -99,3 +99,26 @@ def test_an_api_request_skips_the_limiters_hooks_a_page_does_not(client, api_wor
     assert entered == []
     assert client.get("/auth/login").status_code == 200
     assert entered
+
+
+def test_a_bearer_request_opens_no_cookie_session(app, client, api_world, token, login_as):
+    """A machine's request gets Flask's null session even with a browser's cookie along:
+    nothing of it is read or written (no Set-Cookie, no Vary: Cookie); pages keep theirs."""
+    from flask import session
+
+    seen = []
+
+    @app.get("/api/v1/test-session")
+    def peek():
+        seen.append(app.session_interface.is_null_session(session))
+        return {}
+
+    login_as(Role.TRAINEE)
+    response = client.get(LOOKUP, headers=token.headers)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    client.get("/api/v1/test-session", headers=token.headers)
+    client.get("/api/v1/test-session")  # no token: a browser's request, its own session
+    assert seen == [True, False]
+    assert "/auth/login" not in client.get("/").headers.get("Location", "")  # still logged in

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_
 
-from bootcamp.api import bp, standings
+from bootcamp.api import bp, reads_on_its_own, standings
 from bootcamp.api.auth import current_client, current_client_id, require_scope
 from bootcamp.api.cursors import BadCursor, make_cursor, read_cursor
 from bootcamp.api.responses import documented, json_body, with_etag
@@ -43,6 +43,7 @@ SYNC_CURSOR = "qualifications"
                # Nothing to validate on the way in, and the answer is the model's own dump:
                # spectree need not parse it again (it still documents it).
                skip_validation=True)
+@reads_on_its_own
 def worker_qualifications(external_id: str):
     """A worker's standing in every course they are enrolled in or have a record for.
 

@@ -1,0 +1,76 @@
+"""fixed_reads.fetch_all gives what SQLAlchemy's Result gives for the same statement: the
+same values of the same types (aware UTC times, enums, booleans, on SQLite too), in a
+connection of its own in autocommit, or in the request's open transaction."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC
+
+import pytest
+from psycopg import pq
+from sqlalchemy import event
+
+from bootcamp.api import standings
+from bootcamp.api.fixed_reads import fetch_all
+from bootcamp.extensions import db
+from exams.models import QualificationStatus
+
+
+def test_the_rows_are_the_results_rows(app, api_world, token):
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    with app.app_context():
+        expected = db.session.execute(standings.WORKER_STANDINGS, params).all()
+        db.session.remove()
+        found = fetch_all(standings.WORKER_STANDINGS, params)
+        assert not db.session.registry.has()  # no session was opened for it
+    assert len(found) == 4
+    assert [tuple(row) for row in found] == [tuple(row) for row in expected]
+    for row, other in zip(found, expected, strict=True):
+        assert [type(value) for value in row] == [type(value) for value in other]
+        assert row._fields == tuple(other._fields)
+    assert {row.status for row in found} <= {*QualificationStatus, None}
+    assert all(row.updated_at is None or row.updated_at.tzinfo is UTC for row in found)
+    assert all(isinstance(row.has_settings, bool) for row in found)
+
+
+def test_it_reads_in_the_requests_open_transaction(app, api_world, token):
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    with app.app_context():
+        db.session.execute(standings.COURSE, {"slug": "qualified"})  # opens the transaction
+        connection = db.session.connection()
+        seen = []
+        listener = lambda conn, *args: seen.append(conn)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert len(fetch_all(standings.WORKER_STANDINGS, params)) == 4
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert seen == [connection]
+        db.session.remove()
+
+
+def test_an_unknown_worker_is_two_round_trips_on_postgresql(app, client, api_world, token):
+    """The second statement (is the id linked?) goes through the session, in autocommit
+    too: no BEGIN, no ROLLBACK."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("round trips are counted with libpq's trace, on PostgreSQL")
+    app.extensions["exam_sweep"] = {"last": float("inf")}
+    path = "/api/v1/workers/nobody/qualifications"
+    idle = []
+    with app.app_context():
+        event.listen(db.engine, "checkin", lambda connection, record: idle.append(connection))
+    for _ in range(3):
+        assert client.get(path, headers=token.headers).status_code == 404
+    sent = []
+    with tempfile.TemporaryFile() as trace:
+        idle[-1].pgconn.trace(trace.fileno())
+        idle[-1].pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            assert client.get(path, headers=token.headers).status_code == 404
+        finally:
+            idle[-1].pgconn.untrace()
+        trace.seek(0)
+        sent = [line.split("\t") for line in trace.read().decode().splitlines()]
+    assert [line for line in sent if line[0] == "F" and line[2] == "Query"] == [], sent
+    assert sum(1 for line in sent if line[0] == "B" and line[2] == "ReadyForQuery") == 2, sent
