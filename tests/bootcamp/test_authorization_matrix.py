@@ -152,6 +152,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "exams.dashboard_chart"): STAFF,
     ("GET", "exams.cohort_dashboard"): STAFF,
     ("GET", "exams.cohort_dashboard_chart"): STAFF,
+    ("GET", "exams.characteristics_chart"): STAFF,  # the sequential exam's, on its settings page
     # Item analysis and the rules that cause errors show answers (gold among them): staff
     # only. The call-out button posted with no mistake chosen goes back to the rules page.
     ("GET", "exams.item_analysis_page"): STAFF,
@@ -203,7 +204,11 @@ def sample_arguments(endpoint: str, world: dict) -> dict:
     with_params = {rule.endpoint: rule.arguments for rule in current_app.url_map.iter_rules()}
     # The dashboards' charts and new items' kinds are named in the URL.
     values = {"chart": "funnel", "kind_name": "boxes", **world}
-    return {name: values[name] for name in with_params[endpoint]}
+    arguments = {name: values[name] for name in with_params[endpoint]}
+    if endpoint == "exams.characteristics_chart":  # the test to chart is in the query
+        arguments |= {"chart": "pass", "p0": 0.7, "p1": 0.85, "alpha": 0.05, "beta": 0.05,
+                      "min_items": 10, "max_items": 123}
+    return arguments
 
 
 def registered_routes(app: Flask) -> set[tuple[str, str]]:
