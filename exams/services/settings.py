@@ -15,6 +15,7 @@ from exams.models import ExamSettings
 from exams.rules import DEFAULTS, ExamRules
 from exams.rules import problems as rule_problems  # noqa: F401  (checked before saving)
 from exams.sampling import PoolItem, sampling_problems
+from exams.sequential import SequentialRules
 
 EXAM_POOL = "exam"
 
@@ -41,6 +42,17 @@ def rules_of(settings: ExamSettings) -> ExamRules:
     values = {name: getattr(settings, name) for name in RULE_NAMES}
     return ExamRules(**{**values, "quotas": dict(settings.quotas or {}),
                         "result_detail": str(settings.result_detail)})
+
+
+def sequential_rules(settings: ExamSettings) -> SequentialRules | None:
+    """The sequential test the settings ask for; None for a fixed exam. The one place that
+    reads the settings' mode and sequential fields (exams.rules.ExamRules names them)."""
+    # getattr with defaults until the settings' sequential columns land (migration 0017).
+    if getattr(settings, "mode", "fixed") != "sequential":
+        return None
+    return SequentialRules(**{name: getattr(settings, f"sequential_{name}")
+                              for name in ("p0", "p1", "alpha", "beta", "min_items",
+                                           "max_items", "cut")})
 
 
 def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamSettings:
