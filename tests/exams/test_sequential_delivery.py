@@ -179,7 +179,8 @@ def test_a_regrade_re_runs_the_decision_on_the_same_answers_in_order(app, seq_wo
 
 def test_a_second_post_for_the_same_block_draws_nothing(app, seq_world):
     with app.app_context():
-        attempt = attempts.start(seq_world.user(seq_world.trainee), seq_world.course())
+        attempt = attempts.start(seq_world.user(seq_world.trainee), seq_world.course(),
+                                 rng=random.Random(SEED))
         answer_block(attempt, right=lambda position, key: key == "towel-critical"
                      or position != 2)
         sequential_exams.advance(attempt, shown=5)
@@ -192,7 +193,8 @@ def test_a_second_post_for_the_same_block_draws_nothing(app, seq_world):
 
 def test_answers_to_a_block_decided_on_can_no_longer_change(app, seq_world):
     with app.app_context():
-        attempt = attempts.start(seq_world.user(seq_world.trainee), seq_world.course())
+        attempt = attempts.start(seq_world.user(seq_world.trainee), seq_world.course(),
+                                 rng=random.Random(SEED))
         answer_block(attempt, right=lambda position, key: key == "towel-critical"
                      or position != 2)
         sequential_exams.advance(attempt)
@@ -215,7 +217,8 @@ def test_parallel_next_items_posts_draw_one_block(racing_app, app, make_user, mo
     monkeypatch.setattr(attempts, "sequential_rules", lambda settings: SEQUENTIAL_TEST)
     world = make_sequential_world(racing_app, make_user)
     with racing_app.app_context():
-        attempt = attempts.start(world.user(world.trainee), world.course())
+        attempt = attempts.start(world.user(world.trainee), world.course(),
+                                 rng=random.Random(SEED))
         answer_block(attempt, right=lambda position, key: key == "towel-critical"
                      or position != 2)
         db.session.commit()
