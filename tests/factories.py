@@ -639,13 +639,23 @@ def attempt_row(app: Flask, attempt_id: int) -> Attempt:
 # towel item, the only item on towels, which a quota puts in the first block. The test:
 # p0 0.5, p1 0.9, 5% error each way, 5 to 20 items; all right passes at item 6, all wrong
 # fails at item 5. Until the settings' sequential fields land, tests give these rules through
-# the seam (exams.services.settings.sequential_rules, patched where attempts reads it).
+# the seam (use_sequential).
 SEQUENTIAL_TEST = SequentialRules(p0=0.5, p1=0.9, alpha=0.05, beta=0.05, min_items=5,
                                   max_items=20)
 SEQUENTIAL_EXAM_RULES = replace(
     _rules(item_count=10, shuffle=True, pass_mark=0.75, time_limit_seconds=600,
            attempts_allowed=3, retry_delay_seconds=0, validity_days=30),
     quotas={"towels": 1, "hats": 2})
+
+
+def use_sequential(monkeypatch, rules: SequentialRules = SEQUENTIAL_TEST) -> None:
+    """Make every course's exam sequential with `rules`: the seam
+    (exams.services.settings.sequential_rules) patched where it is read. Once the settings
+    keep a mode, setting it is the way."""
+    from exams.services import attempts, settings, summary
+
+    for module in (settings, attempts, summary):
+        monkeypatch.setattr(module, "sequential_rules", lambda _settings: rules)
 
 
 def sequential_natives() -> list[dict]:

@@ -89,8 +89,9 @@ def ending(attempt: Attempt, rows: list[tuple[Response, Item]]) -> str:
             "on those items, an unanswered one counting as wrong."),
     }[verdict.ending]
     later = len(rows) - verdict.items
-    if later > 0:
-        sentence += (f" Your answer{'s' if later > 1 else ''} to the {later} item"
-                     f"{'s' if later > 1 else ''} after it {'were' if later > 1 else 'was'} "
-                     "kept but did not count.")
+    if later == 1:
+        sentence += " Your answer to the item after it was kept but did not count."
+    elif later > 1:
+        sentence += (f" Your answers to the {later} items after it were kept but did not "
+                     "count.")
     return sentence

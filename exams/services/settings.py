@@ -86,8 +86,11 @@ def exam_pool(course: Course, sections: set[str] | None = None) -> list[PoolItem
 
 
 def readiness_problems(course: Course, settings: ExamSettings) -> list[str]:
-    """Why no attempt can start now (empty when the exam is ready)."""
-    return sampling_problems(exam_pool(course), settings.item_count, settings.quotas or {})
+    """Why no attempt can start now (empty when the exam is ready): a sequential exam needs
+    its most items."""
+    test = sequential_rules(settings)
+    count = settings.item_count if test is None else test.max_items
+    return sampling_problems(exam_pool(course), count, settings.quotas or {})
 
 
 def exam_items_in_practice(course: Course) -> list[tuple[str, bool]]:

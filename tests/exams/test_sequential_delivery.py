@@ -28,6 +28,7 @@ from tests.factories import (
     events_of,
     make_sequential_world,
     signed_in,
+    use_sequential,
 )
 from tests.helpers import csrf_token
 
@@ -35,7 +36,7 @@ from tests.helpers import csrf_token
 @pytest.fixture
 def seq_world(app, make_user, monkeypatch):
     """The sequential course, its rules given through the seam."""
-    monkeypatch.setattr(attempts, "sequential_rules", lambda settings: SEQUENTIAL_TEST)
+    use_sequential(monkeypatch)
     return make_sequential_world(app, make_user)
 
 
@@ -206,7 +207,7 @@ def test_answers_to_a_block_decided_on_can_no_longer_change(app, seq_world):
 def test_a_pool_too_small_for_the_most_items_refuses_the_start(app, seq_world, monkeypatch):
     with app.app_context():
         longer = replace(SEQUENTIAL_TEST, max_items=60)
-        monkeypatch.setattr(attempts, "sequential_rules", lambda settings: longer)
+        use_sequential(monkeypatch, longer)
         with pytest.raises(attempts.StartRefused, match="pool has 41 active items"):
             attempts.start(seq_world.user(seq_world.trainee), seq_world.course())
 
@@ -214,7 +215,7 @@ def test_a_pool_too_small_for_the_most_items_refuses_the_start(app, seq_world, m
 def test_parallel_next_items_posts_draw_one_block(racing_app, app, make_user, monkeypatch):
     """THREADS tabs of one session post "Next items" for the first block at once (on
     PostgreSQL): one block is drawn, and every post lands on the attempt's page."""
-    monkeypatch.setattr(attempts, "sequential_rules", lambda settings: SEQUENTIAL_TEST)
+    use_sequential(monkeypatch)
     world = make_sequential_world(racing_app, make_user)
     with racing_app.app_context():
         attempt = attempts.start(world.user(world.trainee), world.course(),

@@ -13,16 +13,15 @@ from bootcamp.extensions import db
 from courses.models import Item
 from exams.models import Attempt
 from exams.sequential import SequentialRules
-from exams.services import attempts
 from tests.exams.test_views_taking import WRONG_BOX, WRONG_SPAN
 from tests.factories import (
-    SEQUENTIAL_TEST,
     TAKING_SLUG,
     Taker,
     gold_leaks,
     make_sequential_world,
     positions,
     signed_in,
+    use_sequential,
 )
 
 SLUG = "sequential-course"
@@ -37,7 +36,7 @@ def text(response) -> str:
 
 @pytest.fixture
 def seq_taker(app, make_user, monkeypatch) -> tuple[Taker, object]:
-    monkeypatch.setattr(attempts, "sequential_rules", lambda settings: SEQUENTIAL_TEST)
+    use_sequential(monkeypatch)
     world = make_sequential_world(app, make_user)
     return Taker(signed_in(app, world.trainee), []), world
 
@@ -134,8 +133,7 @@ def test_no_gold_reaches_the_trainee_of_a_sequential_exam(app, taker, monkeypatc
     """The taking course's six items (every kind, critical ones) as a sequential exam."""
     # Levels at which five wrong answers decide nothing, and no critical rule, so that the
     # wrong answers (which the result echoes; a right one would be gold) reach block two.
-    monkeypatch.setattr(attempts, "sequential_rules", lambda settings: SequentialRules(
-        p0=0.05, p1=0.2, min_items=5, max_items=6))
+    use_sequential(monkeypatch, SequentialRules(p0=0.05, p1=0.2, min_items=5, max_items=6))
     taker.get(f"/courses/{TAKING_SLUG}/exam")
     attempt_id = taker.start()
     with app.app_context():
@@ -159,3 +157,11 @@ def test_no_gold_reaches_the_trainee_of_a_sequential_exam(app, taker, monkeypatc
     for label, body in taker.bodies:
         # "Next items" lands on the next block's page: it shows its options too.
         assert gold_leaks(body, options_shown="exam-form" in body) == [], label
+
+
+def test_the_exam_page_gives_the_sequential_rules(app, seq_taker):
+    taker, _ = seq_taker
+    body = text(taker.get(f"/courses/{SLUG}/exam"))
+    assert ("Items 5 to 20, 5 at a time: the exam ends as soon as the result is certain"
+            in body)
+    assert "Pass mark" not in body
