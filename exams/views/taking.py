@@ -107,10 +107,13 @@ def overview(slug: str):
 
 def _past_attempts(course: Course) -> list[tuple[Attempt, float | None]]:
     """The trainee's graded attempts with their scores, None where the result page keeps the
-    score to itself (fewer than grading.MIN_GROUP items)."""
+    score to itself (fewer than grading.MIN_GROUP items; of a sequential attempt, the items
+    its decision used)."""
     past = [a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open]
     counts = attempts.item_counts([a.id for a in past])
-    return [(a, a.score if counts.get(a.id, 0) >= grading.MIN_GROUP else None) for a in past]
+    return [(a, a.score if (a.decision_items if a.decision_items is not None
+                            else counts.get(a.id, 0)) >= grading.MIN_GROUP else None)
+            for a in past]
 
 
 def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:

@@ -165,3 +165,28 @@ def test_the_exam_page_gives_the_sequential_rules(app, seq_taker):
     assert ("Items 5 to 20, 5 at a time: the exam ends as soon as the result is certain"
             in body)
     assert "Pass mark" not in body
+
+
+def test_a_score_of_fewer_than_three_decided_items_is_never_shown(app, seq_taker):
+    """A critical miss at item 1 or 2 decides on fewer than 3 items: a score would tell."""
+    taker, _ = seq_taker
+    attempt_id = taker.start(SLUG)
+    token = taker.token(f"/attempts/{attempt_id}")
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        keys = [db.session.get(Item, r.item_id).key for r in attempt.responses]
+        towel = keys.index("towel-critical") + 1
+        # The towel item first: the only miss, at item 1.
+        first = attempt.responses[0]
+        first.item_id, attempt.responses[towel - 1].item_id = (
+            attempt.responses[towel - 1].item_id, first.item_id)
+        db.session.commit()
+    gold = golds(app, attempt_id)
+    for position in range(1, 6):
+        taker.save(attempt_id, position, "yes" if position == 1 else gold[position], 1, token)
+    taker.post(f"/attempts/{attempt_id}/submit", {"csrf_token": token, "drawn": "5"})
+    result = text(taker.get(f"/attempts/{attempt_id}/result"))
+    assert "The exam ended after 1 item: a critical item" in result
+    assert "Score" not in result and "%" not in result
+    overview = text(taker.get(f"/courses/{SLUG}/exam"))
+    assert "Attempt 1" in overview and "not shown" in overview
