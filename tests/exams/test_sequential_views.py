@@ -101,7 +101,7 @@ def test_the_page_shows_one_block_and_items_answered_never_a_score(app, seq_take
 
 
 def test_strong_answers_end_with_the_sentence_of_the_items_that_decided(app, seq_taker):
-    taker, _ = seq_taker
+    taker, world = seq_taker
     attempt_id = taker.start(SLUG)
     token = taker.token(f"/attempts/{attempt_id}")
     for drawn in (5, 10):
@@ -115,6 +115,11 @@ def test_strong_answers_end_with_the_sentence_of_the_items_that_decided(app, seq
     assert "Items that decided 6" in body and "Passed" in body
     # The page of an ended attempt goes to its result.
     assert taker.get(f"/attempts/{attempt_id}").headers["Location"].endswith("/result")
+    # Staff see the items that decided and the final ratio in the trainee's history.
+    staff = signed_in(app, world.instructor)
+    history = text(staff.get(f"/courses/{SLUG}/qualifications/{world.trainee.id}"))
+    assert "decided after 6 items, log-likelihood ratio 3.53" in history
+    assert "Passed the exam (attempt 1, decided after 6 items) with 100%." in history
 
 
 def test_weak_answers_fail_at_the_first_block(app, seq_taker):
