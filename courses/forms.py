@@ -129,6 +129,8 @@ class ItemsImportForm(FlaskForm):
         SelectChoice("coco", "COCO JSON (boxes, keypoints)"),
         SelectChoice("labelstudio", "Label Studio JSON export"),
         SelectChoice("csv", "CSV (choice, labels)"),
+        SelectChoice("kitti", "KITTI label_2 file (lidar cuboids; calib/ and velodyne/ in the "
+                              "zip)"),
     ])
     media = FileField("Images (.zip, optional)", validators=[
         FileAllowed(["zip"], "Upload the images as a .zip file.")])

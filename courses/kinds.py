@@ -16,9 +16,9 @@ from types import MappingProxyType, ModuleType
 from typing import Any, Literal
 
 import graders
-from courses import feedback
+from courses import cuboid_feedback, feedback
 
-Media = Literal["image", "text"] | None
+Media = Literal["image", "text", "cloud"] | None
 Reader = Literal["one", "many", "json"]
 
 
@@ -27,7 +27,8 @@ class ItemKind:
     """One item kind as the pages and importers see it (the scorer is graders.KINDS[name])."""
 
     name: str
-    media: Media  # what the answer is drawn on: the item's image, its spec's text, or neither
+    media: Media  # what the answer is drawn on: the item's image, its spec's text, the item's
+    # lidar point cloud (a .pcd or KITTI .bin file), or nothing
     reader: Reader  # a form posts one value, every ticked value, or a widget's JSON
     widget: str | None  # the widget module under bootcamp/static/ (None: plain form controls)
     feedback_partial: str  # a template whose macro feedback(item, score, view, media_url) draws
@@ -43,6 +44,12 @@ class ItemKind:
     def grader(self) -> ModuleType:
         """The kind's scorer module: parse_spec, parse and score."""
         return graders.KINDS[self.name]
+
+    @property
+    def made_in_browser(self) -> bool:
+        """Whether the New item page can make one: it uploads images and takes text, but a
+        point cloud's spec (its range) comes with the cloud, so such items are imported."""
+        return self.media != "cloud"
 
 
 def words(names: Sequence[str]) -> str:
@@ -74,6 +81,16 @@ def _spans_view(spec: dict, gold: Any, answer: Any, details: dict) -> dict[str, 
         "answer": feedback.span_pieces(spec["text"], answer, details, "answer"),
         "notes": feedback.span_notes(spec["text"], gold, answer, details),
     }
+
+
+def _cuboids_summary(spec: dict, answer: Any) -> str:
+    counts: dict[str, int] = {}
+    for cuboid in answer or []:
+        label = cuboid.get("label") if isinstance(cuboid, dict) else None
+        counts[str(label)] = counts.get(str(label), 0) + 1
+    parts = [f"{count} {label}" for label, count in counts.items()]
+    drawn = "cuboid drawn" if len(answer or []) == 1 else "cuboids drawn"
+    return f"{len(answer)} {drawn} ({', '.join(parts)})" if answer else "Nothing marked"
 
 
 def _options_view(spec: dict, gold: Any, answer: Any, details: dict) -> Any:
@@ -120,10 +137,25 @@ _ENTRIES = (
         part="span", settings="match: exact (default) or overlap; overlap_threshold: how much "
                               "a span must overlap the correct one with match overlap (default "
                               "0.5)"),
+    ItemKind(
+        name="cuboids", media="cloud", reader="json", widget="js/widgets/cuboids.js",
+        feedback_partial="courses/feedback/_cuboids.html", feedback_view=cuboid_feedback.cuboids,
+        summary=_cuboids_summary,
+        default_prompt=lambda spec, subject: (
+            f"Draw a cuboid around every {_some(spec['labels'], 'labelled object')} in the "
+            "point cloud."),
+        part="cuboid", settings="range: {x: [min, max], y: [min, max], z: [min, max]} in "
+                                "metres, the part of the cloud where centres may be (required);"
+                                " iou_threshold: how much a cuboid must overlap the correct "
+                                "one in 3D to count (above 0, at most 1; default 0.5)"),
 )
 
 KINDS: Mapping[str, ItemKind] = MappingProxyType({kind.name: kind for kind in _ENTRIES})
 IMAGE_KINDS = frozenset(kind.name for kind in _ENTRIES if kind.media == "image")
+CLOUD_KINDS = frozenset(kind.name for kind in _ENTRIES if kind.media == "cloud")
+# What an item of a kind drawn on a file needs as its media, in words for error messages.
+MEDIA_NEEDED = {"image": "an image (media/<file>)",
+                "cloud": "a point cloud (media/<file>.pcd or a KITTI media/<file>.bin)"}
 
 
 def kind_of(name: str) -> ItemKind:

@@ -20,9 +20,10 @@ from pathlib import Path
 MEDIA_PREFIX = "media/"
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
 MAX_MEDIA_PATH = 255
+CLOUD_EXTENSIONS = frozenset({"pcd", "bin"})  # lidar point clouds: PCD and KITTI velodyne
 MEDIA_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "mp3", "mp4", "webm", "pdf", "txt", "json"}
-)
+) | CLOUD_EXTENSIONS
 _SHOWN_CHARS = 60
 # "%2e%2e", "%2f", "%5c", "%00", "%252e": a name that another decoding would turn into a traversal.
 _ENCODED = re.compile(r"%(2e|2f|5c|25|[01][0-9a-f]|7f)", re.IGNORECASE)
@@ -84,9 +85,19 @@ def media_path_problem(path: str) -> str | None:
     return f'media path "{shown(path)}" {reason}' if reason else None
 
 
+def extension_of(path: str) -> str:
+    """The lowercase extension of a path's file name ("" for none)."""
+    return path.rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+
+
+def is_cloud(path: str) -> bool:
+    """Whether a media path names a point cloud file (by its extension, as every type here)."""
+    return extension_of(path) in CLOUD_EXTENSIONS
+
+
 def media_type_problem(path: str) -> str | None:
     """Why a media file's type is refused (SVG can carry scripts), or None when it is allowed."""
-    extension = path.rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
+    extension = extension_of(path)
     if extension in MEDIA_EXTENSIONS:
         return None
     allowed = ", ".join(sorted(MEDIA_EXTENSIONS))

@@ -69,6 +69,16 @@ def read_cloud(data: bytes, name: str) -> np.ndarray:
     raise PointCloudError(f"{name}: not a point cloud (expected a .pcd or KITTI .bin file)")
 
 
+def cloud_problem(name: str, data: bytes) -> str | None:
+    """Why a .pcd or .bin media file cannot be shown as a point cloud, or None when it can
+    (importers check each cloud once, so that serving it never fails)."""
+    try:
+        read_cloud(data, name)
+    except PointCloudError as error:
+        return str(error)
+    return None
+
+
 def check_size(data: bytes) -> None:
     """Refuse files too large to read safely."""
     if len(data) > MAX_FILE_BYTES:

@@ -17,11 +17,23 @@ from courses.bundles.model import normalise_line
 from courses.bundles.yaml_doc import YamlMapping, fill_mapping, is_null
 from courses.errors import ErrorList
 from courses.signals import exam_block_read
-from exams.rules import BOUNDS, DEFAULTS, RESULT_DETAILS, ExamRules, is_quota, quota_problems
+from exams.rules import (
+    BOUNDS,
+    DEFAULTS,
+    MODES,
+    RESULT_DETAILS,
+    SEQUENTIAL_FIELDS,
+    ExamRules,
+    is_quota,
+    quota_problems,
+    sequential_problems,
+)
 
 EXAM_KEYS = ("items", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
-             "time_limit_minutes", "attempts", "retry_delay_hours", "validity_days", "refresh")
+             "time_limit_minutes", "attempts", "retry_delay_hours", "validity_days", "refresh",
+             "mode", "sequential")
 REFRESH_KEYS = ("items", "grace_days")
+SEQUENTIAL_KEYS = tuple(BOUNDS[name].key.rpartition(".")[2] for name in SEQUENTIAL_FIELDS)
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -134,8 +146,14 @@ def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) ->
     refresh = read.mapping("refresh", REFRESH_KEYS)
     refresh_read = _Reader(refresh or YamlMapping(doc.file, doc.first_line), "exam.refresh.",
                            errors)
-    quotas = _quotas(read, count, sections)
-    return ExamRules(
+    mode = read.choice("mode", DEFAULTS.mode, MODES)
+    nested = read.mapping("sequential", SEQUENTIAL_KEYS)
+    test_read = _Reader(nested or YamlMapping(doc.file, doc.first_line), "exam.sequential.",
+                        errors)
+    test = {name: _bounded(test_read, name) for name in SEQUENTIAL_FIELDS}
+    quotas = _quotas(read, test["sequential_max_items"] if mode == "sequential" else count,
+                     sections)
+    rules = ExamRules(
         item_count=count,
         quotas=quotas,
         shuffle=read.flag("shuffle", DEFAULTS.shuffle),
@@ -148,7 +166,15 @@ def read_exam(doc: YamlMapping, errors: ErrorList, sections: set[str] | None) ->
         refresh_item_count=_bounded(refresh_read, "refresh_item_count"),
         refresh_grace_days=_bounded(refresh_read, "refresh_grace_days"),
         result_detail=read.choice("result_detail", DEFAULTS.result_detail, RESULT_DETAILS),
+        mode=mode,
+        **test,
     )
+    if rules.is_sequential and all(BOUNDS[name].holds(getattr(rules, name))
+                                   for name in SEQUENTIAL_FIELDS):
+        key = "sequential" if nested is not None else "mode"
+        for problem in sequential_problems(rules):
+            errors.add(doc.file, exam.at(key), f"exam.sequential: {problem}")
+    return rules
 
 
 def _bounded(read: _Reader, name: str) -> int | float | None:

@@ -33,6 +33,8 @@ sys.meta_path[:] = [finder for finder in sys.meta_path
 # Colours the page's legend repeats (bootcamp.css .swatch-N); distinguishable in greyscale
 # order and by people with red-green colour blindness (Okabe & Ito's palette).
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+LEVEL_COLOUR = "#8a94a3"  # the fail and pass levels: grey, dashed, behind the curves
+FIXED_DASH = {"dasharray": "12,8"}  # the fixed-length exam, drawn over the sequential one
 SIZES = {"wide": (640, 400), "narrow": (420, 520)}
 # The chart route's own Content-Security-Policy: the SVG's inline <style> may apply, nothing
 # else may load or run, even when the SVG is opened on its own.
@@ -191,5 +193,54 @@ def retention_chart(lines: Sequence[Line], title: str, size: str = "wide", *,
     for name, shape, colour in bands:
         colours.append(PALETTE[colour % len(PALETTE)])
         chart.add(f"{name}: 95% band", shape, fill=True)
+    chart.style = _style(size, colours)
+    return render(chart, title)
+
+
+def _accuracy_chart(size: str, y_title: str, top: float, formatter: Callable[[float], str],
+                    levels: tuple[float, float]) -> Any:
+    """An XY chart over true accuracy 50%..100%, with the fail and pass levels marked."""
+    chart = pygal.XY(
+        **_config(size), show_dots=False, stroke=True, range=(0, top), xrange=(0.5, 1.0),
+        x_title="True accuracy of the trainee", y_title=y_title, value_formatter=formatter,
+        x_value_formatter=lambda share: f"{share:.0%}", include_x_axis=True,
+        allow_interruptions=False, margin_right=28)  # room for the last label, "100%"
+    chart.x_labels = [0.5 + step / 10 for step in range(6)]
+    for name, level in zip(("Fail level", "Pass level"), levels, strict=True):
+        chart.add(name, [(level, 0), (level, top)], stroke_style={"dasharray": "6,6",
+                                                                  "width": 1.5})
+    return chart
+
+
+def pass_chart(grid: Sequence[float], sequential: Sequence[float], fixed: Sequence[float],
+               levels: tuple[float, float], title: str, size: str = "wide") -> str:
+    """The chance of passing by true accuracy: the sequential exam and, when there is one, the
+    fixed-length exam with the same error rates (PALETTE 0 and 1; the levels in grey)."""
+    chart = _accuracy_chart(size, "Chance of passing", 1, lambda share: f"{share:.0%}", levels)
+    chart.y_labels = [0, 0.2, 0.4, 0.6, 0.8, 1]
+    chart.add("Sequential exam", list(zip(grid, sequential, strict=True)))
+    colours = [LEVEL_COLOUR, LEVEL_COLOUR, PALETTE[0]]
+    if fixed:
+        chart.add("Fixed-length exam", list(zip(grid, fixed, strict=True)),
+                  stroke_style=FIXED_DASH)  # dashed: the curves nearly coincide
+        colours.append(PALETTE[1])
+    chart.style = _style(size, colours)
+    return render(chart, title)
+
+
+def items_chart(grid: Sequence[float], expected: Sequence[float], p95: Sequence[int],
+                fixed_items: int | None, levels: tuple[float, float], title: str,
+                size: str = "wide") -> str:
+    """Items a sequential exam takes by true accuracy: on average (PALETTE 0) and for 95 in
+    100 trainees (PALETTE 2), beside the fixed-length exam's count (PALETTE 1)."""
+    top = max([*p95, fixed_items or 0, 1]) * 1.05
+    chart = _accuracy_chart(size, "Items answered", top, lambda items: f"{items:.0f}", levels)
+    chart.add("Expected items", list(zip(grid, expected, strict=True)))
+    chart.add("95th percentile", list(zip(grid, p95, strict=True)))
+    colours = [LEVEL_COLOUR, LEVEL_COLOUR, PALETTE[0], PALETTE[2]]
+    if fixed_items:
+        chart.add("Fixed-length exam", [(grid[0], fixed_items), (grid[-1], fixed_items)],
+                  stroke_style=FIXED_DASH)
+        colours.append(PALETTE[1])
     chart.style = _style(size, colours)
     return render(chart, title)

@@ -13,7 +13,8 @@ import click
 import numpy as np
 from flask.cli import AppGroup
 
-from exams import sequential
+from exams import operating, sequential
+from exams.rules import percent
 
 DEFAULT_RULES = sequential.SequentialRules()
 
@@ -29,33 +30,45 @@ def sweep_command() -> None:
     click.echo(f"Closed {closed} expired attempt(s); expired {expired} qualification(s).")
 
 
+OPTION_NAMES = ("p0", "p1", "alpha", "beta", "min_items", "max_items", "cut")
+
+
+def _setting(flag: str, kind: type, words: str) -> Any:
+    """An option overriding one sequential setting; its default is the course's."""
+    default = getattr(DEFAULT_RULES, flag.removeprefix("--").replace("-", "_"))
+    return click.option(flag, type=kind, default=None,
+                        help=f"{words} [default: the course's, else {default}].")
+
+
 @exams_cli.command("characteristics", with_appcontext=False)
 @click.argument("slug", required=False)
-@click.option("--p0", type=float, default=DEFAULT_RULES.p0, show_default=True,
-              help="Fail level: the accuracy the exam should fail.")
-@click.option("--p1", type=float, default=DEFAULT_RULES.p1, show_default=True,
-              help="Pass level: the accuracy the exam should pass.")
-@click.option("--alpha", type=float, default=DEFAULT_RULES.alpha, show_default=True,
-              help="Highest pass rate wanted at p0.")
-@click.option("--beta", type=float, default=DEFAULT_RULES.beta, show_default=True,
-              help="Highest fail rate wanted at p1.")
-@click.option("--min-items", type=int, default=DEFAULT_RULES.min_items, show_default=True)
+@_setting("--p0", float, "Fail level: the accuracy the exam should fail")
+@_setting("--p1", float, "Pass level: the accuracy the exam should pass")
+@_setting("--alpha", float, "Highest pass rate wanted at p0")
+@_setting("--beta", float, "Highest fail rate wanted at p1")
+@_setting("--min-items", int, "Items before the exam may decide")
 @click.option("--max-items", type=int, default=None,
-              help="Items after which the cut decides [default: the fewest that keep alpha "
-                   "and beta].")
+              help="Items after which the cut decides [default: the course's; without a "
+                   "course, the fewest that keep alpha and beta].")
 @click.option("--cut", type=float, default=None,
-              help="Share of right answers that passes at max items [default: where the "
-                   "likelihood ratio is even].")
+              help="Share of right answers that passes at max items [default: the course's, "
+                   "else where the likelihood ratio is even].")
 @click.option("--accuracy", "accuracies", type=float, multiple=True,
               help="A true accuracy to show (repeat it) [default: 0.50 to 1.00 by 0.05, with "
                    "p0 and p1].")
 def characteristics_command(slug: str | None, accuracies: tuple[float, ...],
                             **options: Any) -> None:
-    """Print a sequential exam's exact operating characteristics and fixed-length equivalent."""
+    """Print a sequential exam's exact operating characteristics and fixed-length equivalent:
+    the course SLUG's sequential settings (whatever its mode), any option overriding them, or
+    without SLUG the options over the defaults."""
+    given = {name: value for name, value in options.items() if value is not None}
     if slug is not None:
-        raise click.UsageError("Course exam settings have no sequential mode yet: give the "
-                               "test as options (--p0, --p1, --alpha, --beta, ...).")
-    rules, truncation = _sequential_rules(options)
+        base = _course_settings(slug)
+        rules, truncation = _sequential_rules({**base, **given}, choose=False)
+    else:
+        rules, truncation = _sequential_rules(
+            {**{name: getattr(DEFAULT_RULES, name) for name in OPTION_NAMES},
+             "max_items": None, **given}, choose="max_items" not in given)
     click.echo(f"Sequential exam: p0 {rules.p0:.2f}, p1 {rules.p1:.2f}, alpha {rules.alpha:.3f}, "
                f"beta {rules.beta:.3f}; {rules.min_items} to {rules.max_items} items, at "
                f"{rules.max_items} a pass needs {rules.cut_share:.1%} right.")
@@ -68,16 +81,44 @@ def characteristics_command(slug: str | None, accuracies: tuple[float, ...],
         click.echo(f"{row.accuracy:>8.3f}  {row.pass_probability:>16.4f}  "
                    f"{row.expected_items:>14.1f}  {row.items_p95:>21d}")
     click.echo(_fixed_line(rules))
+    if slug is not None:
+        problem = operating.truncation_problem(rules)
+        click.echo(problem if problem else "Stopping at the most items keeps both error rates.")
 
 
-def _sequential_rules(options: dict[str, Any]
+def _course_settings(slug: str) -> dict[str, Any]:
+    """The course's sequential settings as options; says first what its exam mode is."""
+    from flask import current_app
+    from flask.cli import ScriptInfo
+
+    from courses.services import catalog
+    from exams.services import settings as exam_settings
+
+    context = click.get_current_context()
+    if not current_app:
+        context.with_resource(context.ensure_object(ScriptInfo).load_app().app_context())
+    course = catalog.find_course(slug)
+    if course is None:
+        raise click.BadParameter(f"no course has the slug {slug!r}", param_hint="SLUG")
+    rules = exam_settings.rules_of(exam_settings.settings_for(course))
+    if rules.is_sequential:
+        click.echo(f"{course.title} ({slug}) has a sequential exam; its settings, with any "
+                   f"options given:")
+    else:
+        click.echo(f"{course.title} ({slug}) has a fixed-length exam ({rules.item_count} items, "
+                   f"pass mark {percent(rules.pass_mark)}); what its sequential settings, with "
+                   f"any options given, would give:")
+    return {name: getattr(rules, f"sequential_{name}") for name in OPTION_NAMES}
+
+
+def _sequential_rules(options: dict[str, Any], *, choose: bool
                       ) -> tuple[sequential.SequentialRules, sequential.Truncation | None]:
-    """The rules the options give, with max_items chosen when not given; errors as usage."""
-    chosen = options["max_items"] is None
+    """The rules the options give, with max_items chosen when `choose`; errors as usage."""
     try:
         rules = sequential.SequentialRules(
-            **dict(options, max_items=sequential.MAX_ITEMS_CAP if chosen else options["max_items"]))
-        if not chosen:
+            **dict(options, max_items=sequential.MAX_ITEMS_CAP if choose
+                   else options["max_items"]))
+        if not choose:
             return rules, None
         truncation = sequential.choose_max_items(rules)
     except sequential.RulesError as error:

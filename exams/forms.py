@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from exams.rules import BOUNDS, PASS_MARK_PERCENT, is_quota, quota_problems
+from exams.sequential import MAX_ITEMS_CAP
 from exams.services.disputes import MAX_COMMENT, TOO_LONG
 
 QUOTA_LINE = re.compile(r"^\s*(?P<section>[^:\s][^:]*?)\s*:\s*(?P<count>\S+)\s*$")
@@ -23,6 +24,12 @@ def _within(rule: str) -> NumberRange:
     """The rule's bounds (exams.rules) in the units the form asks for."""
     low, high = BOUNDS[rule].written()
     return NumberRange(min=low, max=high)
+
+
+def _percent_within(rule: str) -> NumberRange:
+    """The bounds of a rule kept as a share, for a form that asks for it in %."""
+    low, high = BOUNDS[rule].written()
+    return NumberRange(min=round(low * 100, 6), max=round(high * 100, 6))
 
 
 class ExamSettingsForm(FlaskForm):
@@ -68,6 +75,42 @@ class ExamSettingsForm(FlaskForm):
         "Days to take the refresh exam",
         validators=[InputRequired(), _within("refresh_grace_days")],
         description="After this grace period, a qualification not refreshed expires.")
+    mode = RadioField(
+        "How long an attempt is", choices=[
+            SelectChoice("fixed", "Fixed length: every attempt has as many items as set above"),
+            SelectChoice("sequential", "Sequential: the exam ends as soon as the result is "
+                                       "certain, between the fewest and the most items below"),
+        ], validators=[InputRequired(message="Choose how long an attempt is.")],
+        description="A sequential exam weighs the answers after each one and stops once they "
+                    "show, with the error rates below, that the trainee is at the pass level "
+                    "or at the fail level. The section quotas are coverage it must reach "
+                    "before it may stop; a critical item answered wrong still fails at once.")
+    sequential_p0 = FloatField(
+        "Fail level (% of items right)",
+        validators=[InputRequired(), _percent_within("sequential_p0")],
+        description="A trainee this accurate should fail.")
+    sequential_p1 = FloatField(
+        "Pass level (% of items right)",
+        validators=[InputRequired(), _percent_within("sequential_p1")],
+        description="A trainee this accurate should pass; above the fail level.")
+    sequential_alpha = FloatField(
+        "Chance of passing a trainee at the fail level (%)",
+        validators=[InputRequired(), _percent_within("sequential_alpha")])
+    sequential_beta = FloatField(
+        "Chance of failing a trainee at the pass level (%)",
+        validators=[InputRequired(), _percent_within("sequential_beta")])
+    sequential_min_items = IntegerField(
+        "Fewest items", validators=[InputRequired(), _within("sequential_min_items")],
+        description="The exam never decides before this many answers.")
+    sequential_max_items = IntegerField(
+        "Most items", validators=[InputRequired(), _within("sequential_max_items")],
+        description=f"An exam still undecided here is passed or failed by the share right "
+                    f"(at most {MAX_ITEMS_CAP}).")
+    sequential_cut = FloatField(
+        "Share right that passes at the most items (%, optional)",
+        validators=[Optional(), _percent_within("sequential_cut")],
+        description="Between the fail and the pass level. Empty: where the answers weigh "
+                    "evenly for both.")
 
 
 def parse_quotas(text: str, known: dict[str, str]) -> tuple[dict[str, int], list[str]]:

@@ -61,6 +61,25 @@ class ExamSettings(db.Model):
     # attempt): showing less must also cover results already taken.
     result_detail: Mapped[ResultDetail] = mapped_column(
         str_enum(ResultDetail, "result_detail"), default=ResultDetail(DEFAULTS.result_detail))
+    # "fixed" or "sequential" (exams.rules.MODES), and the sequential test's settings, kept
+    # whatever the mode. Server defaults: rows from before the mode existed are fixed.
+    mode: Mapped[str] = mapped_column(String(16), default=DEFAULTS.mode,
+                                      server_default=DEFAULTS.mode)
+    sequential_p0: Mapped[float] = mapped_column(
+        Float, default=DEFAULTS.sequential_p0, server_default=str(DEFAULTS.sequential_p0))
+    sequential_p1: Mapped[float] = mapped_column(
+        Float, default=DEFAULTS.sequential_p1, server_default=str(DEFAULTS.sequential_p1))
+    sequential_alpha: Mapped[float] = mapped_column(
+        Float, default=DEFAULTS.sequential_alpha, server_default=str(DEFAULTS.sequential_alpha))
+    sequential_beta: Mapped[float] = mapped_column(
+        Float, default=DEFAULTS.sequential_beta, server_default=str(DEFAULTS.sequential_beta))
+    sequential_min_items: Mapped[int] = mapped_column(
+        Integer, default=DEFAULTS.sequential_min_items,
+        server_default=str(DEFAULTS.sequential_min_items))
+    sequential_max_items: Mapped[int] = mapped_column(
+        Integer, default=DEFAULTS.sequential_max_items,
+        server_default=str(DEFAULTS.sequential_max_items))
+    sequential_cut: Mapped[float | None] = mapped_column(Float)  # None: where the ratio is even
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

@@ -11,12 +11,18 @@ courses.bundles.ExamBlock, which gives the block to write.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal, TypeGuard
 
+from exams import sequential
 from exams.grading import ResultDetail
+from exams.operating import truncation_problem
 
 RESULT_DETAILS = tuple(detail.value for detail in ResultDetail)
+# How an attempt runs: a fixed number of items, or a sequential test that stops as soon as the
+# result is certain (exams.sequential; delivery in blocks is still to come, docs/exams.md).
+MODES = ("fixed", "sequential")
+_SEQUENTIAL = sequential.SequentialRules()  # the sequential defaults: the issue's example
 
 
 @dataclass(frozen=True)
@@ -36,13 +42,37 @@ class ExamRules:
     refresh_item_count: int = 5
     refresh_grace_days: int = 14
     result_detail: str = "sections"  # what a trainee's result shows: score, sections or counts
+    mode: str = "fixed"  # one of MODES
+    # The sequential test (exams.sequential.SequentialRules), used when mode is "sequential";
+    # kept whatever the mode, so switching back and forth loses nothing.
+    sequential_p0: float = _SEQUENTIAL.p0
+    sequential_p1: float = _SEQUENTIAL.p1
+    sequential_alpha: float = _SEQUENTIAL.alpha
+    sequential_beta: float = _SEQUENTIAL.beta
+    sequential_min_items: int = _SEQUENTIAL.min_items
+    sequential_max_items: int = _SEQUENTIAL.max_items
+    sequential_cut: float | None = _SEQUENTIAL.cut  # None: where the likelihood ratio is even
+
+    @property
+    def is_sequential(self) -> bool:
+        return self.mode == "sequential"
+
+    def sequential_rules(self) -> sequential.SequentialRules:
+        """The sequential test these rules set; RulesError when they are out of bounds."""
+        return sequential.SequentialRules(
+            **{name: getattr(self, f"sequential_{name}") for name in SEQUENTIAL_NAMES})
 
     def bundle_block(self) -> dict[str, object]:
         """The rules as course.yaml's `exam:` block writes them: every key in the documented
         order (docs/course-bundles.md), numbers in the units instructors write (BOUNDS), quotas
         sorted. exams/bundle_block.py reads it back; courses.bundles writes it as YAML."""
         block: dict[str, object] = {}
+        # A fixed exam with the default sequential test writes neither, as bundles did before.
+        plain = not self.is_sequential and all(
+            getattr(self, name) == getattr(DEFAULTS, name) for name in SEQUENTIAL_FIELDS)
         for name in BLOCK_ORDER:
+            if plain and (name == "mode" or name in SEQUENTIAL_FIELDS):
+                continue
             value = getattr(self, name)
             bound = BOUNDS.get(name)
             if name == "quotas":
@@ -58,6 +88,8 @@ class ExamRules:
 
 
 DEFAULTS = ExamRules()
+SEQUENTIAL_NAMES = tuple(f.name for f in fields(sequential.SequentialRules))
+SEQUENTIAL_FIELDS = tuple(f"sequential_{name}" for name in SEQUENTIAL_NAMES)
 
 
 @dataclass(frozen=True)
@@ -111,13 +143,34 @@ BOUNDS: dict[str, Bound] = {
                                 "The refresh exam needs between 1 and 500 items."),
     "refresh_grace_days": Bound(0, 365, "refresh.grace_days", "14",
                                 "The grace period must be between 0 and 365 days."),
+    # The sequential test: accuracies and error rates are shares (the form asks for %).
+    "sequential_p0": Bound(0.01, 0.99, "sequential.p0", "0.7",
+                           "The fail level must be between 1% and 99% accuracy.", whole=False),
+    "sequential_p1": Bound(0.01, 0.99, "sequential.p1", "0.85",
+                           "The pass level must be between 1% and 99% accuracy.", whole=False),
+    "sequential_alpha": Bound(0.001, 0.25, "sequential.alpha", "0.05",
+                              "The chance of passing a trainee at the fail level must be "
+                              "between 0.1% and 25%.", whole=False),
+    "sequential_beta": Bound(0.001, 0.25, "sequential.beta", "0.05",
+                             "The chance of failing a trainee at the pass level must be "
+                             "between 0.1% and 25%.", whole=False),
+    "sequential_min_items": Bound(1, sequential.MAX_ITEMS_CAP, "sequential.min_items", "10",
+                                  f"The fewest items of a sequential exam must be "
+                                  f"between 1 and {sequential.MAX_ITEMS_CAP}."),
+    "sequential_max_items": Bound(1, sequential.MAX_ITEMS_CAP, "sequential.max_items", "123",
+                                  f"The most items of a sequential exam must be between 1 and "
+                                  f"{sequential.MAX_ITEMS_CAP}."),
+    "sequential_cut": Bound(0.01, 0.99, "sequential.cut", "0.78",
+                            "The share right that passes at the most items must be between "
+                            "1% and 99%.", nullable=True, whole=False),
 }
 
 
-# The rules in the order course.yaml's `exam:` block lists them (refresh.* last, nested).
+# The rules in the order course.yaml's `exam:` block lists them (refresh.* and sequential.*
+# nested; mode and sequential.* left out for a fixed exam with the default sequential test).
 BLOCK_ORDER = ("item_count", "quotas", "shuffle", "pass_mark", "critical_rule", "result_detail",
                "time_limit_seconds", "attempts_allowed", "retry_delay_seconds", "validity_days",
-               "refresh_item_count", "refresh_grace_days")
+               "refresh_item_count", "refresh_grace_days", "mode", *SEQUENTIAL_FIELDS)
 
 
 def in_units(value: int | float, scale: int | float) -> int | float:
@@ -191,6 +244,40 @@ def problems(rules: ExamRules) -> list[str]:
              if not bound.holds(getattr(rules, name))]
     if rules.result_detail not in RESULT_DETAILS:
         found.append(f"What a result shows must be one of: {', '.join(RESULT_DETAILS)}.")
+    if rules.mode not in MODES:
+        found.append(f"The exam mode must be one of: {', '.join(MODES)}.")
+    length = rules.sequential_max_items if rules.is_sequential else None
     found += [problem.line[0].upper() + problem.line[1:]
-              for problem in quota_problems(rules.quotas)]
+              for problem in quota_problems(rules.quotas, item_count=length)]
+    if rules.is_sequential and all(BOUNDS[name].holds(getattr(rules, name))
+                                   for name in SEQUENTIAL_FIELDS):
+        found += sequential_problems(rules)
     return found
+
+
+def sequential_problems(rules: ExamRules) -> list[str]:
+    """What is wrong with a sequential test whose every number is in bounds: its levels and
+    item counts against each other (as exams.sequential.rules_problems checks them), then
+    whether stopping at the most items keeps the error rates (computed exactly by
+    exams.operating.truncation_problem)."""
+    p0, p1, cut = rules.sequential_p0, rules.sequential_p1, rules.sequential_cut
+    least, most = rules.sequential_min_items, rules.sequential_max_items
+    found = []
+    if p0 >= p1:
+        found.append(f"The pass level ({percent(p1)}) must be above the fail level "
+                     f"({percent(p0)}).")
+    if least > most:
+        found.append(f"The fewest items ({least}) must be at most the most items "
+                     f"({most}).")
+    if cut is not None and not p0 <= cut <= p1:
+        found.append(f"The share right that passes at the most items ({percent(cut)}) must lie "
+                     f"between the fail level ({percent(p0)}) and the pass level ({percent(p1)}).")
+    if found:
+        return found
+    problem = truncation_problem(rules.sequential_rules())
+    return [problem] if problem else []
+
+
+def percent(share: float) -> str:
+    """A share as instructors write it on the form: 0.705 -> "70.5%", 0.7 -> "70%"."""
+    return f"{round(share * 100, 2):g}%"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-from graders import boxes, checks, choice, labels, points, spans
+from graders import boxes, checks, choice, cuboids, labels, points, spans
 from graders.result import Score
 
 KINDS: Mapping[str, ModuleType] = MappingProxyType({
@@ -21,6 +21,7 @@ KINDS: Mapping[str, ModuleType] = MappingProxyType({
     "boxes": boxes,
     "points": points,
     "spans": spans,
+    "cuboids": cuboids,
 })
 
 

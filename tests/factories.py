@@ -150,6 +150,12 @@ def signed_in(app: Flask, user: User) -> FlaskClient:
     return client
 
 
+# The sequential test's fields as the page fills them with the defaults (levels and rates in %).
+SEQUENTIAL_DATA = {"mode": "fixed", "sequential_p0": "70", "sequential_p1": "85",
+                   "sequential_alpha": "5", "sequential_beta": "5", "sequential_min_items": "10",
+                   "sequential_max_items": "123", "sequential_cut": ""}
+
+
 def post_form(client: FlaskClient, path: str, data: dict | None = None,
               page: str = "/courses/", **kwargs):
     """POST `data` to `path` with a real CSRF token read from `page`."""

@@ -48,7 +48,14 @@ from courses.bundles.yaml_doc import (
 )
 from courses.errors import ErrorList, SourceError, SourceInvalid
 from courses.importers.native import load_items
-from courses.media_paths import MEDIA_PREFIX, MediaRefused, media_file, media_path_problem
+from courses.media_paths import (
+    MEDIA_PREFIX,
+    MediaRefused,
+    is_cloud,
+    media_file,
+    media_path_problem,
+)
+from courses.pointclouds import cloud_problem
 from courses.rendering import (
     MAX_MANUAL_BYTES,
     render_manual,
@@ -177,6 +184,9 @@ def _read_media(root: Path, errors: ErrorList) -> tuple[dict[str, bytes], set[st
             errors.add(_printable(rel), 1, refused.reason)
         else:
             media[rel] = file.read_bytes()
+            problem = cloud_problem(rel, media[rel]) if is_cloud(rel) else None
+            if problem:
+                errors.add(_printable(rel), 1, problem)
     return dict(sorted(media.items())), present
 
 

@@ -6,16 +6,17 @@ file:line: message.
 docs/item-formats.md describes the native format and each mapping.
 
 - load_items / dump_items: native items.jsonl, read and checked / written canonically.
-- from_jsonl, from_coco, from_label_studio, from_csv: Converted(items, media, lines), where
-  media maps each bundle path "media/<file>" to the file to copy there (a regular file inside
-  the media folder, within the size limit: courses.media_paths.media_file) and lines holds the
-  source line of each item.
+- from_jsonl, from_coco, from_label_studio, from_csv, from_kitti: Converted(items, media,
+  lines), where media maps each bundle path "media/<file>" to the file to copy there (a
+  regular file inside the media folder, within the size limit:
+  courses.media_paths.media_file) and lines holds the source line of each item.
 """
 
 from courses.importers.coco import from_coco
 from courses.importers.common import Converted
 from courses.importers.csv_items import from_csv
 from courses.importers.jsonl_items import from_jsonl
+from courses.importers.kitti import from_kitti
 from courses.importers.labelstudio import from_label_studio
 from courses.importers.labelstudio_config import parse_config
 from courses.importers.media import MediaFolder
@@ -29,6 +30,7 @@ __all__ = [
     "from_coco",
     "from_csv",
     "from_jsonl",
+    "from_kitti",
     "from_label_studio",
     "item_problems",
     "load_items",

@@ -15,7 +15,8 @@ from pathlib import Path
 from courses.errors import Problems
 from courses.importers.common import Converted
 from courses.importers.native import item_lines, load_items
-from courses.media_paths import MEDIA_PREFIX, MediaNotFound, MediaRefused, media_file
+from courses.media_paths import MEDIA_PREFIX, MediaNotFound, MediaRefused, is_cloud, media_file
+from courses.pointclouds import cloud_problem
 
 
 def from_jsonl(text: str, media_dir: str | os.PathLike[str] | None, *,
@@ -41,5 +42,9 @@ def from_jsonl(text: str, media_dir: str | os.PathLike[str] | None, *,
             continue
         except MediaRefused as refused:
             problems.add(line, f'item "{native["id"]}": media {refused}')
+            continue
+        problem = cloud_problem(path, media[path].read_bytes()) if is_cloud(path) else None
+        if problem:
+            problems.add(line, f'item "{native["id"]}": media "{path}": {problem}')
     problems.raise_if_any()
     return Converted(natives, media, lines)

@@ -16,7 +16,7 @@ from typing import Any
 import graders
 from courses import kinds
 from courses.errors import Problems
-from courses.media_paths import MEDIA_PREFIX, media_path_problem
+from courses.media_paths import MEDIA_PREFIX, is_cloud, media_path_problem
 
 ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "alternatives", "explanation",
              "sections", "critical", "pools")
@@ -31,9 +31,10 @@ MAX_EXPLANATION_CHARS = 20_000
 MAX_SECTIONS = 50
 
 # Canonical key order of nested objects; keys not listed keep their place after these.
-_SPEC_ORDER = ("text", "width", "height", "options", "labels", "keypoints", "sigmas", "match",
-               "iou_threshold", "oks_threshold", "overlap_threshold")
-_ENTRY_ORDER = ("start", "end", "label", "x", "y", "w", "h", "keypoints", "area", "box")
+_SPEC_ORDER = ("text", "width", "height", "options", "labels", "range", "keypoints", "sigmas",
+               "match", "iou_threshold", "oks_threshold", "overlap_threshold")
+_ENTRY_ORDER = ("start", "end", "label", "x", "y", "z", "l", "w", "h", "yaw", "keypoints", "area",
+                "box")
 
 
 def load_items(text: str, *, file: str = "items.jsonl", media: Collection[str] | None = None,
@@ -171,15 +172,21 @@ def _pools_problem(value: Any) -> str | None:
 
 def _media_problems(item: Mapping[str, Any], known: Collection[str] | None) -> list[str]:
     value = item.get("media")
+    kind = item.get("kind")
+    needs = kinds.KINDS[kind].media if isinstance(kind, str) and kind in kinds.KINDS else None
     if value is None:
-        kind = item.get("kind")
-        needs = isinstance(kind, str) and kind in kinds.IMAGE_KINDS
-        return [f"media: a {kind} item needs an image (media/<file>)"] if needs else []
+        return [f"media: a {kind} item needs {kinds.MEDIA_NEEDED[needs]}"] if (
+            needs in kinds.MEDIA_NEEDED) else []
     if not isinstance(value, str) or not value.startswith(MEDIA_PREFIX):
         return [f"media: must be null or a path media/<file>, got {_show(value)}"]
     problem = media_path_problem(value)
     if problem:
         return [f"media: {problem}"]
+    if (needs == "cloud") != is_cloud(value):
+        return [f"media: a {kind} item needs {kinds.MEDIA_NEEDED[needs]}, got {_show(value)}"
+                if needs == "cloud" else
+                f"media: a point cloud is the media of {' or '.join(sorted(kinds.CLOUD_KINDS))} "
+                f"items only, got {_show(value)}"]
     if known is not None and value not in known:
         return [f'media: "{value}" is not a file in media/']
     return []

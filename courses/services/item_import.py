@@ -14,7 +14,7 @@ from courses.errors import SourceError, SourceInvalid
 from courses.models import Course, MediaFile
 from courses.services import items, manuals
 
-FORMATS = ("jsonl", "coco", "labelstudio", "csv")
+FORMATS = ("jsonl", "coco", "labelstudio", "csv", "kitti")
 
 
 def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
@@ -22,9 +22,10 @@ def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
             config_file: str = "config.xml") -> importers.Converted:
     """A file in any import format as native items and the media files they use.
 
-    Without `media_dir`, native JSONL looks in media/ beside the file and COCO beside the file
-    (as exports keep them); Label Studio and CSV then have no images. Raises SourceInvalid
-    listing every problem, UnicodeDecodeError when the file is not UTF-8 text.
+    Without `media_dir`, native JSONL looks in media/ beside the file, COCO beside the file
+    and KITTI in the folder above label_2/ (as exports keep them); Label Studio and CSV then
+    have no images. Raises SourceInvalid listing every problem, UnicodeDecodeError when the
+    file is not UTF-8 text.
     """
     text, file = source.read_text(encoding="utf-8"), source.name
     if fmt == "jsonl":
@@ -38,6 +39,9 @@ def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
             config=config, config_file=config_file)
     if fmt == "csv":
         return importers.from_csv(text, media_dir, file=file, pools=pool)
+    if fmt == "kitti":  # label_2/<frame>.txt, with calib/ and velodyne/ beside label_2/
+        return importers.from_kitti(text, media_dir or source.parent.parent, file=file,
+                                    pools=pool)
     raise ValueError(f"unknown item format {fmt!r} (formats: {', '.join(FORMATS)})")
 
 

@@ -39,7 +39,9 @@ class Question:
 @staff_required
 def new_item_kind(slug: str):
     course = editable_course(slug)
-    return render_template("courses/item_new_kind.html", course=course, kinds=kinds.KINDS)
+    return render_template("courses/item_new_kind.html", course=course,
+                           kinds={name: kind for name, kind in kinds.KINDS.items()
+                                  if kind.made_in_browser})
 
 
 def _image(course: Course, form: ItemNewForm, kind: kinds.ItemKind) -> tuple[int, int] | None:
@@ -143,7 +145,7 @@ def _save(course: Course, form: ItemNewForm, question: Question,
 def new_item(slug: str, kind_name: str):
     course = editable_course(slug)
     kind = kinds.KINDS.get(kind_name)
-    if kind is None:
+    if kind is None or not kind.made_in_browser:
         abort(404)
     form = ItemNewForm()
     form.names.label.text = kind.names_label

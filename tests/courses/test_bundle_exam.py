@@ -18,6 +18,7 @@ from courses.services import bundles, catalog
 from exams.grading import ResultDetail
 from exams.models import ExamSettings
 from exams.rules import BOUNDS, RESULT_DETAILS
+from exams.sequential import SequentialRules
 from exams.services.settings import ExamRules, rule_problems, rules_of, stored_settings
 from tests.factories import row_counts
 
@@ -193,6 +194,34 @@ BAD = {
                                 "of"]),
     "quotas over count": ("exam:\n  items: 2\n  quotas: {footwear: 2, legwear: 1}\n",
                           [f"course.yaml:{BASE_LINES + 3}: exam.quotas add up to 3 items"]),
+    "unknown mode": ("exam:\n  mode: adaptive\n",
+                     [f"course.yaml:{BASE_LINES + 2}: exam.mode must be one of fixed, "
+                      "sequential"]),
+    "sequential not a mapping": ("exam:\n  sequential: 5\n",
+                                 [f"course.yaml:{BASE_LINES + 2}: exam.sequential must be keys"]),
+    "unknown sequential key": ("exam:\n  sequential:\n    p2: 0.9\n",
+                               [f'course.yaml:{BASE_LINES + 3}: unknown key '
+                                '"exam.sequential.p2"']),
+    "level above 0.99": ("exam:\n  sequential:\n    p1: 1\n",
+                         [f"course.yaml:{BASE_LINES + 3}: exam.sequential.p1 must be between "
+                          "0.01 and 0.99"]),
+    "percent error rate": ("exam:\n  sequential:\n    alpha: 5%\n",
+                           [f"course.yaml:{BASE_LINES + 3}: exam.sequential.alpha must be a "
+                            "number"]),
+    "too many sequential items": ("exam:\n  sequential:\n    max_items: 501\n",
+                                  [f"course.yaml:{BASE_LINES + 3}: exam.sequential.max_items "
+                                   "must be between 1 and 500"]),
+    "levels the wrong way": ("exam:\n  mode: sequential\n  sequential:\n    p0: 0.9\n",
+                             [f"course.yaml:{BASE_LINES + 3}: exam.sequential: The pass level "
+                              "(85%) must be above the fail level (90%)."]),
+    "truncation too short": ("exam:\n  mode: sequential\n  sequential: {max_items: 60}\n",
+                             [f"course.yaml:{BASE_LINES + 3}: exam.sequential: With at most 60 "
+                              "items the sequential exam, computed exactly, passes 10.4%"]),
+    "sequential quotas over the most items": (
+        "exam:\n  mode: sequential\n  quotas: {footwear: 9}\n  sequential:\n    min_items: 5\n"
+        "    max_items: 8\n",
+        [f"course.yaml:{BASE_LINES + 3}: exam.quotas add up to 9 items, more than the 8",
+         f"course.yaml:{BASE_LINES + 4}: exam.sequential: With at most 8 items"]),
 }
 
 
@@ -216,6 +245,50 @@ def test_quota_sections_are_not_checked_while_the_manual_has_errors(bundle_dir):
     assert not [e for e in errors if e.startswith("course.yaml")], errors
 
 
+SEQUENTIAL_EXAM = """  mode: sequential
+  sequential:
+    p0: 0.65
+    p1: 0.8
+    alpha: 0.1
+    beta: 0.1
+    min_items: 5
+    max_items: 98
+    cut: 0.725
+"""
+SEQUENTIAL_RULES = dataclasses.replace(
+    FULL_RULES, mode="sequential", sequential_p0=0.65, sequential_p1=0.8, sequential_alpha=0.1,
+    sequential_beta=0.1, sequential_min_items=5, sequential_max_items=98, sequential_cut=0.725)
+
+
+def test_a_sequential_block_reads_and_writes_back_byte_identical(bundle_dir, tmp_path):
+    bundle = read_bundle(with_exam(bundle_dir, FULL_EXAM + SEQUENTIAL_EXAM))
+    assert bundle.course.exam == SEQUENTIAL_RULES
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_bundle(bundle, first)
+    assert (first / "course.yaml").read_text(encoding="utf-8") == (
+        BASE_YAML + FULL_EXAM + SEQUENTIAL_EXAM)
+    write_bundle(read_bundle(first), second)
+    assert files_of(first) == files_of(second)
+
+
+def test_a_block_without_the_mode_reads_as_fixed_with_the_default_test(bundle_dir):
+    exam = read_bundle(with_exam(bundle_dir, FULL_EXAM)).course.exam
+    assert exam.mode == "fixed" and not exam.is_sequential
+    assert exam.sequential_rules() == SequentialRules()
+
+
+def test_a_fixed_exam_keeps_a_changed_sequential_test_in_the_block(bundle_dir, tmp_path):
+    block = FULL_EXAM + "  sequential:\n    max_items: 200\n"
+    bundle = read_bundle(with_exam(bundle_dir, block))
+    assert (bundle.course.exam.mode, bundle.course.exam.sequential_max_items) == ("fixed", 200)
+    write_bundle(bundle, tmp_path / "out")
+    written = (tmp_path / "out" / "course.yaml").read_text(encoding="utf-8")
+    assert written.endswith("  mode: fixed\n  sequential:\n    p0: 0.7\n    p1: 0.85\n"
+                            "    alpha: 0.05\n    beta: 0.05\n    min_items: 10\n"
+                            "    max_items: 200\n    cut: null\n")
+    assert read_bundle(tmp_path / "out").course.exam == bundle.course.exam
+
+
 @pytest.mark.parametrize("field,bounds,block", [
     ("item_count", ITEMS, "items: {}"),
     ("time_limit_seconds", TIME_LIMIT_MINUTES, "time_limit_minutes: {}"),
@@ -224,6 +297,10 @@ def test_quota_sections_are_not_checked_while_the_manual_has_errors(bundle_dir):
     ("validity_days", VALIDITY_DAYS, "validity_days: {}"),
     ("refresh_item_count", REFRESH_ITEMS, "refresh: {{items: {}}}"),
     ("refresh_grace_days", GRACE_DAYS, "refresh: {{grace_days: {}}}"),
+    ("sequential_min_items", BOUNDS["sequential_min_items"].written(),
+     "sequential: {{min_items: {}}}"),
+    ("sequential_max_items", BOUNDS["sequential_max_items"].written(),
+     "sequential: {{max_items: {}}}"),
 ])
 def test_the_ranges_agree_with_the_exam_settings_checks(bundle_dir, field, bounds, block):
     """What reading accepts, rule_problems accepts; the values just outside fail both."""
@@ -306,12 +383,17 @@ def test_a_new_course_with_a_bad_block_is_not_created(app, bundle_dir):
         assert db.session.scalar(select(ExamSettings)) is None
 
 
-def test_export_import_export_with_an_exam_block_is_byte_identical(app, bundle_dir, tmp_path):
-    assert import_folder(app, with_exam(bundle_dir, FULL_EXAM)).exit_code == 0
+@pytest.mark.parametrize(("block", "rules"), [(FULL_EXAM, FULL_RULES),
+                                             (FULL_EXAM + SEQUENTIAL_EXAM, SEQUENTIAL_RULES)],
+                         ids=["fixed", "sequential"])
+def test_export_import_export_with_an_exam_block_is_byte_identical(app, bundle_dir, tmp_path,
+                                                                   block, rules):
+    assert import_folder(app, with_exam(bundle_dir, block)).exit_code == 0
+    assert settings_of(app) == rules
     first, second = tmp_path / "first", tmp_path / "second"
     with app.app_context():
         bundles.export_bundle(catalog.find_course(SLUG), first)
-    assert (first / "course.yaml").read_text(encoding="utf-8") == BASE_YAML + FULL_EXAM
+    assert (first / "course.yaml").read_text(encoding="utf-8") == BASE_YAML + block
     with app.app_context():
         db.session.remove()
         from tests.conftest import _empty_tables

@@ -504,7 +504,7 @@ def test_errors_are_collected_and_sorted(tmp_path: Path) -> None:
         "manual/002.md:2: a manual version out of order: version 3 does not match the file "
         "name manual/002.md",
         "media/logo.svg:1: SVG files are not allowed (they can contain scripts); allowed "
-        "types: gif, jpeg, jpg, json, mp3, mp4, pdf, png, txt, webm, webp",
+        "types: bin, gif, jpeg, jpg, json, mp3, mp4, pcd, pdf, png, txt, webm, webp",
     ]
 
 
@@ -840,7 +840,7 @@ def test_media_types_and_sizes(tmp_path: Path) -> None:
         huge.truncate(MAX_MEDIA_BYTES + 1)
     with (root / "media" / "limit.mp4").open("wb") as limit:
         limit.truncate(MAX_MEDIA_BYTES)
-    allowed = "gif, jpeg, jpg, json, mp3, mp4, pdf, png, txt, webm, webp"
+    allowed = "bin, gif, jpeg, jpg, json, mp3, mp4, pcd, pdf, png, txt, webm, webp"
     assert errors_of(root) == [
         f"media/README:1: files without an extension are not allowed in media/; allowed types: "
         f"{allowed}",

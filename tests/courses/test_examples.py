@@ -9,6 +9,7 @@ scores full marks against itself.
 
 from __future__ import annotations
 
+import importlib.util
 import struct
 from pathlib import Path
 
@@ -105,3 +106,21 @@ def test_media_pictures_are_real_pngs(folder: Path):
         if path.lower().endswith(".png"):
             width, height = _png_size(data)
             assert width > 0 and height > 0, path
+
+
+def test_the_street_clouds_are_what_their_generator_writes():
+    """examples/street_clouds.py made the lidar clouds; its cuboids are the items' gold."""
+    spec = importlib.util.spec_from_file_location("street_clouds", EXAMPLES / "street_clouds.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    media = EXAMPLES / "street-scenes" / "media"
+    for name, data in generator.clouds().items():
+        assert (media / name).read_bytes() == data, name
+        assert len(data) < 250_000, name  # the repository stays small
+    _, _, items = _items(EXAMPLES / "street-scenes")
+    golds = {item["media"]: item["gold"] for item in items if item["kind"] == "cuboids"}
+    assert set(golds) == {f"media/{scene}.pcd" for scene in generator.SCENES}
+    for scene, things in generator.SCENES.items():
+        expected = [{key: round(value, 4) if isinstance(value, float) else value
+                     for key, value in thing.cuboid.items()} for thing in things]
+        assert golds[f"media/{scene}.pcd"] == expected, scene

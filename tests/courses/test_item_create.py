@@ -25,8 +25,8 @@ SLUG = "tagging"
 NEW = f"/courses/{SLUG}/items/new"
 NAMES = ["alpha", "beta"]
 TEXT = "Call me tomorrow about the invoice."
-# A valid gold per kind for the names above, on a 64 x 48 image or on TEXT. A kind added to
-# courses/kinds.py without one here fails test_every_kind_has_a_gold_here.
+# A valid gold per kind for the names above, on a 64 x 48 image or on TEXT. A kind the New item
+# page makes, added to courses/kinds.py without one here, fails test_every_kind_has_a_gold_here.
 GOLDS = {
     "choice": "beta",
     "labels": ["alpha"],
@@ -100,15 +100,25 @@ def course(app, instructor) -> int:
     return make_course(app, instructor, SLUG, versions=(PRACTICE_MANUAL,))
 
 
+MADE_HERE = [name for name, kind in kinds.KINDS.items() if kind.made_in_browser]
+
+
 def test_every_kind_has_a_gold_here():
-    assert set(GOLDS) == set(kinds.KINDS)
+    assert set(GOLDS) == set(MADE_HERE)
+
+
+@pytest.mark.parametrize("name", sorted(set(kinds.KINDS) - set(MADE_HERE)))
+def test_kinds_drawn_in_a_point_cloud_are_imported_not_made_here(app, instructor, course, name):
+    client = signed_in(app, instructor)
+    assert f'href="{NEW}/{name}"' not in client.get(NEW).get_data(as_text=True)
+    assert client.get(f"{NEW}/{name}").status_code == 404
 
 
 def test_uploaded_images_have_the_media_size_limit():
     assert items.MAX_IMAGE_BYTES == MAX_MEDIA_BYTES
 
 
-@pytest.mark.parametrize("name", list(kinds.KINDS))
+@pytest.mark.parametrize("name", MADE_HERE)
 def test_instructors_create_an_item_of_each_kind_in_the_browser(app, instructor, course, name):
     kind = kinds.KINDS[name]
     client = signed_in(app, instructor)
@@ -283,7 +293,7 @@ def test_gold_history_draws_each_revision_and_says_what_changed(app, instructor,
     assert '"label":' not in html
 
 
-@pytest.mark.parametrize("name", list(kinds.KINDS))
+@pytest.mark.parametrize("name", MADE_HERE)
 def test_gold_history_shows_every_kind_without_raw_json(app, instructor, course, name):
     client = signed_in(app, instructor)
     assert create(client, kinds.KINDS[name], key=f"h-{name}").status_code == 302

@@ -34,7 +34,8 @@ def test_every_kind_has_every_layer(kind: kinds.ItemKind):
     assert kind.grader is graders.KINDS[kind.name]
     assert callable(kind.grader.score)
     assert callable(kind.grader.parse_spec) and callable(kind.grader.parse)  # the schema
-    assert kind.media in (None, "image", "text")
+    assert kind.media in (None, "image", "text", "cloud")
+    assert kind.media in (None, "text") or kind.media in kinds.MEDIA_NEEDED
     assert kind.reader in ("one", "many", "json")
     if kind.reader == "json":  # a drawn answer: the widget module draws it
         assert kind.widget and (STATIC / kind.widget).is_file()
@@ -59,6 +60,12 @@ def test_image_kinds_are_the_kinds_drawn_on_an_image():
     assert kinds.IMAGE_KINDS == {"boxes", "points"}
 
 
+def test_cloud_kinds_are_drawn_in_a_point_cloud_and_imported():
+    assert kinds.CLOUD_KINDS == {"cuboids"}
+    assert [name for name, kind in kinds.KINDS.items() if not kind.made_in_browser] == [
+        "cuboids"]
+
+
 def test_summaries_read_as_before():
     spans = {"text": "I am furious.", "labels": ["anger"]}
     assert kinds.answer_summary("choice", {}, "yes") == "yes"
@@ -72,6 +79,10 @@ def test_summaries_read_as_before():
     assert (kinds.answer_summary("spans", spans, [{"start": 5, "end": 12, "label": "anger"}])
             == "anger: “furious”")
     assert kinds.answer_summary("spans", spans, ["junk"]) == "Nothing marked"
+    assert kinds.answer_summary("cuboids", {}, []) == "Nothing marked"
+    assert (kinds.answer_summary("cuboids", {}, [{"label": "car"}, {"label": "motorcycle"},
+                                                 {"label": "car"}])
+            == "3 cuboids drawn (2 car, 1 motorcycle)")
 
 
 def _searched_files() -> list[Path]:

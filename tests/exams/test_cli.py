@@ -7,6 +7,7 @@ exam items), imported through the bundle service.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from courses.services.bundles import import_bundle
 from exams.cli import exams_cli
 from exams.models import Attempt, AttemptState, Qualification, QualificationStatus
 from exams.sequential import SequentialRules, characteristics
-from exams.services import attempts
+from exams.services import attempts, settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clothing-tagging"
 
@@ -137,6 +138,48 @@ def test_characteristics_refuses_settings_out_of_bounds(args, words):
     assert words in characteristics_output(*args, exit_code=2)
 
 
-def test_characteristics_of_a_course_waits_for_the_sequential_mode():
-    output = characteristics_output("clothing-tagging", exit_code=2)
-    assert "Course exam settings have no sequential mode yet" in output
+def course_characteristics(app, *args: str, exit_code: int = 0) -> list[str]:
+    result = app.test_cli_runner().invoke(args=["exams", "characteristics", *args])
+    assert result.exit_code == exit_code, result.output
+    return result.output.splitlines()
+
+
+def test_characteristics_of_a_fixed_course_show_what_its_sequential_settings_would_give(app):
+    _course(app)
+    lines = course_characteristics(app, "clothing-tagging")
+    assert lines[0] == ("Tagging clothing in photos (clothing-tagging) has a fixed-length exam "
+                        "(6 items, pass mark 80%); what its sequential settings, with any "
+                        "options given, would give:")
+    assert lines[1].startswith("Sequential exam: p0 0.70, p1 0.85, alpha 0.050, beta 0.050; "
+                               "10 to 123 items")
+    rows = {line.split()[0]: line.split()[1:] for line in lines[3:-2]}
+    assert rows["0.700"] == ["0.0492", "40.3", "101"]  # the course's max_items: not chosen
+    assert lines[-2].startswith("Fixed-length equivalent: ")
+    assert lines[-1] == "Stopping at the most items keeps both error rates."
+
+
+def test_characteristics_of_a_sequential_course_use_its_settings_and_the_options(app):
+    course_id = _course(app)
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        rules = dataclasses.replace(settings.rules_of(settings.settings_for(course)),
+                                    mode="sequential", sequential_p0=0.6, sequential_p1=0.8,
+                                    sequential_max_items=40, sequential_min_items=5)
+        settings.save_settings(course, rules, None)
+        db.session.commit()
+    lines = course_characteristics(app, "clothing-tagging", "--accuracy", "0.9")
+    assert lines[0] == ("Tagging clothing in photos (clothing-tagging) has a sequential exam; "
+                        "its settings, with any options given:")
+    expected = characteristics(SequentialRules(p0=0.6, p1=0.8, min_items=5, max_items=40),
+                               [0.9])[0]
+    assert lines[3].split() == ["0.900", f"{expected.pass_probability:.4f}",
+                                f"{expected.expected_items:.1f}", str(expected.items_p95)]
+    shorter = course_characteristics(app, "clothing-tagging", "--max-items", "12")
+    assert "5 to 12 items" in shorter[1]
+    assert shorter[-1].startswith("With at most 12 items the sequential exam, computed "
+                                  "exactly, passes ")
+
+
+def test_characteristics_of_an_unknown_course_are_refused(app):
+    output = "\n".join(course_characteristics(app, "no-such-course", exit_code=2))
+    assert "Invalid value for SLUG: no course has the slug 'no-such-course'" in output

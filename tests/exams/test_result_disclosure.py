@@ -25,7 +25,7 @@ from exams.grading import MIN_GROUP, ResultDetail
 from exams.models import ExamSettings, Notice, Response
 from exams.services import disputes, settings
 from tests.conftest import make_app
-from tests.factories import TAKING_SLUG, Taker, positions, signed_in
+from tests.factories import SEQUENTIAL_DATA, TAKING_SLUG, Taker, positions, signed_in
 
 EXAM = f"/courses/{TAKING_SLUG}/exam"
 # The manual's section titles by id (tests/factories.py TAKING_MANUAL).
@@ -201,7 +201,7 @@ def test_settings_choose_what_a_result_shows(app, exam_course, exam_staff):
     data = {"csrf_token": token, "item_count": "6", "quotas": "", "pass_mark": "50",
             "critical_rule": "y", "time_limit_minutes": "30", "attempts_allowed": "2",
             "retry_delay_hours": "1", "validity_days": "365", "refresh_item_count": "2",
-            "refresh_grace_days": "7"}
+            "refresh_grace_days": "7", **SEQUENTIAL_DATA}
     refused = staff.post(path, data={**data, "result_detail": "everything"})
     assert refused.status_code == 200 and "Not a valid choice" in text(refused)
     saved = staff.post(path, data={**data, "result_detail": "counts"})
@@ -235,7 +235,7 @@ def test_settings_warn_about_the_demos_critical_items_whose_gold_practice_shows(
     listed = re.search(r"in the practice pool too \(([^)]*)\)", body).group(1).split(", ")
     critical = re.search(r"Critical: ([^.]*)\.", body).group(1).split(", ")
     assert set(keys) <= set(listed) and set(keys) <= set(critical)
-    assert "The exam pool holds 6 items, fewer than 3 times" in body or example != "street-scenes"
+    assert "The exam pool holds 7 items, fewer than 3 times" in body or example != "street-scenes"
 
 
 # --- Bundles and the migration. ---------------------------------------------------------------

@@ -13,12 +13,15 @@ from exams.models import ExamSettings
 from exams.rules import (
     BOUNDS,
     DEFAULTS,
+    MODES,
     PASS_MARK_PERCENT,
+    SEQUENTIAL_FIELDS,
     ExamRules,
     QuotaProblem,
     problems,
     quota_problems,
 )
+from exams.sequential import SequentialRules
 
 FORM_FIELDS = {"item_count": "item_count", "time_limit_seconds": "time_limit_minutes",
                "attempts_allowed": "attempts_allowed", "retry_delay_seconds": "retry_delay_hours",
@@ -110,3 +113,56 @@ def test_quotas_add_up_to_no_more_than_the_items_of_the_exam():
 def test_the_settings_check_says_what_is_wrong_with_a_quota():
     assert problems(dataclasses.replace(DEFAULTS, quotas={"hats": 0})) == [
         "The number of items for “hats” must be a whole number above 0, not “0”."]
+
+
+# The sequential mode.
+
+
+def test_the_sequential_defaults_are_the_cores_and_keep_their_error_rates():
+    assert DEFAULTS.mode == "fixed" and MODES == ("fixed", "sequential")
+    assert DEFAULTS.sequential_rules() == SequentialRules()
+    assert problems(dataclasses.replace(DEFAULTS, mode="sequential")) == []
+
+
+@pytest.mark.parametrize(("rule", "field"), [(name, name) for name in SEQUENTIAL_FIELDS])
+def test_the_form_asks_for_the_sequential_test_within_the_bounds(app, rule, field):
+    with app.test_request_context():
+        form = ExamSettingsForm(meta={"csrf": False})
+    (check,) = [v for v in form[field].validators if isinstance(v, NumberRange)]
+    low, high = BOUNDS[rule].written()
+    percent_based = not BOUNDS[rule].whole  # levels, error rates and the cut are asked in %
+    factor = 100 if percent_based else 1
+    assert (check.min, check.max) == pytest.approx((low * factor, high * factor))
+
+
+def test_a_fixed_exam_does_not_check_how_its_sequential_test_agrees():
+    odd = dataclasses.replace(DEFAULTS, sequential_p0=0.9, sequential_max_items=20)
+    assert problems(odd) == []
+    assert problems(dataclasses.replace(odd, mode="sequential")) == [
+        "The pass level (85%) must be above the fail level (90%)."]
+
+
+def test_a_sequential_exam_checks_its_truncation_with_the_exact_computation():
+    (problem,) = problems(dataclasses.replace(DEFAULTS, mode="sequential",
+                                              sequential_max_items=60))
+    assert problem == (
+        "With at most 60 items the sequential exam, computed exactly, passes 10.4% of trainees "
+        "at the fail level (at most 5.0% asked) and fails 6.5% at the pass level (at most 5.0% "
+        "asked): stopping there and deciding by the cut moves the error rates. 123 items is the "
+        "fewest that keeps both, with the same fewest items and cut.")
+    (impossible,) = problems(dataclasses.replace(
+        DEFAULTS, mode="sequential", sequential_p0=0.8, sequential_p1=0.82,
+        sequential_alpha=0.001))
+    assert "No most number of items keeps both (no maximum up to 500 items" in impossible
+
+
+def test_the_quotas_of_a_sequential_exam_fit_its_most_items():
+    rules = dataclasses.replace(DEFAULTS, quotas={"hats": 130}, mode="sequential")
+    assert problems(rules) == ["The section quotas add up to 130 items, more than the 123 "
+                               "items of the exam."]
+    assert problems(dataclasses.replace(rules, quotas={"hats": 123})) == []
+
+
+def test_an_unknown_mode_is_a_problem():
+    assert problems(dataclasses.replace(DEFAULTS, mode="adaptive")) == [
+        "The exam mode must be one of: fixed, sequential."]

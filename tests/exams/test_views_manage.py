@@ -21,7 +21,14 @@ from exams.models import (
     QualificationStatus,
 )
 from exams.services import disputes, notices, qualifications
-from tests.factories import MANAGE_SLUG, post_form, response_of, signed_in, take
+from tests.factories import (
+    MANAGE_SLUG,
+    SEQUENTIAL_DATA,
+    post_form,
+    response_of,
+    signed_in,
+    take,
+)
 
 BASE = f"/courses/{MANAGE_SLUG}"
 
@@ -74,7 +81,7 @@ def settings_data(**overrides) -> dict:
     data = {"item_count": "4", "quotas": "", "shuffle": "y", "pass_mark": "80",
             "critical_rule": "y", "time_limit_minutes": "30", "attempts_allowed": "3",
             "retry_delay_hours": "24", "validity_days": "", "refresh_item_count": "2",
-            "refresh_grace_days": "14", "result_detail": "sections"}
+            "refresh_grace_days": "14", "result_detail": "sections", **SEQUENTIAL_DATA}
     data.update(overrides)
     return data
 

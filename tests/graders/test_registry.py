@@ -39,6 +39,15 @@ ITEMS = {
         [{"start": 5, "end": 12, "label": "anger"}, {"start": 24, "end": 28, "label": "topic"}],
         [{"start": 5, "end": 12, "label": "anger"}, {"start": 24, "end": 28, "label": "anger"}],
     ),
+    "cuboids": (
+        {"labels": ["car", "motorcycle"], "range": {"x": [-40, 40], "y": [-40, 40],
+                                                  "z": [-3, 5]}},
+        [{"label": "car", "x": 10, "y": 2, "z": -0.8, "l": 4.2, "w": 1.8, "h": 1.5, "yaw": 0},
+         {"label": "motorcycle", "x": 5, "y": -4, "z": -1, "l": 2, "w": 0.8, "h": 1.3,
+          "yaw": 1.5}],
+        [{"label": "car", "x": 10.2, "y": 2, "z": -0.8, "l": 4, "w": 1.8, "h": 1.5, "yaw": 3.1},
+         {"label": "car", "x": -20, "y": 0, "z": -1, "l": 4, "w": 2, "h": 1.5, "yaw": 0}],
+    ),
 }
 
 
@@ -57,7 +66,7 @@ def assert_plain(value: object, path: str = "details") -> None:
 
 
 def test_kinds_are_registered_with_the_module_interface():
-    assert set(graders.KINDS) == {"choice", "labels", "boxes", "points", "spans"}
+    assert set(graders.KINDS) == {"choice", "labels", "boxes", "points", "spans", "cuboids"}
     for module in graders.KINDS.values():
         assert callable(module.parse_spec)
         assert callable(module.parse)

@@ -1,8 +1,8 @@
 // Boxes widget: draw, move, resize, relabel and delete labelled boxes on an image, with the mouse,
 // a finger or the keyboard. The answer is [{label, x, y, w, h}] in whole image pixels.
 import {
-  announcer, arrowStep, button, clamp, clear, h, keysHelp, numberKey, placeTags, readAnswer, s, toolbar,
-  typing, writeAnswer,
+  announcer, arrowStep, clamp, clear, h, keysHelp, labelKeys, listEntry, numberKey, placeTags, readAnswer,
+  s, toolbar, writeAnswer,
 } from "./common.js";
 import { surface, zoomKeys } from "./surface.js";
 
@@ -63,15 +63,11 @@ export function mount(root, { spec, mediaUrl, input }) {
     drawLayer();
     heading.textContent = boxes.length ? `Your boxes (${boxes.length})` : "No boxes yet";
     clear(list);
-    boxes.forEach((b, i) => list.append(h("li", { class: i === selected ? "is-selected" : null },
-      h("button", {
-        type: "button", class: "link-button", onclick: () => select(i, true), text: describe(b, i),
-      }),
-      h("select", {
-        "aria-label": `Label of ${b.label} box ${i + 1}`,
-        onchange: (event) => relabel(i, event.target.selectedIndex),
-      }, ...labels.map((name) => h("option", { selected: name === b.label, text: name }))),
-      button("Delete", { "aria-label": `Delete ${b.label} box ${i + 1}`, onclick: () => remove(i) }))));
+    boxes.forEach((b, i) => list.append(listEntry({
+      text: describe(b, i), name: `${b.label} box ${i + 1}`, label: b.label, labels,
+      selected: i === selected, onSelect: () => select(i, true),
+      onRelabel: (index) => relabel(i, index), onDelete: () => remove(i),
+    })));
   }
 
   function drawLayer() {
@@ -272,14 +268,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   area.element.addEventListener("pointerup", (event) => endDrag(event, false));
   area.element.addEventListener("pointercancel", (event) => endDrag(event, true));
 
-  root.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || area.element.contains(event.target) || typing(event)) return;
-    const pick = numberKey(event);
-    if (pick >= 0 && pick < labels.length) {
-      event.preventDefault();
-      pickLabel(pick);
-    }
-  });
+  labelKeys(root, area.element, labels, pickLabel);
 
   commit(boxes.length ? `Your last answer: ${boxes.length} box${boxes.length > 1 ? "es" : ""}` : "");
 }

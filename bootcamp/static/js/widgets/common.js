@@ -137,6 +137,32 @@ export function toolbar({ label, names, prefix, toggle = true, onPick }) {
 }
 
 /**
+ * One entry of a widget's list of what was drawn: a button that selects it (`text` says what
+ * it is), its label as a select, and Delete; `name` ("car box 2") names the entry's controls.
+ */
+export function listEntry({ text, name, label, labels, selected, onSelect, onRelabel, onDelete }) {
+  return h("li", { class: selected ? "is-selected" : null },
+    h("button", { type: "button", class: "link-button", onclick: onSelect, text }),
+    h("select", {
+      "aria-label": `Label of ${name}`, onchange: (event) => onRelabel(event.target.selectedIndex),
+    }, ...labels.map((option) => h("option", { selected: option === label, text: option }))),
+    button("Delete", { "aria-label": `Delete ${name}`, onclick: onDelete }));
+}
+
+/** Number keys anywhere in the widget but on its drawing (which has its own) pick the label
+ * for new shapes. */
+export function labelKeys(root, drawing, labels, pickLabel) {
+  root.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || drawing.contains(event.target) || typing(event)) return;
+    const pick = numberKey(event);
+    if (pick >= 0 && pick < labels.length) {
+      event.preventDefault();
+      pickLabel(pick);
+    }
+  });
+}
+
+/**
  * Put each tag (an SVG <text> already in the layer) at the first of its candidate spots
  * ([x, y] of its baseline start, or [x, y, true] of its end; best first) where it overlaps no
  * tag placed before it and stays inside `bounds` (the part of the image shown); where every
