@@ -644,8 +644,7 @@ def attempt_row(app: Flask, attempt_id: int) -> Attempt:
 # A sequential exam (exams.blocks): forty yes/no items on shoes and hats and one critical
 # towel item, the only item on towels, which a quota puts in the first block. The test:
 # p0 0.5, p1 0.9, 5% error each way, 5 to 20 items; all right passes at item 6, all wrong
-# fails at item 5. Until the settings' sequential fields land, tests give these rules through
-# the seam (use_sequential).
+# fails at item 5. Tests give these rules through the seam (use_sequential).
 SEQUENTIAL_TEST = SequentialRules(p0=0.5, p1=0.9, alpha=0.05, beta=0.05, min_items=5,
                                   max_items=20)
 SEQUENTIAL_EXAM_RULES = replace(
@@ -656,8 +655,8 @@ SEQUENTIAL_EXAM_RULES = replace(
 
 def use_sequential(monkeypatch, rules: SequentialRules = SEQUENTIAL_TEST) -> None:
     """Make every course's exam sequential with `rules`: the seam
-    (exams.services.settings.sequential_rules) patched where it is read. Once the settings
-    keep a mode, setting it is the way."""
+    (exams.services.settings.sequential_rules) patched where it is read, which spares each
+    test the settings form (the seam's own test saves real settings)."""
     from exams.services import attempts, settings, summary
 
     for module in (settings, attempts, summary):

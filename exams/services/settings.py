@@ -45,14 +45,11 @@ def rules_of(settings: ExamSettings) -> ExamRules:
 
 
 def sequential_rules(settings: ExamSettings) -> SequentialRules | None:
-    """The sequential test the settings ask for; None for a fixed exam. The one place that
-    reads the settings' mode and sequential fields (exams.rules.ExamRules names them)."""
-    # getattr with defaults until the settings' sequential columns land (migration 0017).
-    if getattr(settings, "mode", "fixed") != "sequential":
+    """The sequential test the settings ask for; None for a fixed exam. Delivery reads the
+    settings' mode and sequential fields only through this."""
+    if settings.mode != "sequential":
         return None
-    return SequentialRules(**{name: getattr(settings, f"sequential_{name}")
-                              for name in ("p0", "p1", "alpha", "beta", "min_items",
-                                           "max_items", "cut")})
+    return rules_of(settings).sequential_rules()
 
 
 def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamSettings:

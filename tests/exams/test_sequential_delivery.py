@@ -8,7 +8,6 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +19,7 @@ from courses.services import items as item_bank
 from exams.blocks import BLOCK_SIZE, Plan
 from exams.models import Attempt, QualificationStatus, Response
 from exams.services import attempts, qualifications, sequential_exams
-from exams.services.settings import sequential_rules
+from exams.services.settings import rules_of, save_settings, sequential_rules, settings_for
 from tests.conftest import THREADS, race
 from tests.factories import (
     SEQUENTIAL_TEST,
@@ -63,13 +62,18 @@ def drawn_keys(attempt: Attempt) -> list[str]:
     return [db.session.get(Item, r.item_id).key for r in attempt.responses]
 
 
-def test_the_seam_reads_the_mode_and_the_test_from_the_settings():
-    assert sequential_rules(SimpleNamespace()) is None  # before the settings have a mode
-    assert sequential_rules(SimpleNamespace(mode="fixed")) is None
-    fields = {f"sequential_{name}": value for name, value in (
-        ("p0", 0.5), ("p1", 0.9), ("alpha", 0.05), ("beta", 0.05), ("min_items", 5),
-        ("max_items", 20), ("cut", None))}
-    assert sequential_rules(SimpleNamespace(mode="sequential", **fields)) == SEQUENTIAL_TEST
+def test_the_seam_reads_the_mode_and_the_test_from_the_settings(app, make_user):
+    world = make_sequential_world(app, make_user)
+    with app.app_context():
+        course = world.course()
+        assert sequential_rules(settings_for(course)) is None  # a fixed exam
+        save_settings(course, replace(
+            rules_of(settings_for(course)), mode="sequential", sequential_p0=0.5,
+            sequential_p1=0.9, sequential_min_items=5, sequential_max_items=20), None)
+        db.session.commit()
+        assert sequential_rules(settings_for(course)) == SEQUENTIAL_TEST
+        attempt = attempts.start(world.user(world.trainee), course, rng=random.Random(SEED))
+        assert Plan.of(attempt.sequential).rules == SEQUENTIAL_TEST
 
 
 def test_the_start_draws_one_block_with_the_quota_items_and_keeps_the_rules(app, seq_world):
