@@ -124,6 +124,12 @@ class Attempt(db.Model):
     passed: Mapped[bool | None] = mapped_column()
     critical_missed: Mapped[list[str]] = mapped_column(JSONData, default=list)  # item keys
     regraded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A sequential attempt (exams.blocks): its rules as it started (Plan.snapshot; None for a
+    # fixed exam), and once graded the items its decision took and the final log-likelihood
+    # ratio. Its responses are the items drawn so far, block by block.
+    sequential: Mapped[dict | None] = mapped_column(JSONData)
+    decision_items: Mapped[int | None] = mapped_column(Integer)
+    decision_llr: Mapped[float | None] = mapped_column(Float)
 
     responses: Mapped[list[Response]] = relationship(
         back_populates="attempt", order_by="Response.position", cascade="all, delete-orphan")
@@ -131,6 +137,10 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == AttemptState.OPEN
+
+    @property
+    def is_sequential(self) -> bool:
+        return self.sequential is not None
 
     @hybrid_method
     def of_kind(self, kind: AttemptKind) -> bool:

@@ -20,7 +20,7 @@ from exams.operating import truncation_problem
 
 RESULT_DETAILS = tuple(detail.value for detail in ResultDetail)
 # How an attempt runs: a fixed number of items, or a sequential test that stops as soon as the
-# result is certain (exams.sequential; delivery in blocks is still to come, docs/exams.md).
+# result is certain (exams.sequential; delivered in blocks by exams.blocks, docs/exams.md).
 MODES = ("fixed", "sequential")
 _SEQUENTIAL = sequential.SequentialRules()  # the sequential defaults: the example
 

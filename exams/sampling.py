@@ -3,7 +3,8 @@
 Pure logic: no Flask, no database. Quotas are filled first (each quota's section from items
 not drawn yet), then the rest of the count from every item not drawn yet, each draw uniform.
 A quota asks for at least that many items on its section; an item that tests two sections
-counts for both.
+counts for both. A sequential exam draws in blocks (draw_block), quota items first, and may
+not stop before its quotas are met (covered_at).
 """
 
 from __future__ import annotations
@@ -59,19 +60,63 @@ def sample(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
     return sorted(chosen, key=order.__getitem__)
 
 
+def draw_block(pool: Sequence[PoolItem], drawn: Sequence[int], size: int,
+               quotas: Mapping[str, int], rng: random.Random, *,
+               shuffle: bool = True) -> list[int]:
+    """The next block of a sequential attempt: up to `size` items of `pool` not in `drawn`,
+    the quotas' shortfall (what `drawn` does not cover yet) first, so that coverage is met as
+    early as possible, then uniform draws. Fewer than `size` only when the pool runs out."""
+    taken = set(drawn)
+    rest = [item for item in pool if item.id not in taken]
+    chosen = _draw(rest, min(size, len(rest)), quotas, rng, drawn=_covered(pool, taken))
+    if shuffle:
+        rng.shuffle(chosen)
+    return chosen
+
+
+def covered_at(sections: Sequence[Sequence[str]], quotas: Mapping[str, int]) -> int | None:
+    """After how many items (the items' sections in the order drawn) every quota is met:
+    0 without quotas, None when these items never meet them."""
+    need = {section: wanted for section, wanted in quotas.items() if wanted > 0}
+    for n, item_sections in enumerate(sections, start=1):
+        if not need:
+            return n - 1
+        for section in item_sections:
+            if section in need:
+                need[section] -= 1
+                if need[section] <= 0:
+                    del need[section]
+    return len(sections) if not need else None
+
+
+def _covered(pool: Sequence[PoolItem], ids: set[int]) -> dict[str, int]:
+    """How many of the items `ids` test each section."""
+    counts: dict[str, int] = {}
+    for item in pool:
+        if item.id in ids:
+            for section in item.sections:
+                counts[section] = counts.get(section, 0) + 1
+    return counts
+
+
 def _draw(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
-          rng: random.Random) -> list[int]:
+          rng: random.Random, drawn: Mapping[str, int] | None = None) -> list[int]:
+    """`count` ids of `pool`, quota items first (only what `drawn`, the items each section
+    already has from earlier draws, leaves short), then the rest uniformly."""
     chosen: list[int] = []
     taken: set[int] = set()
+    drawn = drawn or {}
     # Scarcest sections first, so a section with few items is not starved by a broader one.
     for section, wanted in sorted(quotas.items(), key=lambda kv: _supply(pool, kv[0])):
-        have = sum(1 for n in chosen if section in _sections_of(pool, n))
+        have = drawn.get(section, 0) + sum(1 for n in chosen
+                                           if section in _sections_of(pool, n))
         candidates = [item.id for item in pool
                       if section in item.sections and item.id not in taken]
-        if wanted <= have:
+        if wanted <= have or len(chosen) >= count:
             continue
         # Never short: items taken so far that test this section count in `have`.
-        picked = rng.sample(candidates, wanted - have)
+        picked = rng.sample(candidates, min(wanted - have, len(candidates),
+                                            count - len(chosen)))
         chosen += picked
         taken.update(picked)
     rest = [item.id for item in pool if item.id not in taken]

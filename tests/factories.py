@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import Flask
@@ -36,6 +36,7 @@ from courses.models import (
 )
 from exams.models import Attempt, Response
 from exams.rules import ExamRules
+from exams.sequential import SequentialRules
 from tests.helpers import CSRF_PATTERN, csrf_token, log_in
 
 COUNTED = {
@@ -638,3 +639,57 @@ def attempt_row(app: Flask, attempt_id: int) -> Attempt:
         attempt = db.session.get(Attempt, attempt_id)
         db.session.expunge(attempt)
         return attempt
+
+
+# A sequential exam (exams.blocks): forty yes/no items on shoes and hats and one critical
+# towel item, the only item on towels, which a quota puts in the first block. The test:
+# p0 0.5, p1 0.9, 5% error each way, 5 to 20 items; all right passes at item 6, all wrong
+# fails at item 5. Tests give these rules through the seam (use_sequential).
+SEQUENTIAL_TEST = SequentialRules(p0=0.5, p1=0.9, alpha=0.05, beta=0.05, min_items=5,
+                                  max_items=20)
+SEQUENTIAL_EXAM_RULES = replace(
+    _rules(item_count=10, shuffle=True, pass_mark=0.75, time_limit_seconds=600,
+           attempts_allowed=3, retry_delay_seconds=0, validity_days=30),
+    quotas={"towels": 1, "hats": 2})
+
+
+def use_sequential(monkeypatch, rules: SequentialRules = SEQUENTIAL_TEST) -> None:
+    """Make every course's exam sequential with `rules`: the seam
+    (exams.services.settings.sequential_rules) patched where it is read, which spares each
+    test the settings form (the seam's own test saves real settings)."""
+    from exams.services import attempts, settings, summary
+
+    for module in (settings, attempts, summary):
+        monkeypatch.setattr(module, "sequential_rules", lambda _settings: rules)
+
+
+def sequential_natives() -> list[dict]:
+    natives = [native(f"{kind}-{n}", "choice", _YES_NO, "yes" if n % 3 else "no",
+                      [f"{kind}s"], pools=("exam",))
+               for kind in ("shoe", "hat") for n in range(20)]
+    natives.append(native("towel-critical", "choice", _YES_NO, "no", ["towels"],
+                          pools=("exam",)))
+    natives[-1]["critical"] = True
+    return natives
+
+
+def make_sequential_world(app: Flask, make_user) -> ExamWorld:
+    """The sequential exam's course (its rules through the seam: SEQUENTIAL_TEST)."""
+    return _world(app, make_user, "sequential-course", WORLD_MANUAL, sequential_natives(),
+                  SEQUENTIAL_EXAM_RULES)
+
+
+def answer_block(attempt: Attempt, *, right: Callable[[int, str], bool],
+                 now: datetime | None = None) -> None:
+    """Answer the items of the block a sequential attempt is on: the gold where
+    right(position, key), the other option elsewhere."""
+    from exams.services import attempts, sequential_exams
+
+    attempt = db.session.get(Attempt, attempt.id)
+    drawn = len(attempt.responses)
+    _, start = sequential_exams.progress(attempt, drawn)
+    for response in attempt.responses[start - 1:]:
+        item = db.session.get(Item, response.item_id)
+        given = item.gold if right(response.position, item.key) else (
+            "no" if item.gold == "yes" else "yes")
+        attempts.save_answer(attempt, response.position, given, 1, now=now)

@@ -29,12 +29,12 @@ from bootcamp.users.models import User
 from courses.models import Course, CourseStatus, Item
 from courses.services import items as item_bank
 from courses.services import manuals, practice
-from exams import grading
+from exams import blocks, grading
 from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
-from exams.sampling import PoolItem, SamplingError, sample
+from exams.sampling import PoolItem, SamplingError, draw_block, sample, sampling_problems
 from exams.services import qualifications
 from exams.services.qualifications import Status
-from exams.services.settings import exam_pool, settings_for
+from exams.services.settings import exam_pool, sequential_rules, settings_for
 
 # Saves that left the browser before the deadline may arrive a little after it.
 SAVE_GRACE = timedelta(seconds=10)
@@ -51,6 +51,10 @@ class StartRefused(ValueError):
 
 class AttemptClosed(ValueError):
     """The attempt is graded, or its time is up: answers can no longer change."""
+
+
+class ItemLocked(ValueError):
+    """The item was in a block of a sequential attempt that is decided on already."""
 
 
 @dataclass(frozen=True)
@@ -191,14 +195,18 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     if version is None:
         raise StartRefused("The exam is not ready yet: the course has no published manual.")
     settings = settings_for(course)
+    rules = sequential_rules(settings) if kind is AttemptKind.QUALIFICATION else None
     if kind is AttemptKind.REFRESH:
         pool = refresh_pool(course, qualification)
         count, quotas = min(settings.refresh_item_count, len(pool)), {}
     else:
         pool, count, quotas = exam_pool(course), settings.item_count, settings.quotas or {}
+    plan = blocks.Plan(rules, dict(quotas)) if rules is not None else None
     try:
-        chosen = sample(pool, count, quotas, rng or random.SystemRandom(),
-                        shuffle=settings.shuffle)
+        chosen = (_first_block(pool, plan, rng or random.SystemRandom(), settings.shuffle)
+                  if plan is not None else
+                  sample(pool, count, quotas, rng or random.SystemRandom(),
+                         shuffle=settings.shuffle))
     except SamplingError as error:
         raise StartRefused(f"The exam is not ready yet: {error}") from error
     limit = settings.time_limit_seconds
@@ -207,6 +215,7 @@ def start(user: User, course: Course, *, now: datetime | None = None,
         number=used + 1, manual_version_id=version.id, state=AttemptState.OPEN,
         started_at=now, deadline=now + timedelta(seconds=limit) if limit else None,
         pass_mark=settings.pass_mark, critical_rule=settings.critical_rule, critical_missed=[],
+        sequential=plan.snapshot() if plan is not None else None,
         responses=[Response(position=n, item_id=item_id, answer_seq=0)
                    for n, item_id in enumerate(chosen, start=1)],
     )
@@ -216,6 +225,16 @@ def start(user: User, course: Course, *, now: datetime | None = None,
         "attempt": attempt.id, "kind": str(kind), "number": attempt.number,
         "items": len(chosen), "version": version.number}).created_at = now
     return attempt
+
+
+def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random,
+                 shuffle: bool) -> list[int]:
+    """The first block of a sequential attempt; SamplingError unless the pool can give the
+    test all its items (max_items, quotas met)."""
+    problems = sampling_problems(pool, plan.rules.max_items, plan.quotas)
+    if problems:
+        raise SamplingError(" ".join(problems))
+    return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=shuffle)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:
@@ -233,7 +252,8 @@ def save_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     """Keep the answer unless a newer one (higher seq) is already saved; idempotent.
 
     Raises LookupError for an unknown position, AttemptClosed after the deadline (plus a
-    short grace for saves in flight) or once graded, practice.AnswerRefused when malformed.
+    short grace for saves in flight) or once graded, ItemLocked for an item of a block of a
+    sequential attempt already decided on, practice.AnswerRefused when malformed.
     """
     return save_locked_answer(lock_attempt(attempt.id), position, answer, seq, now)
 
@@ -250,6 +270,9 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
         .where(Response.attempt_id == attempt.id, Response.position == position)).first()
     if row is None:
         raise LookupError(f"attempt {attempt.id} has no item {position}")
+    if attempt.is_sequential and position < _block_start(attempt):
+        raise ItemLocked(f"Item {position} was in a block that is graded already: its answer "
+                         "can no longer change.")
     response, item = row
     if answer is not None:
         practice.refuse_malformed(item, answer)
@@ -257,6 +280,13 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
         response.answer, response.answer_seq, response.saved_at = answer, seq, now
     db.session.flush()
     return response
+
+
+def _block_start(attempt: Attempt) -> int:
+    """The first position of the block a sequential attempt is on."""
+    drawn = db.session.scalar(select(func.count()).select_from(Response)
+                              .where(Response.attempt_id == attempt.id))
+    return blocks.Plan.of(attempt.sequential).block_start(drawn or 0)
 
 
 def score_response(item: Item, answer: Any) -> graders.Score:
@@ -277,15 +307,31 @@ def graded_items(attempt: Attempt) -> list[tuple[Response, Item]]:
 
 
 def grade(attempt: Attempt) -> grading.AttemptResult:
-    """Score every response with the graders and store the attempt's result.
+    """Score every response with the graders and store the attempt's result (for a
+    sequential attempt, the test's verdict on its answers in order: exams.blocks).
 
     One query loads the responses and their items, scoring is in memory, and one executemany
     UPDATE writes the results: the statements do not grow with the items. The loaded
     responses also fill `attempt.responses`, which nothing then loads again.
     """
-    graded, results = [], []
     rows = graded_items(attempt)
     set_committed_value(attempt, "responses", [response for response, _ in rows])
+    graded, results = scored(rows)
+    _store_scores(rows, results)
+    if attempt.is_sequential:
+        result = _sequential_result(attempt, graded)
+    else:
+        result = grading.grade(graded, attempt.pass_mark, attempt.critical_rule)
+    attempt.score, attempt.passed = result.score, result.passed
+    attempt.critical_missed = list(result.critical_missed)
+    return result
+
+
+def scored(rows: list[tuple[Response, Item]]) -> tuple[list[grading.Graded],
+                                                       list[dict[str, Any]]]:
+    """The responses scored under their items' current gold: graded items, and the values
+    to store on each response."""
+    graded, results = [], []
     for response, item in rows:
         score = score_response(item, response.answer)
         results.append({"id": response.id, "item_revision": item.revision,
@@ -293,11 +339,21 @@ def grade(attempt: Attempt) -> grading.AttemptResult:
                         "details": score.details})
         graded.append(grading.Graded(item.key, tuple(item.sections), item.critical,
                                      score.points, score.correct))
-    _store_scores(rows, results)
-    result = grading.grade(graded, attempt.pass_mark, attempt.critical_rule)
-    attempt.score, attempt.passed = result.score, result.passed
-    attempt.critical_missed = list(result.critical_missed)
-    return result
+    return graded, results
+
+
+def _sequential_result(attempt: Attempt,
+                       graded: list[grading.Graded]) -> grading.AttemptResult:
+    """A closing sequential attempt's result: the verdict on its answers in order, over the
+    items it used (later ones are kept but do not count); stores the items and the ratio."""
+    verdict = blocks.verdict(blocks.Plan.of(attempt.sequential), graded, attempt.critical_rule,
+                             final=True)
+    attempt.decision_items, attempt.decision_llr = verdict.items, round(verdict.llr, 6)
+    used = graded[:verdict.items]
+    return grading.AttemptResult(
+        verdict.score, bool(verdict.passed),
+        tuple(g.key for g in used if g.critical and not g.correct),
+        grading.by_section(used), len(used), grading.partition(used))
 
 
 def _store_scores(rows: list[tuple[Response, Item]], results: list[dict[str, Any]]) -> None:
@@ -316,9 +372,12 @@ def result_of(attempt: Attempt, rows: list[tuple[Response, Item]] | None = None,
               order: Sequence[str] = ()) -> grading.AttemptResult:
     """The stored result of a graded attempt, with its breakdowns (`rows`: its graded_items,
     when the caller has them already; `order`: the manual's section ids)."""
+    rows = rows if rows is not None else graded_items(attempt)
+    if attempt.decision_items is not None:  # a sequential attempt: the items its test used
+        rows = rows[:attempt.decision_items]
     graded = [grading.Graded(item.key, tuple(item.sections), item.critical,
                              response.points or 0.0, bool(response.correct))
-              for response, item in (rows if rows is not None else graded_items(attempt))]
+              for response, item in rows]
     return grading.AttemptResult(attempt.score or 0.0, bool(attempt.passed),
                                  tuple(attempt.critical_missed), grading.by_section(graded),
                                  len(graded), grading.partition(graded, order))
@@ -348,7 +407,9 @@ def submit(attempt: Attempt, closed_by: str = "trainee", now: datetime | None = 
     record_event("exam_submitted", user_id=attempt.user_id, course_id=attempt.course_id, data={
         "attempt": attempt.id, "kind": str(attempt.kind), "number": attempt.number,
         "score": attempt.score, "passed": attempt.passed, "closed_by": closed_by,
-        "critical_missed": list(attempt.critical_missed)}).created_at = now
+        "critical_missed": list(attempt.critical_missed),
+        **({"decision_items": attempt.decision_items, "decision_llr": attempt.decision_llr}
+           if attempt.is_sequential else {})}).created_at = now
     qualifications.apply_result(qualification, attempt, now=now)
     db.session.flush()
     return attempt

@@ -15,6 +15,7 @@ from exams.models import ExamSettings
 from exams.rules import DEFAULTS, ExamRules
 from exams.rules import problems as rule_problems  # noqa: F401  (checked before saving)
 from exams.sampling import PoolItem, sampling_problems
+from exams.sequential import SequentialRules
 
 EXAM_POOL = "exam"
 
@@ -41,6 +42,14 @@ def rules_of(settings: ExamSettings) -> ExamRules:
     values = {name: getattr(settings, name) for name in RULE_NAMES}
     return ExamRules(**{**values, "quotas": dict(settings.quotas or {}),
                         "result_detail": str(settings.result_detail)})
+
+
+def sequential_rules(settings: ExamSettings) -> SequentialRules | None:
+    """The sequential test the settings ask for; None for a fixed exam. Delivery reads the
+    settings' mode and sequential fields only through this."""
+    if settings.mode != "sequential":
+        return None
+    return rules_of(settings).sequential_rules()
 
 
 def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamSettings:
@@ -74,8 +83,11 @@ def exam_pool(course: Course, sections: set[str] | None = None) -> list[PoolItem
 
 
 def readiness_problems(course: Course, settings: ExamSettings) -> list[str]:
-    """Why no attempt can start now (empty when the exam is ready)."""
-    return sampling_problems(exam_pool(course), settings.item_count, settings.quotas or {})
+    """Why no attempt can start now (empty when the exam is ready): a sequential exam needs
+    its most items."""
+    test = sequential_rules(settings)
+    count = settings.item_count if test is None else test.max_items
+    return sampling_problems(exam_pool(course), count, settings.quotas or {})
 
 
 def exam_items_in_practice(course: Course) -> list[tuple[str, bool]]:

@@ -14,9 +14,10 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion
 from courses.services import catalog, manuals
+from exams.blocks import BLOCK_SIZE
 from exams.models import ExamSettings, Qualification
 from exams.services import attempts, qualifications, round_requests
-from exams.services.settings import readiness_problems, settings_for
+from exams.services.settings import readiness_problems, sequential_rules, settings_for
 
 
 def _duration(seconds: int | None) -> str:
@@ -50,9 +51,14 @@ def exam_rules(course: Course, settings: ExamSettings | None = None) -> dict[str
     settings = settings or settings_for(course)
     allowed = settings.attempts_allowed
     validity = settings.validity_days
+    test = sequential_rules(settings)
     return {
         "items": settings.item_count,
         **_shared_rules(settings),
+        # A sequential exam: its least and most items and its blocks (the pass mark does
+        # not apply: the test decides).
+        "sequential": None if test is None else {
+            "items": f"{test.min_items} to {test.max_items}", "block": BLOCK_SIZE},
         "attempts": f"{allowed}" if allowed is not None else "unlimited",
         "validity": (f"{validity} day{'' if validity == 1 else 's'}" if validity
                      else "does not expire"),

@@ -35,10 +35,17 @@ from courses.services import catalog, enrolment, manuals, practice
 from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
-from exams import grading
+from exams import blocks, grading
 from exams.forms import DisputeForm, RoundRequestForm
 from exams.models import Attempt, DisputeStatus, Response
-from exams.services import attempts, disputes, notices, qualifications, round_requests
+from exams.services import (
+    attempts,
+    disputes,
+    notices,
+    qualifications,
+    round_requests,
+    sequential_exams,
+)
 from exams.services.settings import settings_for
 from exams.services.summary import exam_rules, refresh_rules, status_label
 from exams.views import bp
@@ -100,10 +107,13 @@ def overview(slug: str):
 
 def _past_attempts(course: Course) -> list[tuple[Attempt, float | None]]:
     """The trainee's graded attempts with their scores, None where the result page keeps the
-    score to itself (fewer than grading.MIN_GROUP items)."""
+    score to itself (fewer than grading.MIN_GROUP items; of a sequential attempt, the items
+    its decision used)."""
     past = [a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open]
     counts = attempts.item_counts([a.id for a in past])
-    return [(a, a.score if counts.get(a.id, 0) >= grading.MIN_GROUP else None) for a in past]
+    return [(a, a.score if (a.decision_items if a.decision_items is not None
+                            else counts.get(a.id, 0)) >= grading.MIN_GROUP else None)
+            for a in past]
 
 
 def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:
@@ -140,11 +150,17 @@ def take(attempt_id: int):
     if not attempt.is_open or attempts.is_past_deadline(attempt, utcnow()):
         return redirect(url_for("exams.result", attempt_id=attempt.id))  # the sweep grades it
     course = db.session.get(Course, attempt.course_id)
+    graded = attempts.graded_items(attempt)
+    drawn, answered = len(graded), None
+    if attempt.is_sequential:  # only the block being answered; earlier ones are decided on
+        answered, start = sequential_exams.progress(attempt, drawn)
+        graded = [(response, item) for response, item in graded if response.position >= start]
     rows = [(response, item, _attempt_media_url(attempt, item.media) if item.media else None)
-            for response, item in attempts.graded_items(attempt)]
+            for response, item in graded]
     return render_template(
         "exams/take.html", course=course, attempt=attempt, rows=rows, form=ActionForm(),
         deadline_iso=_iso(attempt.deadline), now_iso=_iso(utcnow()),
+        drawn=drawn, answered=answered,
         uses_widgets=any(kinds.kind_of(item.kind).widget for _, item, _ in rows),
     )
 
@@ -201,6 +217,9 @@ def save_answer(attempt_id: int, position: int):
     except LookupError:
         db.session.rollback()
         return problem(404, "No such item", f"This attempt has no item {position}.")
+    except attempts.ItemLocked as locked:
+        db.session.rollback()
+        return problem(403, "Item decided on", str(locked))
     except attempts.AttemptClosed as closed:
         db.session.rollback()
         return problem(409, "Attempt closed", str(closed))
@@ -233,6 +252,8 @@ def _save_posted_answers(attempt: Attempt) -> int:
             attempts.save_answer(attempt, response.position, answer, seq)
         except practice.AnswerRefused:
             refused += 1
+        except attempts.ItemLocked:
+            continue  # a page of a block decided on already (another tab went on)
         except attempts.AttemptClosed:
             break
     return refused
@@ -247,10 +268,21 @@ def submit(attempt_id: int):
         if refused:
             flash(f"{refused} answer{'' if refused == 1 else 's'} could not be read and "
                   f"{'was' if refused == 1 else 'were'} not kept.", "error")
-        late = attempts.is_past_deadline(attempt, utcnow())  # the page submits at zero
-        attempts.submit(attempt, closed_by="deadline" if late else "trainee")
+        if attempt.is_sequential:  # "Next items": decide, then end or draw the next block
+            attempt = sequential_exams.advance(attempt, _shown())
+        else:
+            late = attempts.is_past_deadline(attempt, utcnow())  # the page submits at zero
+            attempts.submit(attempt, closed_by="deadline" if late else "trainee")
         db.session.commit()
+        if attempt.is_open:
+            return redirect(url_for("exams.take", attempt_id=attempt.id))
     return redirect(url_for("exams.result", attempt_id=attempt.id))
+
+
+def _shown() -> int | None:
+    """How many items a sequential attempt had drawn when the posting page showed them."""
+    value = request.form.get("drawn", "")
+    return int(value) if value.isdigit() and len(value) < 6 else None
 
 
 # --- The result. ------------------------------------------------------------------------------
@@ -274,7 +306,8 @@ def result(attempt_id: int):
     context: dict[str, Any] = {}
     if own:
         # The trainee sees only what cannot be narrowed down to one item (exams.grading).
-        shown = grading.disclose(outcome, attempt.pass_mark, settings_for(course).result_detail)
+        shown = grading.disclose(outcome, _pass_mark(attempt),
+                                 settings_for(course).result_detail)
         standing = attempts.standing(current_user, course)
         context.update(shown=shown, groups=[(_named(g.sections, titles), g) for g in shown.groups],
                        standing=standing, status_label=status_label(standing.status),
@@ -286,12 +319,21 @@ def result(attempt_id: int):
         by_key = {item.key: item for _, item in rows}
         context.update(critical=_critical_sections(outcome.critical_missed, by_key, titles),
                        sections=[(s, _named((s.section,), titles)[0]) for s in outcome.sections])
+    if attempt.is_sequential:
+        context["ending"] = sequential_exams.ending(attempt, rows)
     return render_template(
         "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
         rows=[(response, item, kinds.answer_summary(item.kind, item.spec, response.answer))
               for response, item in rows],
         form=ActionForm(), **context,
     )
+
+
+def _pass_mark(attempt: Attempt) -> float:
+    """The share right an attempt's score is weighed against: a sequential attempt's cut."""
+    if attempt.is_sequential:
+        return blocks.Plan.of(attempt.sequential).rules.cut_share
+    return attempt.pass_mark
 
 
 def _named(sections: tuple[str, ...], titles: dict[str, str]) -> list[tuple[str | None, str]]:

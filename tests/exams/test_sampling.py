@@ -1,4 +1,5 @@
-"""Drawing an attempt's items: counts, quotas per section, shuffling, and clear refusals."""
+"""Drawing an attempt's items: counts, quotas per section, shuffling, and clear refusals; a
+sequential attempt's blocks, quota items first (coverage)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from collections import Counter
 
 import pytest
 
-from exams.sampling import PoolItem, SamplingError, sample, sampling_problems
+from exams.sampling import (
+    PoolItem,
+    SamplingError,
+    covered_at,
+    draw_block,
+    sample,
+    sampling_problems,
+)
 
 POOL = [PoolItem(1, ("shoes",)), PoolItem(2, ("shoes",)), PoolItem(3, ("shoes", "hats")),
         PoolItem(4, ("hats",)), PoolItem(5, ("towels",)), PoolItem(6, ()),
@@ -63,3 +71,48 @@ def test_an_item_on_two_sections_counts_for_both_quotas():
     pool = [PoolItem(1, ("a", "b")), PoolItem(2, ("c",)), PoolItem(3, ("c",))]
     for seed in range(20):
         assert sorted(sample(pool, 2, {"a": 1, "b": 1}, random.Random(seed)))[0] == 1
+
+
+# --- Blocks of a sequential attempt. --------------------------------------------------------
+
+QUOTAS = {"hats": 2, "towels": 2, "mirrors": 1}
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_blocks_draw_the_quotas_first_and_never_an_item_twice(seed):
+    rng = random.Random(seed)
+    first = draw_block(POOL, [], 3, QUOTAS, rng)
+    # Three items cannot meet five quota places: all three are quota items.
+    assert all(set(sections_of([n])) & set(QUOTAS) for n in first)
+    second = draw_block(POOL, first, 3, QUOTAS, rng)
+    drawn = first + second
+    assert len(set(drawn)) == 6
+    assert covered_at([sections_of([n]) for n in drawn], QUOTAS) is not None
+    have = sections_of(drawn)
+    assert have["hats"] >= 2 and have["towels"] >= 2 and have["mirrors"] >= 1
+    rest = draw_block(POOL, drawn, 5, QUOTAS, rng)
+    assert sorted(drawn + rest) == [item.id for item in POOL]  # the pool ran out: 2, not 5
+    assert draw_block(POOL, drawn + rest, 5, QUOTAS, rng) == []
+
+
+def test_a_block_counts_what_earlier_blocks_drew_for_the_quotas():
+    # Items 3 and 4 (hats) and 5 and 7 (towels) are drawn: only the mirrors quota is short.
+    for seed in range(20):
+        block = draw_block(POOL, [3, 4, 5, 7], 1, QUOTAS, random.Random(seed))
+        assert block == [8]
+
+
+def test_without_shuffle_a_block_keeps_the_quota_order():
+    block = draw_block(POOL, [], 5, {"mirrors": 1}, random.Random(1), shuffle=False)
+    assert block[0] == 8
+
+
+@pytest.mark.parametrize(("sections", "quotas", "met"), [
+    ([("shoes",), ("hats",)], {}, 0),
+    ([("shoes",), ("hats",), ("towels",)], {"hats": 1}, 2),
+    ([("shoes", "hats"), ("hats",), ("towels",)], {"hats": 2, "shoes": 1}, 2),
+    ([("shoes",), ("hats",)], {"towels": 1}, None),
+    ([("hats",)], {"hats": 0}, 0),
+])
+def test_covered_at_is_the_item_at_which_every_quota_is_met(sections, quotas, met):
+    assert covered_at(sections, quotas) == met

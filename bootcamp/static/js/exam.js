@@ -13,7 +13,9 @@
 // While offline a banner says so; "Submit the exam" then waits for the connection (it can be
 // called off) and submits when it returns. Submitting with items unanswered first asks, saying
 // how many and whether one is critical. The timer tells screen readers when 5 minutes and
-// 1 minute are left.
+// 1 minute are left. A sequential exam's page shows one block at a time and its button is
+// "Next items" (the form's data-go-on): the same submit, after which the server shows the
+// next block or the result.
 const DEBOUNCE_MS = 600;
 const MAX_BACKOFF_MS = 30_000;
 const FLUSH_BEFORE_SUBMIT_MS = 4_000;
@@ -334,8 +336,10 @@ function startExam(form) {
         : `${critical} of them are`} critical: a critical item not answered right fails the `
         + "exam, whatever the score.";
     }
-    say(`${text} An unanswered item scores nothing. Submit anyway?`,
-      ["Submit anyway", () => {
+    // A sequential exam's "Next items" (data-go-on) asks the same with its own words.
+    const goOn = form.dataset.goOn || "Submit anyway";
+    say(`${text} An unanswered item scores nothing. ${goOn}?`,
+      [goOn, () => {
         unansweredConfirmed = true;
         notice.hidden = true;
         form.requestSubmit();
@@ -350,8 +354,10 @@ function startExam(form) {
 
   function submitWhenOnline() {
     submitting = true;
-    say("You are offline. Your exam will be submitted as soon as the connection comes back; "
-      + "keep this page open.", ["Don't submit yet", () => {
+    const what = form.dataset.goOn ? "These answers will be sent and the exam will go on"
+      : "Your exam will be submitted";
+    say(`You are offline. ${what} as soon as the connection comes back; keep this page open.`,
+      ["Don't submit yet", () => {
       submitting = false;
       notice.hidden = true;
     }, true]);
