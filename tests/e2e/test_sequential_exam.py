@@ -91,8 +91,8 @@ def test_a_strong_trainee_passes_early_through_a_reload_and_an_offline_block(
         app: Flask, seq_page, browser_errors):
     page, _ = seq_page
     attempt_id = start(page)
-    progress = page.get_by_text(re.compile(r"^Items answered: \d+$"))
-    expect(progress).to_have_text("Items answered: 0")
+    progress = page.get_by_text(re.compile(r"^Items handed in: \d+$"))
+    expect(progress).to_have_text("Items handed in: 0")
     expect(page.get_by_text("The exam ends as soon as the result is certain.").first
            ).to_be_visible()
     assert shown(page) == [1, 2, 3, 4, 5]
@@ -112,7 +112,7 @@ def test_a_strong_trainee_passes_early_through_a_reload_and_an_offline_block(
     answer(page, 4, gold[4])
     answer(page, 5, other(gold[5]) if critical_position(app, attempt_id) != 5 else gold[5])
     page.get_by_role("button", name="Next items").click()
-    expect(progress).to_have_text("Items answered: 5")
+    expect(progress).to_have_text("Items handed in: 5")
     assert shown(page) == [6, 7, 8, 9, 10]
 
     # The second block answered offline: "Next items" waits for the connection.

@@ -64,7 +64,7 @@ def test_the_page_shows_one_block_and_items_answered_never_a_score(app, seq_take
     attempt_id = taker.start(SLUG)
     page = taker.get(f"/attempts/{attempt_id}")
     body = text(page)
-    assert "Items answered: 0" in body
+    assert "Items handed in: 0" in body
     assert "The exam ends as soon as the result is certain." in body
     assert "Next items" in body and "Submit the exam" not in body
     assert re.findall(r'data-position="(\d+)"', page.get_data(as_text=True)) == [
@@ -85,7 +85,7 @@ def test_the_page_shows_one_block_and_items_answered_never_a_score(app, seq_take
     assert response.headers["Location"] == f"/attempts/{attempt_id}"
     page = taker.get(f"/attempts/{attempt_id}")
     body = text(page)
-    assert "Items answered: 5" in body
+    assert "Items handed in: 5" in body
     assert re.findall(r'data-position="(\d+)"', page.get_data(as_text=True)) == [
         "6", "7", "8", "9", "10"]
     assert 'name="drawn" value="10"' in page.get_data(as_text=True)
@@ -157,7 +157,7 @@ def test_no_gold_reaches_the_trainee_of_a_sequential_exam(app, taker, monkeypatc
                follow_redirects=True)
     taker.get(f"{take_path}/result")
     taker.get(f"/courses/{TAKING_SLUG}/exam")
-    assert any("Items answered: 5" in body for _, body in taker.bodies)
+    assert any("Items handed in: 5" in body for _, body in taker.bodies)
     assert any("The exam ended at its most items, 6 items" in body for _, body in taker.bodies)
     for label, body in taker.bodies:
         # "Next items" lands on the next block's page: it shows its options too.
