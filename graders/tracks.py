@@ -1,0 +1,440 @@
+"""Tracks items: labelled boxes that follow objects through the frames of a clip, scored by HOTA.
+
+spec: {"width": px, "height": px, "frames": count, "labels": [str, ...], "iou_threshold": 0.5,
+"hota_threshold": 0.5, "assa_threshold": 0.5} (the thresholds are optional); gold and answer:
+a list of tracks {"id": int or str, "label": str, "boxes": {frame: {"x", "y", "w", "h"}}}
+with frames numbered from 0 (JSON keys "0", "1", ...; YAML may give integers) and boxes in
+pixels as for the boxes kind. A frame missing from `boxes` means the object is out of view
+there; a track with no boxes is never in view and counts for nothing.
+
+Points are HOTA (Luiten et al., IJCV 2020) computed as TrackEval computes it: one matching per
+frame (the Hungarian method on IoU weighted by how well the two tracks align over the whole
+clip), then detection (DetA), association (AssA) and localisation (LocA) at each IoU level
+alpha = 0.05, 0.10, ..., 0.95, and each measure the mean over the levels. Labels take part as
+in the boxes kind: boxes with different labels never match (their IoU counts as 0), which is
+TrackEval's per-class evaluation combined over the classes by detections ("det averaged").
+
+The details follow each gold track at the spec's `iou_threshold` with the CLEAR MOT matching
+(Bernardin and Stiefelhagen 2008, as motmetrics does it): a frame keeps last frame's pairing
+while the boxes still overlap enough, the rest is an optimal assignment, and a gold track that
+is matched to another answer track than before has an identity switch there. They give MOTA,
+IDF1 and, per gold track, the frames matched and missed, where it was lost, the switches and
+right boxes drawn with another label. A gold track is missed when fewer than half of the
+frames it is in view are matched. Correct: HOTA >= hota_threshold, AssA >= assa_threshold and
+no gold track missed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby, pairwise
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from graders import checks
+from graders.matching import Edge, assign
+from graders.result import Score
+
+MAX_FRAMES = 10_000
+MAX_TRACKS = 100
+MAX_BOXES = 10_000  # per gold or answer, all frames together: bounds the pairs to 1,000,000
+MAX_LABELS = 100
+MAX_ID = 2**53
+DEFAULT_IOU_THRESHOLD = 0.5
+DEFAULT_HOTA_THRESHOLD = 0.5
+DEFAULT_ASSA_THRESHOLD = 0.5
+MIN_COVERAGE = 0.5  # a gold track matched in fewer of its frames than this share is missed
+# TrackEval's levels and its allowance of one epsilon below each.
+ALPHAS = np.arange(0.05, 0.99, 0.05)
+_LEVELS = ALPHAS - np.finfo(float).eps
+TRACK_KEYS = ("id", "label", "boxes")
+RECT_KEYS = ("x", "y", "w", "h")
+_NUMBERS = frozenset({int, float})
+_TRACK_VALUES = itemgetter(*TRACK_KEYS)
+_RECT_VALUES = itemgetter(*RECT_KEYS)
+MEASURES = ("hota", "deta", "assa", "loca", "detre", "detpr", "assre", "asspr")
+
+
+class TrackSpec(NamedTuple):
+    """A checked spec: frame size and count, allowed labels (an ordered set), thresholds."""
+
+    width: int
+    height: int
+    frames: int
+    labels: dict[str, None]
+    iou_threshold: float
+    hota_threshold: float
+    assa_threshold: float
+
+
+class Tracks(NamedTuple):
+    """Checked tracks: ids and labels per track; per box (sorted by frame, then track) its
+    frame, its track's index and its x, y, w, h as a row of `boxes`."""
+
+    ids: list[int | str]
+    labels: list[str]
+    frame: np.ndarray
+    track: np.ndarray
+    boxes: np.ndarray
+
+
+def parse_spec(spec: Any) -> TrackSpec:
+    """Check a tracks spec and fill in the default thresholds."""
+    thresholds = ("iou_threshold", "hota_threshold", "assa_threshold")
+    checks.obj(spec, "spec", ("width", "height", "frames", "labels"), thresholds)
+    width, height = checks.image_size(spec, "spec")
+    frames = checks.integer(spec["frames"], "spec.frames", 1, MAX_FRAMES)
+    labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
+    defaults = (DEFAULT_IOU_THRESHOLD, DEFAULT_HOTA_THRESHOLD, DEFAULT_ASSA_THRESHOLD)
+    iou, hota, assa = (checks.fraction(spec.get(key, default), f"spec.{key}")
+                       for key, default in zip(thresholds, defaults, strict=True))
+    return TrackSpec(width, height, frames, dict.fromkeys(labels), iou, hota, assa)
+
+
+def track_id(value: Any, path: str) -> int | str:
+    """A track's id: an integer from 0 to 2**53 or a name (CVAT and MOTChallenge use numbers)."""
+    if type(value) is int:
+        return checks.integer(value, path, 0, MAX_ID)
+    if type(value) is str:
+        return checks.name(value, path)
+    checks.fail(path, f"must be an integer or a string, got {checks.type_name(value)}")
+
+
+def frame_number(key: Any, path: str, frames: int) -> int:
+    """A frame key: a whole number from 0 to frames - 1, as a decimal string or an integer."""
+    if type(key) is str and key.isascii() and key.isdigit() and (key == "0" or key[0] != "0"):
+        number = int(key) if len(key) <= len(str(frames)) else frames
+    elif type(key) is int:
+        number = key
+    else:
+        checks.fail(path, f"a frame must be a number from 0 to {frames - 1}, got "
+                          f"{checks.show(key) if type(key) is str else checks.type_name(key)}")
+    if not 0 <= number < frames:
+        checks.fail(path, f"no such frame: the clip has frames 0 to {frames - 1}")
+    return number
+
+
+def parse_track(spec: TrackSpec, value: Any, path: str) -> tuple[Any, str, list[tuple]]:
+    """One track as (id, label, [(frame, x, y, w, h), ...])."""
+    checks.obj(value, path, TRACK_KEYS)
+    identity = track_id(value["id"], f"{path}.id")
+    label = checks.member(value["label"], f"{path}.label", spec.labels, "label")
+    boxes = value["boxes"]
+    if type(boxes) is not dict:
+        checks.fail(f"{path}.boxes", f"must be an object, got {checks.type_name(boxes)}")
+    if len(boxes) > spec.frames:
+        checks.fail(f"{path}.boxes", f"too many frames: {len(boxes)} > {spec.frames}")
+    rows, seen = [], {}
+    for key, box in boxes.items():
+        where = checks.key_path(f"{path}.boxes", key) if type(key) is str else \
+            f"{path}.boxes.{checks.type_name(key) if type(key) is not int else key}"
+        frame = frame_number(key, where, spec.frames)
+        if frame in seen:
+            checks.fail(where, f"frame {frame} given twice (also as {checks.show(seen[frame])})")
+        seen[frame] = key
+        checks.obj(box, where, RECT_KEYS)
+        rows.append((frame, *checks.rectangle(box, where, spec.width, spec.height)))
+    return identity, label, rows
+
+
+def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
+    """(ids, labels, frames, track indices, flat x, y, w, h values) of plainly valid tracks,
+    or None so that parse_track can say what is wrong.
+
+    Scoring runs this on every answer, so it is one loop with no Python calls per box on the
+    happy path. Frame keys must be canonical decimal strings here (so no two keys name the
+    same frame); NaN, the infinities and huge integers fail the comparisons or overflow.
+    """
+    ids, labels, frames, tracks, values = [], [], [], [], []
+    known, tolerance, numbers = spec.labels, checks.EDGE_TOLERANCE, _NUMBERS
+    right, bottom, count = spec.width + tolerance, spec.height + tolerance, spec.frames
+    longest = len(str(count))
+    try:
+        for index, value in enumerate(items):
+            if type(value) is not dict or len(value) != 3:
+                return None
+            identity, label, boxes = _TRACK_VALUES(value)
+            if not (type(label) is str and label in known and type(boxes) is dict
+                    and ((type(identity) is int and 0 <= identity <= MAX_ID)
+                         or (type(identity) is str and 0 < len(identity) <= checks.MAX_NAME_CHARS
+                             and not identity.isspace()))):
+                return None
+            ids.append(identity)
+            labels.append(label)
+            for key, box in boxes.items():
+                if not (type(key) is str and key.isascii() and key.isdigit()
+                        and len(key) <= longest and (key == "0" or key[0] != "0")
+                        and type(box) is dict and len(box) == 4):
+                    return None
+                frame = int(key)
+                x, y, w, h = _RECT_VALUES(box)
+                if not (frame < count and type(x) in numbers and type(y) in numbers
+                        and type(w) in numbers and type(h) in numbers
+                        and w > 0 and h > 0 and -tolerance <= x and x + w <= right
+                        and -tolerance <= y and y + h <= bottom):
+                    return None
+                frames.append(frame)
+                tracks.append(index)
+                values += (x, y, w, h)
+    except (KeyError, OverflowError):
+        return None
+    if len(set(ids)) < len(ids):
+        return None
+    return ids, labels, frames, tracks, values
+
+
+def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
+    """A list of tracks with unique ids, at most MAX_BOXES boxes in all."""
+    items = checks.array(value, role, MAX_TRACKS)
+    parsed = quick_parse(spec, items)
+    if parsed is None or len(parsed[2]) > MAX_BOXES:
+        parsed = slow_parse(spec, items, role)
+    ids, labels, frames, tracks, values = parsed
+    frame = np.array(frames, dtype=np.intp)
+    order = np.argsort(frame, kind="stable")
+    boxes = np.array(values, dtype=float).reshape(-1, 4)[order]
+    return Tracks(ids, labels, frame[order], np.array(tracks, dtype=np.intp)[order], boxes)
+
+
+def slow_parse(spec: TrackSpec, items: list | tuple, role: str) -> tuple:
+    """What quick_parse gives, track by track with precise errors."""
+    ids, labels, frames, tracks, values = [], [], [], [], []
+    first: dict[Any, int] = {}
+    for index, item in enumerate(items):
+        identity, label, rows = parse_track(spec, item, f"{role}[{index}]")
+        if identity in first:
+            checks.fail(f"{role}[{index}].id",
+                        f"duplicate of {role}[{first[identity]}].id {checks.show(identity)}")
+        first[identity] = index
+        if len(frames) + len(rows) > MAX_BOXES:
+            checks.fail(f"{role}[{index}].boxes",
+                        f"too many boxes: more than {MAX_BOXES} in all tracks together")
+        ids.append(identity)
+        labels.append(label)
+        for frame, *rect in rows:
+            frames.append(frame)
+            tracks.append(index)
+            values += rect
+    return ids, labels, frames, tracks, values
+
+
+class Pairs(NamedTuple):
+    """Boxes of the two sides in the same frame that overlap, in frame order: the gold and
+    answer box (indices into Tracks), their IoU, whether the labels agree."""
+
+    gold: np.ndarray
+    answer: np.ndarray
+    iou: np.ndarray
+    same: np.ndarray
+
+
+def overlaps(gold: Tracks, answer: Tracks, frames: int) -> Pairs:
+    """Every pair of a gold and an answer box in the same frame with IoU > 0.
+
+    Built without a loop: each gold box is repeated once per answer box of its frame. There
+    are at most MAX_TRACKS x MAX_BOXES such pairs.
+    """
+    per_frame = np.bincount(answer.frame, minlength=frames)
+    first = np.cumsum(per_frame) - per_frame
+    repeats = per_frame[gold.frame]
+    g = np.repeat(np.arange(len(gold.frame)), repeats)
+    starts = np.cumsum(repeats) - repeats
+    a = first[gold.frame][g] + np.arange(len(g)) - starts[g]
+    p, q = gold.boxes[g], answer.boxes[a]
+    extent = (np.minimum(p[:, :2] + p[:, 2:], q[:, :2] + q[:, 2:])
+              - np.maximum(p[:, :2], q[:, :2])).clip(min=0.0)
+    inter = extent[:, 0] * extent[:, 1]
+    union = p[:, 2] * p[:, 3] + q[:, 2] * q[:, 3] - inter
+    iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    iou[(p == q).all(axis=1)] = 1.0  # equal boxes overlap exactly, as a threshold of 1 needs
+    keep = iou > 0
+    g, a = g[keep], a[keep]
+    same = np.array(gold.labels)[gold.track[g]] == np.array(answer.labels)[answer.track[a]] \
+        if len(g) else np.zeros(0, dtype=bool)
+    return Pairs(g, a, iou[keep], same)
+
+
+def hota(gold: Tracks, answer: Tracks, pairs: Pairs) -> dict[str, float]:
+    """HOTA and its parts, each the mean over ALPHAS, step by step as TrackEval's HOTA metric.
+
+    Empty gold with an empty answer scores 1 throughout (TrackEval says 0: it has nothing to
+    measure; a trainee who rightly drew nothing did the task).
+    """
+    n_gold, n_answer = len(gold.frame), len(answer.frame)
+    if n_gold == n_answer == 0:
+        return dict.fromkeys(MEASURES, 1.0)
+    g, a, sim = pairs.gold[pairs.same], pairs.answer[pairs.same], pairs.iou[pairs.same]
+    tracks_g, tracks_a = len(gold.ids), len(answer.ids)
+    gold_size = np.bincount(gold.track, minlength=tracks_g).astype(float)
+    answer_size = np.bincount(answer.track, minlength=tracks_a).astype(float)
+    cell = gold.track[g] * tracks_a + answer.track[a]
+    # How well each gold track aligns with each answer track over the clip (TrackEval's
+    # global_alignment_score): per frame, IoU over the boxes' total IoU with all others.
+    total = np.bincount(g, sim, n_gold)[g] + np.bincount(a, sim, n_answer)[a] - sim
+    share = np.divide(sim, total, out=np.zeros_like(sim), where=total > np.finfo(float).eps)
+    potential = np.bincount(cell, share, tracks_g * tracks_a)
+    sizes = np.add.outer(gold_size, answer_size).ravel()
+    alignment = potential / np.maximum(sizes - potential, np.finfo(float).tiny)
+    chosen = frame_matches(gold.frame[g], g, a, alignment[cell] * sim)
+    sim, cell = sim[chosen], cell[chosen]
+    # A match counts at every level up to its IoU: count per (level reached, track pair),
+    # then sum the levels from the top down.
+    reached = np.searchsorted(_LEVELS, sim, side="right")
+    levels = len(ALPHAS) + 1
+    counts = np.bincount(reached * (tracks_g * tracks_a) + cell,
+                         minlength=levels * tracks_g * tracks_a).reshape(levels, -1)
+    matches = counts[::-1].cumsum(axis=0)[::-1][1:]
+    hits = matches.sum(axis=1).astype(float)
+    located = np.bincount(reached, sim, levels)[::-1].cumsum()[::-1][1:]
+    squared = matches * matches
+    per_hit = np.maximum(1.0, hits)
+    assa = (squared / np.maximum(1.0, sizes - matches)).sum(axis=1) / per_hit
+    assre = (squared / np.maximum(1.0, np.repeat(gold_size, tracks_a))).sum(axis=1) / per_hit
+    asspr = (squared / np.maximum(1.0, np.tile(answer_size, tracks_g))).sum(axis=1) / per_hit
+    deta = hits / np.maximum(1.0, n_gold + n_answer - hits)
+    parts = {"hota": np.sqrt(deta * assa), "deta": deta, "assa": assa,
+             "loca": np.maximum(1e-10, located) / np.maximum(1e-10, hits),
+             "detre": hits / max(1, n_gold), "detpr": hits / max(1, n_answer),
+             "assre": assre, "asspr": asspr}
+    return {name: float(values.mean()) for name, values in parts.items()}
+
+
+def frame_matches(frame: np.ndarray, g: np.ndarray, a: np.ndarray,
+                  gain: np.ndarray) -> np.ndarray:
+    """Indices of the pairs that each frame's optimal assignment (most total `gain`) takes.
+
+    A pair whose boxes are in no other pair is taken as it is; only frames where boxes
+    compete call the solver, on the competing boxes alone.
+    """
+    useful = gain > 0
+    lone = (np.bincount(g[useful], minlength=len(g) and g.max() + 1)[g] == 1) & \
+        (np.bincount(a[useful], minlength=len(a) and a.max() + 1)[a] == 1) & useful
+    chosen = [np.flatnonzero(lone)]
+    rivals = np.flatnonzero(useful & ~lone)
+    for _, group in groupby(rivals.tolist(), key=frame.__getitem__):
+        index = np.array(list(group))
+        rows, row = np.unique(g[index], return_inverse=True)
+        cols, col = np.unique(a[index], return_inverse=True)
+        table = np.zeros((len(rows), len(cols)))
+        table[row, col] = gain[index]
+        which = np.full(table.shape, -1)
+        which[row, col] = index
+        picked_rows, picked_cols = linear_sum_assignment(table, maximize=True)
+        picked = which[picked_rows, picked_cols]
+        chosen.append(picked[picked >= 0])
+    return np.sort(np.concatenate(chosen))
+
+
+def score(spec: Any, gold: Any, answer: Any) -> Score:
+    """HOTA as the points; correct when HOTA and AssA reach their thresholds and the answer
+    follows every gold track through at least half of its frames."""
+    checked = parse_spec(spec)
+    expected = parse(checked, gold, "gold")
+    given = parse(checked, answer, "answer")
+    pairs = overlaps(expected, given, checked.frames)
+    measures = hota(expected, given, pairs)
+    details = measures | follow(checked, expected, given, pairs) | {
+        "iou_threshold": checked.iou_threshold, "hota_threshold": checked.hota_threshold,
+        "assa_threshold": checked.assa_threshold}
+    correct = (measures["hota"] >= checked.hota_threshold
+               and measures["assa"] >= checked.assa_threshold and not details["missed"])
+    return Score(measures["hota"], correct, details)
+
+
+def follow(spec: TrackSpec, gold: Tracks, answer: Tracks, pairs: Pairs) -> dict[str, Any]:
+    """The CLEAR MOT matching at the spec's IoU threshold, frame by frame, and what it says:
+    MOTA, IDF1 and each gold track's story (see describe)."""
+    keep = pairs.iou >= spec.iou_threshold
+    frame = gold.frame[pairs.gold[keep]]
+    g, a = gold.track[pairs.gold[keep]], answer.track[pairs.answer[keep]]
+    same = pairs.same[keep]
+    tracks = len(gold.ids)
+    last: dict[int, int] = {}
+    story = [([], [], Counter(), Counter()) for _ in range(tracks)]  # frames, switches, ...
+    rows = zip(frame.tolist(), g.tolist(), a.tolist(), pairs.iou[keep].tolist(), same.tolist(),
+               strict=True)
+    for at, group in groupby(rows, key=itemgetter(0)):
+        edges: list[Edge] = []
+        across: list[Edge] = []
+        for _, i, j, iou, agree in group:
+            (edges if agree else across).append((i, j, iou))
+        # Keep last frame's pairs that still hold, then assign the rest (motmetrics' order).
+        kept = {i: j for i, j, _ in edges if last.get(i) == j}
+        taken = set(kept.values())
+        for i, j, _ in assign([e for e in edges if e[0] not in kept and e[1] not in taken]):
+            if i in last:
+                story[i][1].append({"frame": at, "from": answer.ids[last[i]],
+                                    "to": answer.ids[j]})
+            kept[i] = last[i] = j
+            taken.add(j)
+        for i, j in kept.items():
+            story[i][0].append(at)
+            story[i][2][j] += 1
+        for i, j, _ in assign([e for e in across if e[0] not in kept and e[1] not in taken]):
+            story[i][3][j] += 1
+    n_gold, n_answer = len(gold.frame), len(answer.frame)
+    hits = sum(len(frames) for frames, *_ in story)
+    switches = sum(len(turns) for _, turns, *_ in story)
+    return {"mota": 1.0 - (n_gold + n_answer - 2 * hits + switches) / n_gold if n_gold else None,
+            "idf1": identity_f1(g[same], a[same], tracks, len(answer.ids), n_gold + n_answer),
+            "id_switches": switches, "missed_boxes": n_gold - hits,
+            "extra_boxes": n_answer - hits} | describe(gold, answer, story)
+
+
+def identity_f1(g: np.ndarray, a: np.ndarray, tracks_g: int, tracks_a: int, boxes: int) -> float:
+    """IDF1: the frames matched under the best one-to-one pairing of gold and answer tracks
+    (pairs of boxes at IoU >= threshold, given as their tracks), over all boxes, doubled."""
+    if not boxes:
+        return 1.0
+    if not len(g):
+        return 0.0
+    table = np.bincount(g * tracks_a + a, minlength=tracks_g * tracks_a).reshape(tracks_g, -1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return 2.0 * int(table[rows, cols].sum()) / boxes
+
+
+def describe(gold: Tracks, answer: Tracks, story: list[tuple]) -> dict[str, Any]:
+    """Per gold track: its frames in view, those matched and missed (as [first, last] runs),
+    the frames where it was lost (unmatched after a matched frame in view), the identity
+    switches, the answer tracks that followed it and right boxes with another label. Then the
+    ids of the missed gold tracks and of the answer tracks that matched nothing."""
+    order = np.argsort(gold.track, kind="stable")
+    in_view = np.split(gold.frame[order], np.cumsum(np.bincount(gold.track,
+                                                                minlength=len(gold.ids)))[:-1])
+    found: set[int] = set()
+    tracks = []
+    for index, (frames, (hits, switches, followers, others)) in enumerate(
+            zip((frames.tolist() for frames in in_view), story, strict=True)):
+        matched = set(hits)
+        coverage = len(hits) / len(frames) if frames else 1.0
+        found.update(followers, others)
+        tracks.append({
+            "id": gold.ids[index], "label": gold.labels[index], "frames": len(frames),
+            "matched_frames": runs(hits),
+            "missed_frames": runs([f for f in frames if f not in matched]),
+            "lost_at": [f for before, f in pairwise(frames) if before in matched
+                        and f not in matched],
+            "switches": switches,
+            "followed_by": [{"id": answer.ids[j], "frames": n} for j, n in followers.items()],
+            "mislabelled_as": [{"id": answer.ids[j], "label": answer.labels[j], "frames": n}
+                               for j, n in others.items()],
+            "coverage": coverage, "missed": coverage < MIN_COVERAGE})
+    drawn = set(answer.track.tolist())
+    return {"tracks": tracks,
+            "missed": [track["id"] for track in tracks if track["missed"]],
+            "extra": [answer.ids[j] for j in range(len(answer.ids))
+                      if j in drawn and j not in found]}
+
+
+def runs(frames: list[int]) -> list[list[int]]:
+    """Increasing frame numbers as [first, last] runs of consecutive frames."""
+    result: list[list[int]] = []
+    for frame in frames:
+        if result and result[-1][1] == frame - 1:
+            result[-1][1] = frame
+        else:
+            result.append([frame, frame])
+    return result
