@@ -26,9 +26,10 @@ no gold track missed.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from itertools import groupby, pairwise
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -72,13 +73,17 @@ class TrackSpec(NamedTuple):
 
 class Tracks(NamedTuple):
     """Checked tracks: ids and labels per track; per box (sorted by frame, then track) its
-    frame, its track's index and its x, y, w, h as a row of `boxes`."""
+    frame, its track's index, its label's position in the spec, its corners x, y, x + w,
+    y + h as a row of `corners` and its area computed from them (so equal boxes have IoU 1
+    exactly, and the IoU is TrackEval's to the last bit)."""
 
     ids: list[int | str]
     labels: list[str]
     frame: np.ndarray
     track: np.ndarray
-    boxes: np.ndarray
+    label: np.ndarray
+    corners: np.ndarray
+    area: np.ndarray
 
 
 def parse_spec(spec: Any) -> TrackSpec:
@@ -141,84 +146,90 @@ def parse_track(spec: TrackSpec, value: Any, path: str) -> tuple[Any, str, list[
 
 
 def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
-    """(ids, labels, frames, track indices, flat x, y, w, h values) of plainly valid tracks,
-    or None so that parse_track can say what is wrong.
+    """(ids, labels, frames, track indices, [x, y, w, h] rows) of plainly valid tracks, or
+    None so that parse_track can say what is wrong.
 
-    Scoring runs this on every answer, so it is one loop with no Python calls per box on the
-    happy path. Frame keys must be canonical decimal strings here (so no two keys name the
-    same frame); NaN, the infinities and huge integers fail the comparisons or overflow.
+    Scoring runs this on every answer, so after a short loop over the tracks it checks all
+    boxes at once, as the other kinds do (docs/scoring.md): exact types with one set per
+    kind of value, ranges with min and max, NaN and the infinities with one math.fsum. Frame
+    keys must be canonical decimal strings here (so no two keys of a track name one frame):
+    the decimal of their number, which int() and str() check at C speed.
     """
-    ids, labels, frames, tracks, values = [], [], [], [], []
-    known, tolerance, numbers = spec.labels, checks.EDGE_TOLERANCE, _NUMBERS
-    right, bottom, count = spec.width + tolerance, spec.height + tolerance, spec.frames
-    longest = len(str(count))
-    try:
-        for index, value in enumerate(items):
-            if type(value) is not dict or len(value) != 3:
-                return None
-            identity, label, boxes = _TRACK_VALUES(value)
-            if not (type(label) is str and label in known and type(boxes) is dict
-                    and ((type(identity) is int and 0 <= identity <= MAX_ID)
-                         or (type(identity) is str and 0 < len(identity) <= checks.MAX_NAME_CHARS
-                             and not identity.isspace()))):
-                return None
-            ids.append(identity)
-            labels.append(label)
-            for key, box in boxes.items():
-                if not (type(key) is str and key.isascii() and key.isdigit()
-                        and len(key) <= longest and (key == "0" or key[0] != "0")
-                        and type(box) is dict and len(box) == 4):
-                    return None
-                frame = int(key)
-                x, y, w, h = _RECT_VALUES(box)
-                if not (frame < count and type(x) in numbers and type(y) in numbers
-                        and type(w) in numbers and type(h) in numbers
-                        and w > 0 and h > 0 and -tolerance <= x and x + w <= right
-                        and -tolerance <= y and y + h <= bottom):
-                    return None
-                frames.append(frame)
-                tracks.append(index)
-                values += (x, y, w, h)
-    except (KeyError, OverflowError):
+    ids, labels, keys, values, tracks = [], [], [], [], []
+    known = spec.labels
+    for index, value in enumerate(items):
+        if type(value) is not dict or len(value) != 3:
+            return None
+        identity, label, boxes = _TRACK_VALUES(value)
+        if not (type(label) is str and label in known and type(boxes) is dict
+                and ((type(identity) is int and 0 <= identity <= MAX_ID)
+                     or (type(identity) is str and 0 < len(identity) <= checks.MAX_NAME_CHARS
+                         and not identity.isspace()))):
+            return None
+        ids.append(identity)
+        labels.append(label)
+        keys += boxes
+        values += boxes.values()
+        tracks += [index] * len(boxes)
+    if len(set(ids)) < len(ids) or len(keys) > MAX_BOXES:
         return None
-    if len(set(ids)) < len(ids):
+    if not keys:
+        return ids, labels, [], [], []
+    tolerance = checks.EDGE_TOLERANCE
+    if not (set(map(type, keys)) == {str} and max(map(len, keys)) <= len(str(spec.frames))
+            and set(map(type, values)) == {dict} and set(map(len, values)) == {4}):
         return None
-    return ids, labels, frames, tracks, values
+    frames = list(map(int, keys))
+    rows = list(map(_RECT_VALUES, values))
+    xs, ys, ws, hs = zip(*rows, strict=True)
+    if not (list(map(str, frames)) == keys and min(frames) >= 0 and max(frames) < spec.frames
+            and set(map(type, xs + ys + ws + hs)) <= _NUMBERS
+            and math.isfinite(math.fsum(xs + ys + ws + hs)) and min(ws) > 0 and min(hs) > 0
+            and min(xs) >= -tolerance and min(ys) >= -tolerance
+            and max(map(add, xs, ws)) <= spec.width + tolerance
+            and max(map(add, ys, hs)) <= spec.height + tolerance):
+        return None
+    return ids, labels, frames, tracks, rows
 
 
 def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
     """A list of tracks with unique ids, at most MAX_BOXES boxes in all."""
     items = checks.array(value, role, MAX_TRACKS)
-    parsed = quick_parse(spec, items)
-    if parsed is None or len(parsed[2]) > MAX_BOXES:
-        parsed = slow_parse(spec, items, role)
-    ids, labels, frames, tracks, values = parsed
+    try:
+        parsed = quick_parse(spec, items)
+    except (KeyError, ValueError, OverflowError):  # a key missing, int("x"), a huge integer
+        parsed = None
+    ids, labels, frames, tracks, rows = parsed or slow_parse(spec, items, role)
     frame = np.array(frames, dtype=np.intp)
     order = np.argsort(frame, kind="stable")
-    boxes = np.array(values, dtype=float).reshape(-1, 4)[order]
-    return Tracks(ids, labels, frame[order], np.array(tracks, dtype=np.intp)[order], boxes)
+    track = np.array(tracks, dtype=np.intp)[order]
+    corners = np.array(rows, dtype=float).reshape(-1, 4)[order]
+    corners[:, 2:] += corners[:, :2]
+    sides = corners[:, 2:] - corners[:, :2]
+    codes = list(spec.labels)
+    label = np.array([codes.index(name) for name in labels], dtype=np.intp)[track]
+    return Tracks(ids, labels, frame[order], track, label, corners, sides[:, 0] * sides[:, 1])
 
 
 def slow_parse(spec: TrackSpec, items: list | tuple, role: str) -> tuple:
     """What quick_parse gives, track by track with precise errors."""
-    ids, labels, frames, tracks, values = [], [], [], [], []
+    ids, labels, frames, tracks, rows = [], [], [], [], []
     first: dict[Any, int] = {}
     for index, item in enumerate(items):
-        identity, label, rows = parse_track(spec, item, f"{role}[{index}]")
+        identity, label, boxes = parse_track(spec, item, f"{role}[{index}]")
         if identity in first:
             checks.fail(f"{role}[{index}].id",
                         f"duplicate of {role}[{first[identity]}].id {checks.show(identity)}")
         first[identity] = index
-        if len(frames) + len(rows) > MAX_BOXES:
+        if len(frames) + len(boxes) > MAX_BOXES:
             checks.fail(f"{role}[{index}].boxes",
                         f"too many boxes: more than {MAX_BOXES} in all tracks together")
         ids.append(identity)
         labels.append(label)
-        for frame, *rect in rows:
-            frames.append(frame)
-            tracks.append(index)
-            values += rect
-    return ids, labels, frames, tracks, values
+        frames += [frame for frame, *_ in boxes]
+        tracks += [index] * len(boxes)
+        rows += [rect for _, *rect in boxes]
+    return ids, labels, frames, tracks, rows
 
 
 class Pairs(NamedTuple):
@@ -241,19 +252,18 @@ def overlaps(gold: Tracks, answer: Tracks, frames: int) -> Pairs:
     first = np.cumsum(per_frame) - per_frame
     repeats = per_frame[gold.frame]
     g = np.repeat(np.arange(len(gold.frame)), repeats)
-    starts = np.cumsum(repeats) - repeats
-    a = first[gold.frame][g] + np.arange(len(g)) - starts[g]
-    p, q = gold.boxes[g], answer.boxes[a]
-    extent = (np.minimum(p[:, :2] + p[:, 2:], q[:, :2] + q[:, 2:])
-              - np.maximum(p[:, :2], q[:, :2])).clip(min=0.0)
+    a = np.arange(len(g)) + np.repeat(first[gold.frame] - np.cumsum(repeats) + repeats, repeats)
+    p, q = gold.corners[g], answer.corners[a]
+    extent = np.minimum(p[:, 2:], q[:, 2:])
+    extent -= np.maximum(p[:, :2], q[:, :2])
+    np.maximum(extent, 0.0, out=extent)
     inter = extent[:, 0] * extent[:, 1]
-    union = p[:, 2] * p[:, 3] + q[:, 2] * q[:, 3] - inter
-    iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    iou[(p == q).all(axis=1)] = 1.0  # equal boxes overlap exactly, as a threshold of 1 needs
+    union = gold.area[g] + answer.area[a] - inter
+    # Boxes too small for their area to be a double: 0 / tiny is 0 rather than 0 / 0.
+    iou = inter / np.maximum(union, np.finfo(float).tiny)
     keep = iou > 0
     g, a = g[keep], a[keep]
-    same = np.array(gold.labels)[gold.track[g]] == np.array(answer.labels)[answer.track[a]] \
-        if len(g) else np.zeros(0, dtype=bool)
+    same = gold.label[g] == answer.label[a]
     return Pairs(g, a, iou[keep], same)
 
 
@@ -401,13 +411,13 @@ def describe(gold: Tracks, answer: Tracks, story: list[tuple]) -> dict[str, Any]
     the frames where it was lost (unmatched after a matched frame in view), the identity
     switches, the answer tracks that followed it and right boxes with another label. Then the
     ids of the missed gold tracks and of the answer tracks that matched nothing."""
-    order = np.argsort(gold.track, kind="stable")
-    in_view = np.split(gold.frame[order], np.cumsum(np.bincount(gold.track,
-                                                                minlength=len(gold.ids)))[:-1])
+    in_view: list[list[int]] = [[] for _ in gold.ids]
+    for frame, index in zip(gold.frame.tolist(), gold.track.tolist(), strict=True):
+        in_view[index].append(frame)
     found: set[int] = set()
     tracks = []
     for index, (frames, (hits, switches, followers, others)) in enumerate(
-            zip((frames.tolist() for frames in in_view), story, strict=True)):
+            zip(in_view, story, strict=True)):
         matched = set(hits)
         coverage = len(hits) / len(frames) if frames else 1.0
         found.update(followers, others)
