@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import groupby, pairwise
+from itertools import pairwise
 from operator import add, itemgetter
 from typing import Any, NamedTuple
 
@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from graders import checks
-from graders.matching import Edge, assign
+from graders.matching import assign
 from graders.result import Score
 
 MAX_FRAMES = 10_000
@@ -47,6 +47,7 @@ MAX_ID = 2**53
 DEFAULT_IOU_THRESHOLD = 0.5
 DEFAULT_HOTA_THRESHOLD = 0.5
 DEFAULT_ASSA_THRESHOLD = 0.5
+BLOCK = 512  # rows plus columns of one assignment table: bounds its memory on hostile input
 MIN_COVERAGE = 0.5  # a gold track matched in fewer of its frames than this share is missed
 # TrackEval's levels and its allowance of one epsilon below each.
 ALPHAS = np.arange(0.05, 0.99, 0.05)
@@ -146,7 +147,7 @@ def parse_track(spec: TrackSpec, value: Any, path: str) -> tuple[Any, str, list[
 
 
 def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
-    """(ids, labels, frames, track indices, [x, y, w, h] rows) of plainly valid tracks, or
+    """(ids, labels, frames, track indices, (xs, ys, ws, hs)) of plainly valid tracks, or
     None so that parse_track can say what is wrong.
 
     Scoring runs this on every answer, so after a short loop over the tracks it checks all
@@ -174,22 +175,22 @@ def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
     if len(set(ids)) < len(ids) or len(keys) > MAX_BOXES:
         return None
     if not keys:
-        return ids, labels, [], [], []
+        return ids, labels, [], [], ()
     tolerance = checks.EDGE_TOLERANCE
     if not (set(map(type, keys)) == {str} and max(map(len, keys)) <= len(str(spec.frames))
             and set(map(type, values)) == {dict} and set(map(len, values)) == {4}):
         return None
     frames = list(map(int, keys))
-    rows = list(map(_RECT_VALUES, values))
-    xs, ys, ws, hs = zip(*rows, strict=True)
+    columns = tuple(zip(*map(_RECT_VALUES, values), strict=True))
+    xs, ys, ws, hs = columns
+    numbers = xs + ys + ws + hs
     if not (list(map(str, frames)) == keys and min(frames) >= 0 and max(frames) < spec.frames
-            and set(map(type, xs + ys + ws + hs)) <= _NUMBERS
-            and math.isfinite(math.fsum(xs + ys + ws + hs)) and min(ws) > 0 and min(hs) > 0
-            and min(xs) >= -tolerance and min(ys) >= -tolerance
+            and set(map(type, numbers)) <= _NUMBERS and math.isfinite(math.fsum(numbers))
+            and min(ws) > 0 and min(hs) > 0 and min(xs) >= -tolerance and min(ys) >= -tolerance
             and max(map(add, xs, ws)) <= spec.width + tolerance
             and max(map(add, ys, hs)) <= spec.height + tolerance):
         return None
-    return ids, labels, frames, tracks, rows
+    return ids, labels, frames, tracks, columns
 
 
 def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
@@ -199,11 +200,11 @@ def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
         parsed = quick_parse(spec, items)
     except (KeyError, ValueError, OverflowError):  # a key missing, int("x"), a huge integer
         parsed = None
-    ids, labels, frames, tracks, rows = parsed or slow_parse(spec, items, role)
+    ids, labels, frames, tracks, columns = parsed or slow_parse(spec, items, role)
     frame = np.array(frames, dtype=np.intp)
     order = np.argsort(frame, kind="stable")
     track = np.array(tracks, dtype=np.intp)[order]
-    corners = np.array(rows, dtype=float).reshape(-1, 4)[order]
+    corners = np.array(columns, dtype=float).reshape(4, -1).T[order]
     corners[:, 2:] += corners[:, :2]
     sides = corners[:, 2:] - corners[:, :2]
     codes = list(spec.labels)
@@ -229,7 +230,7 @@ def slow_parse(spec: TrackSpec, items: list | tuple, role: str) -> tuple:
         frames += [frame for frame, *_ in boxes]
         tracks += [index] * len(boxes)
         rows += [rect for _, *rect in boxes]
-    return ids, labels, frames, tracks, rows
+    return ids, labels, frames, tracks, tuple(zip(*rows, strict=True))
 
 
 class Pairs(NamedTuple):
@@ -314,26 +315,36 @@ def hota(gold: Tracks, answer: Tracks, pairs: Pairs) -> dict[str, float]:
 
 def frame_matches(frame: np.ndarray, g: np.ndarray, a: np.ndarray,
                   gain: np.ndarray) -> np.ndarray:
-    """Indices of the pairs that each frame's optimal assignment (most total `gain`) takes.
+    """Indices of the pairs (boxes g and a, in frame order) that each frame's optimal
+    assignment (most total `gain`) takes.
 
-    A pair whose boxes are in no other pair is taken as it is; only frames where boxes
-    compete call the solver, on the competing boxes alone.
+    A pair whose boxes are in no other pair is taken as it is. The other pairs of all frames
+    go to one solver call: frames share no box, so the best assignment of them all is each
+    frame's best (cells between frames are 0 and never taken). Calls are cut at whole
+    frames so that a table has at most about BLOCK rows plus columns.
     """
     useful = gain > 0
-    lone = (np.bincount(g[useful], minlength=len(g) and g.max() + 1)[g] == 1) & \
-        (np.bincount(a[useful], minlength=len(a) and a.max() + 1)[a] == 1) & useful
-    chosen = [np.flatnonzero(lone)]
+    counts_g = np.bincount(g[useful], minlength=len(g) and int(g.max()) + 1)
+    counts_a = np.bincount(a[useful], minlength=len(a) and int(a.max()) + 1)
+    lone = (counts_g[g] == 1) & (counts_a[a] == 1) & useful
     rivals = np.flatnonzero(useful & ~lone)
-    for _, group in groupby(rivals.tolist(), key=frame.__getitem__):
-        index = np.array(list(group))
-        rows, row = np.unique(g[index], return_inverse=True)
-        cols, col = np.unique(a[index], return_inverse=True)
-        table = np.zeros((len(rows), len(cols)))
-        table[row, col] = gain[index]
+    if not len(rivals):
+        return np.flatnonzero(lone)
+    # Boxes are in frame order, so rows and columns grow with the frame.
+    row = np.unique(g[rivals], return_inverse=True)[1]
+    col = np.unique(a[rivals], return_inverse=True)[1]
+    starts = np.flatnonzero(np.diff(frame[rivals], prepend=-1))
+    first = (np.minimum.reduceat(row, starts) + np.minimum.reduceat(col, starts)) // BLOCK
+    block = np.repeat(first, np.diff(starts, append=len(rivals))).tolist()
+    chosen = [np.flatnonzero(lone)]
+    bounds = [0, *(np.flatnonzero(np.diff(block)) + 1).tolist(), len(rivals)]
+    for low, high in pairwise(bounds):
+        rows, cols = row[low:high] - row[low], col[low:high] - col[low:high].min()
+        table = np.zeros((rows[-1] + 1, cols.max() + 1))
+        table[rows, cols] = gain[rivals[low:high]]
         which = np.full(table.shape, -1)
-        which[row, col] = index
-        picked_rows, picked_cols = linear_sum_assignment(table, maximize=True)
-        picked = which[picked_rows, picked_cols]
+        which[rows, cols] = rivals[low:high]
+        picked = which[linear_sum_assignment(table, maximize=True)]
         chosen.append(picked[picked >= 0])
     return np.sort(np.concatenate(chosen))
 
@@ -355,43 +366,70 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
 
 
 def follow(spec: TrackSpec, gold: Tracks, answer: Tracks, pairs: Pairs) -> dict[str, Any]:
-    """The CLEAR MOT matching at the spec's IoU threshold, frame by frame, and what it says:
-    MOTA, IDF1 and each gold track's story (see describe)."""
-    keep = pairs.iou >= spec.iou_threshold
-    frame = gold.frame[pairs.gold[keep]]
-    g, a = gold.track[pairs.gold[keep]], answer.track[pairs.answer[keep]]
-    same = pairs.same[keep]
-    tracks = len(gold.ids)
-    last: dict[int, int] = {}
-    story = [([], [], Counter(), Counter()) for _ in range(tracks)]  # frames, switches, ...
-    rows = zip(frame.tolist(), g.tolist(), a.tolist(), pairs.iou[keep].tolist(), same.tolist(),
-               strict=True)
-    for at, group in groupby(rows, key=itemgetter(0)):
-        edges: list[Edge] = []
-        across: list[Edge] = []
-        for _, i, j, iou, agree in group:
-            (edges if agree else across).append((i, j, iou))
-        # Keep last frame's pairs that still hold, then assign the rest (motmetrics' order).
-        kept = {i: j for i, j, _ in edges if last.get(i) == j}
-        taken = set(kept.values())
-        for i, j, _ in assign([e for e in edges if e[0] not in kept and e[1] not in taken]):
-            if i in last:
-                story[i][1].append({"frame": at, "from": answer.ids[last[i]],
-                                    "to": answer.ids[j]})
-            kept[i] = last[i] = j
-            taken.add(j)
-        for i, j in kept.items():
-            story[i][0].append(at)
-            story[i][2][j] += 1
-        for i, j, _ in assign([e for e in across if e[0] not in kept and e[1] not in taken]):
-            story[i][3][j] += 1
+    """The CLEAR MOT matching at the spec's IoU threshold and what it says: MOTA, IDF1, and
+    each gold track's story (see describe)."""
+    close = pairs.iou >= spec.iou_threshold
+    valid = close & pairs.same
+    g, a = pairs.gold[valid], pairs.answer[valid]
+    g_track, a_track = gold.track[g], answer.track[a]
+    chosen = clear_matches(gold.frame[g], g, a, g_track, a_track, pairs.iou[valid])
+    # Right boxes with the wrong label: boxes left over in a frame, paired across labels,
+    # as many as possible (the bonus), then by IoU.
+    free_g = np.ones(len(gold.frame), dtype=bool)
+    free_g[g[chosen]] = False
+    free_a = np.ones(len(answer.frame), dtype=bool)
+    free_a[a[chosen]] = False
+    across = close & ~pairs.same
+    cg, ca = pairs.gold[across], pairs.answer[across]
+    free = free_g[cg] & free_a[ca]
+    cg, ca = cg[free], ca[free]
+    wrong = frame_matches(gold.frame[cg], cg, ca, pairs.iou[across][free] + MAX_TRACKS + 1)
+    mislabelled = Counter(zip(gold.track[cg[wrong]].tolist(), answer.track[ca[wrong]].tolist(),
+                              strict=True))
     n_gold, n_answer = len(gold.frame), len(answer.frame)
-    hits = sum(len(frames) for frames, *_ in story)
-    switches = sum(len(turns) for _, turns, *_ in story)
+    story = describe(gold, answer, gold.frame[g[chosen]], g_track[chosen], a_track[chosen],
+                     mislabelled)
+    hits, switches = len(chosen), sum(len(track["switches"]) for track in story["tracks"])
     return {"mota": 1.0 - (n_gold + n_answer - 2 * hits + switches) / n_gold if n_gold else None,
-            "idf1": identity_f1(g[same], a[same], tracks, len(answer.ids), n_gold + n_answer),
+            "idf1": identity_f1(g_track, a_track, len(gold.ids), len(answer.ids),
+                                n_gold + n_answer),
             "id_switches": switches, "missed_boxes": n_gold - hits,
-            "extra_boxes": n_answer - hits} | describe(gold, answer, story)
+            "extra_boxes": n_answer - hits} | story
+
+
+def clear_matches(frame: np.ndarray, g: np.ndarray, a: np.ndarray, g_track: np.ndarray,
+                  a_track: np.ndarray, iou: np.ndarray) -> list[int]:
+    """Which of the candidate pairs (boxes g and a, in frame order) CLEAR MOT matches.
+
+    Frame by frame as motmetrics does: a gold track keeps the answer track it was last
+    matched with while their boxes still qualify, then the rest is an assignment with as
+    many pairs as possible and the most IoU. In a frame where no box is in two candidate
+    pairs that takes every pair, whatever came before, so only the other frames need to
+    know the last partners.
+    """
+    lone = (np.bincount(g)[g] == 1) & (np.bincount(a)[a] == 1) if len(g) else g == 0
+    busy = set(frame[~lone].tolist())
+    bounds = [0, *(np.flatnonzero(np.diff(frame)) + 1).tolist(), len(frame)]
+    frames, golds, answers, overlap = (frame.tolist(), g_track.tolist(), a_track.tolist(),
+                                       iou.tolist())
+    last: dict[int, int] = {}
+    chosen: list[int] = []
+    for low, high in pairwise(bounds):
+        if high == low:
+            continue
+        if frames[low] not in busy:
+            last.update(zip(golds[low:high], answers[low:high], strict=True))
+            chosen += range(low, high)
+            continue
+        index = {(golds[k], answers[k]): k for k in range(low, high)}
+        kept = {i: j for i, j in index if last.get(i) == j}
+        taken = set(kept.values())
+        rest = [(i, j, overlap[k]) for (i, j), k in index.items()
+                if i not in kept and j not in taken]
+        kept.update((i, j) for i, j, _ in assign(rest))
+        last.update(kept)
+        chosen += (index[pair] for pair in kept.items())
+    return chosen
 
 
 def identity_f1(g: np.ndarray, a: np.ndarray, tracks_g: int, tracks_a: int, boxes: int) -> float:
@@ -406,32 +444,43 @@ def identity_f1(g: np.ndarray, a: np.ndarray, tracks_g: int, tracks_a: int, boxe
     return 2.0 * int(table[rows, cols].sum()) / boxes
 
 
-def describe(gold: Tracks, answer: Tracks, story: list[tuple]) -> dict[str, Any]:
+def describe(gold: Tracks, answer: Tracks, frame: np.ndarray, g: np.ndarray, a: np.ndarray,
+             mislabelled: Counter) -> dict[str, Any]:
     """Per gold track: its frames in view, those matched and missed (as [first, last] runs),
     the frames where it was lost (unmatched after a matched frame in view), the identity
-    switches, the answer tracks that followed it and right boxes with another label. Then the
-    ids of the missed gold tracks and of the answer tracks that matched nothing."""
+    switches (matched to another answer track than the last time), the answer tracks that
+    followed it and right boxes with another label. Then the ids of the missed gold tracks
+    and of the answer tracks that matched nothing. `frame`, `g`, `a` are the matches."""
+    order = np.lexsort((frame, g))
+    bounds = np.searchsorted(g[order], np.arange(len(gold.ids) + 1)).tolist()
+    frames_matched, answers = frame[order].tolist(), a[order].tolist()
     in_view: list[list[int]] = [[] for _ in gold.ids]
-    for frame, index in zip(gold.frame.tolist(), gold.track.tolist(), strict=True):
-        in_view[index].append(frame)
-    found: set[int] = set()
+    for at, index in zip(gold.frame.tolist(), gold.track.tolist(), strict=True):
+        in_view[index].append(at)
+    others: list[dict[int, int]] = [{} for _ in gold.ids]
+    for (i, j), count in mislabelled.items():
+        others[i][j] = count
     tracks = []
-    for index, (frames, (hits, switches, followers, others)) in enumerate(
-            zip(in_view, story, strict=True)):
+    for index, frames in enumerate(in_view):
+        low, high = bounds[index], bounds[index + 1]
+        hits, followers = frames_matched[low:high], answers[low:high]
         matched = set(hits)
         coverage = len(hits) / len(frames) if frames else 1.0
-        found.update(followers, others)
         tracks.append({
             "id": gold.ids[index], "label": gold.labels[index], "frames": len(frames),
             "matched_frames": runs(hits),
             "missed_frames": runs([f for f in frames if f not in matched]),
             "lost_at": [f for before, f in pairwise(frames) if before in matched
                         and f not in matched],
-            "switches": switches,
-            "followed_by": [{"id": answer.ids[j], "frames": n} for j, n in followers.items()],
+            "switches": [{"frame": hits[k], "from": answer.ids[followers[k - 1]],
+                          "to": answer.ids[followers[k]]}
+                         for k in range(1, len(hits)) if followers[k] != followers[k - 1]],
+            "followed_by": [{"id": answer.ids[j], "frames": n}
+                            for j, n in Counter(followers).items()],
             "mislabelled_as": [{"id": answer.ids[j], "label": answer.labels[j], "frames": n}
-                               for j, n in others.items()],
+                               for j, n in others[index].items()],
             "coverage": coverage, "missed": coverage < MIN_COVERAGE})
+    found = set(answers) | {j for _, j in mislabelled}
     drawn = set(answer.track.tolist())
     return {"tracks": tracks,
             "missed": [track["id"] for track in tracks if track["missed"]],

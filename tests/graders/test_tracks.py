@@ -341,10 +341,9 @@ def test_the_bulk_check_accepts_nothing_the_precise_one_refuses(items):
         quick = None
     if quick is not None:
         assert slow is not None
-        ids, labels, frames, owners, rows = quick
+        ids, labels, frames, owners, columns = quick
         assert (ids, labels, frames, owners) == slow[:4]
-        assert np.array_equal(np.array(rows, dtype=float).reshape(-1, 4),
-                              np.array(slow[4], dtype=float).reshape(-1, 4))
+        assert np.array_equal(np.array(columns, dtype=float), np.array(slow[4], dtype=float))
 
 
 # --- cross-checks against TrackEval (HOTA) and motmetrics (MOTA, IDF1) ------------------------
