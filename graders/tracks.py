@@ -26,10 +26,10 @@ no gold track missed.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
+from functools import lru_cache
 from itertools import pairwise
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -147,14 +147,15 @@ def parse_track(spec: TrackSpec, value: Any, path: str) -> tuple[Any, str, list[
 
 
 def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
-    """(ids, labels, frames, track indices, (xs, ys, ws, hs)) of plainly valid tracks, or
-    None so that parse_track can say what is wrong.
+    """(ids, labels, frames, track indices, x, y, w, h as rows of an array) of plainly
+    valid tracks, or None so that parse_track can say what is wrong.
 
     Scoring runs this on every answer, so after a short loop over the tracks it checks all
     boxes at once, as the other kinds do (docs/scoring.md): exact types with one set per
-    kind of value, ranges with min and max, NaN and the infinities with one math.fsum. Frame
-    keys must be canonical decimal strings here (so no two keys of a track name one frame):
-    the decimal of their number, which int() and str() check at C speed.
+    kind of value, then finiteness and ranges in numpy (huge integers overflow there; those
+    within 2**63 are off the image anyway, as checks.number requires). Frame
+    keys must be the canonical decimal strings of frame_names here (so no two keys of a
+    track name one frame); one dict lookup checks and converts each.
     """
     ids, labels, keys, values, tracks = [], [], [], [], []
     known = spec.labels
@@ -175,22 +176,27 @@ def quick_parse(spec: TrackSpec, items: list | tuple) -> tuple | None:
     if len(set(ids)) < len(ids) or len(keys) > MAX_BOXES:
         return None
     if not keys:
-        return ids, labels, [], [], ()
+        return ids, labels, [], [], np.zeros((4, 0))
     tolerance = checks.EDGE_TOLERANCE
-    if not (set(map(type, keys)) == {str} and max(map(len, keys)) <= len(str(spec.frames))
-            and set(map(type, values)) == {dict} and set(map(len, values)) == {4}):
+    frames = list(map(frame_names(spec.frames).get, keys))
+    if not (None not in frames and set(map(type, values)) == {dict}
+            and set(map(len, values)) == {4}):
         return None
-    frames = list(map(int, keys))
     columns = tuple(zip(*map(_RECT_VALUES, values), strict=True))
-    xs, ys, ws, hs = columns
-    numbers = xs + ys + ws + hs
-    if not (list(map(str, frames)) == keys and min(frames) >= 0 and max(frames) < spec.frames
-            and set(map(type, numbers)) <= _NUMBERS and math.isfinite(math.fsum(numbers))
-            and min(ws) > 0 and min(hs) > 0 and min(xs) >= -tolerance and min(ys) >= -tolerance
-            and max(map(add, xs, ws)) <= spec.width + tolerance
-            and max(map(add, ys, hs)) <= spec.height + tolerance):
+    if not set(map(type, columns[0] + columns[1] + columns[2] + columns[3])) <= _NUMBERS:
         return None
-    return ids, labels, frames, tracks, columns
+    x, y, w, h = xywh = np.array(columns, dtype=float)
+    if not (np.isfinite(xywh).all() and xywh[2:].min() > 0 and xywh[:2].min() >= -tolerance
+            and (x + w).max() <= spec.width + tolerance
+            and (y + h).max() <= spec.height + tolerance):
+        return None
+    return ids, labels, frames, tracks, xywh
+
+
+@lru_cache(maxsize=16)
+def frame_names(frames: int) -> dict[str, int]:
+    """{"0": 0, "1": 1, ...} for a clip of `frames` frames: the frame keys JSON gives."""
+    return {str(frame): frame for frame in range(frames)}
 
 
 def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
@@ -198,13 +204,13 @@ def parse(spec: TrackSpec, value: Any, role: str) -> Tracks:
     items = checks.array(value, role, MAX_TRACKS)
     try:
         parsed = quick_parse(spec, items)
-    except (KeyError, ValueError, OverflowError):  # a key missing, int("x"), a huge integer
+    except (KeyError, ValueError, OverflowError):  # a key missing; inf - inf, a huge integer
         parsed = None
-    ids, labels, frames, tracks, columns = parsed or slow_parse(spec, items, role)
+    ids, labels, frames, tracks, xywh = parsed or slow_parse(spec, items, role)
     frame = np.array(frames, dtype=np.intp)
     order = np.argsort(frame, kind="stable")
     track = np.array(tracks, dtype=np.intp)[order]
-    corners = np.array(columns, dtype=float).reshape(4, -1).T[order]
+    corners = xywh.T[order]
     corners[:, 2:] += corners[:, :2]
     sides = corners[:, 2:] - corners[:, :2]
     codes = list(spec.labels)
@@ -230,7 +236,7 @@ def slow_parse(spec: TrackSpec, items: list | tuple, role: str) -> tuple:
         frames += [frame for frame, *_ in boxes]
         tracks += [index] * len(boxes)
         rows += [rect for _, *rect in boxes]
-    return ids, labels, frames, tracks, tuple(zip(*rows, strict=True))
+    return ids, labels, frames, tracks, np.array(rows, dtype=float).reshape(-1, 4).T
 
 
 class Pairs(NamedTuple):
