@@ -508,3 +508,21 @@ def test_the_random_clips_cover_the_interesting_cases():
     assert sum(bool(t["lost_at"]) for t in stories) >= 20
     assert sum(bool(t["mislabelled_as"]) for t in stories) >= 10
     assert sum(t["missed"] for t in stories) >= 20
+
+
+def test_competing_boxes_over_many_frames_are_solved_in_blocks_as_trackeval():
+    # 300 frames where two gold and two answer boxes all overlap: 1,200 rows plus columns
+    # of competing pairs, more than one assignment table (tracks.BLOCK) holds.
+    pytest.importorskip("trackeval")
+    rng = random.Random(7)
+    spec = {"width": 60, "height": 50, "frames": 300, "labels": ["car", "person"]}
+
+    def near(x):
+        return (x + rng.uniform(0, 4), 10 + rng.uniform(0, 4), 20, 20)
+
+    gold = [track(i, "car", {f: near(10 + 5 * i) for f in range(300)}) for i in range(2)]
+    answer = [track(i, "car", {f: near(12 + 3 * i) for f in range(300)}) for i in range(2)]
+    ours = tracks.score(spec, gold, answer).details
+    theirs = trackeval_hota(spec, gold, answer)
+    for name, value in theirs.items():
+        assert ours[name] == pytest.approx(value, abs=1e-9, rel=0), name
