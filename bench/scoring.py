@@ -21,6 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graders  # noqa: E402
+from bench.cuboids import cuboids_item  # noqa: E402
+from graders import cuboids, tracks  # noqa: E402
 from graders.geometry import box_iou  # noqa: E402
 from graders.points import COCO_KEYPOINTS  # noqa: E402
 
@@ -78,6 +80,46 @@ def spans_item(rng: random.Random, count: int = 50) -> tuple[dict, list, list]:
     return spec, gold, answer
 
 
+def tracks_item(rng: random.Random, count: int = 10,
+                frames: int = 30) -> tuple[dict, list, list]:
+    """A tracks item: `count` objects moving across `frames` full-HD frames, some leaving and
+    coming back; the answer follows them a few px off, swaps two identities halfway, loses
+    one track for a while, labels one wrongly and adds one track of its own."""
+    gold = []
+    for index in range(count):
+        box = random_box(rng)
+        dx, dy = rng.uniform(-10, 10), rng.uniform(-10, 10)
+        hidden = range(rng.randrange(frames), frames) if index % 4 == 3 else range(0)
+        gold.append({"id": index, "label": box["label"], "boxes": {
+            str(f): moved(box, dx * f, dy * f) for f in range(frames) if f not in hidden}})
+    answer = [{"id": 100 + track["id"], "label": track["label"], "boxes": {
+        f: nudged(rng, dict(box, label=track["label"])) for f, box in track["boxes"].items()}}
+        for track in gold]
+    for track in answer:
+        for box in track["boxes"].values():
+            del box["label"]
+    first, second = answer[0]["boxes"], answer[1]["boxes"]
+    for f in range(frames // 2, frames):
+        first[str(f)], second[str(f)] = second.get(str(f)), first.get(str(f))
+    for track in answer[:2]:
+        track["boxes"] = {f: box for f, box in track["boxes"].items() if box is not None}
+    for f in range(5, 12):
+        answer[2]["boxes"].pop(str(f), None)
+    answer[3]["label"] = next(label for label in BOX_LABELS if label != answer[3]["label"])
+    extra = random_box(rng)
+    answer.append({"id": 999, "label": extra.pop("label"),
+                   "boxes": {str(f): extra for f in range(frames // 3)}})
+    rng.shuffle(answer)
+    spec = {"width": WIDTH, "height": HEIGHT, "frames": frames, "labels": BOX_LABELS}
+    return spec, gold, answer
+
+
+def moved(box: dict[str, Any], dx: float, dy: float) -> dict[str, float]:
+    """`box` (without its label) moved by dx, dy and kept on the image."""
+    return {"x": min(max(box["x"] + dx, 0.0), WIDTH - box["w"]),
+            "y": min(max(box["y"] + dy, 0.0), HEIGHT - box["h"]), "w": box["w"], "h": box["h"]}
+
+
 def best_seconds(call: Callable[[], object], calls: int, rounds: int) -> float:
     """Seconds per call in the fastest of `rounds` rounds of `calls` calls."""
     best = float("inf")
@@ -128,6 +170,14 @@ def main() -> None:
     spec, gold, answer = spans_item(rng)
     per_call = best_seconds(lambda: graders.score("spans", spec, gold, answer), calls, rounds)
     print(f"spans_50x50_per_s: {1 / per_call:.0f}")
+
+    spec, gold, answer = tracks_item(rng)
+    per_call = best_seconds(lambda: tracks.score(spec, gold, answer), calls, rounds)
+    print(f"tracks_10x30_per_s: {1 / per_call:.0f}")
+
+    spec, gold, answer = cuboids_item(rng)
+    per_call = best_seconds(lambda: cuboids.score(spec, gold, answer), calls, rounds)
+    print(f"cuboids_20x20_per_s: {1 / per_call:.0f}")
 
 
 if __name__ == "__main__":

@@ -61,20 +61,7 @@ def parse_box(spec: BoxSpec, value: Any, path: str) -> tuple[str, float, float, 
     """One box as (label, x, y, w, h), inside the image give or take half a pixel."""
     checks.obj(value, path, BOX_KEYS)
     label = checks.member(value["label"], f"{path}.label", spec.labels, "label")
-    x = checks.number(value["x"], f"{path}.x")
-    y = checks.number(value["y"], f"{path}.y")
-    w = checks.number(value["w"], f"{path}.w")
-    h = checks.number(value["h"], f"{path}.h")
-    if w <= 0:
-        checks.fail(f"{path}.w", f"must be a positive number, got {checks.show(value['w'])}")
-    if h <= 0:
-        checks.fail(f"{path}.h", f"must be a positive number, got {checks.show(value['h'])}")
-    checks.inside(x, spec.width, f"{path}.x", "x")
-    checks.inside(y, spec.height, f"{path}.y", "y")
-    if x + w > spec.width + checks.EDGE_TOLERANCE:
-        checks.fail(f"{path}.w", f"past the right edge: x + w = {x + w:g} > width {spec.width}")
-    if y + h > spec.height + checks.EDGE_TOLERANCE:
-        checks.fail(f"{path}.h", f"past the bottom edge: y + h = {y + h:g} > height {spec.height}")
+    x, y, w, h = checks.rectangle(value, path, spec.width, spec.height)
     return label, x, y, w, h
 
 

@@ -165,6 +165,26 @@ def inside(coordinate: float, size: int, path: str, axis: str) -> None:
         fail(path, f"outside the image: {axis} = {coordinate:g} is not within 0..{size}")
 
 
+def rectangle(value: dict, path: str, width: int, height: int) -> tuple[float, ...]:
+    """x, y, w, h of a box on a width x height image: w, h > 0, inside give or take half a
+    pixel (boxes are not clipped: widgets round when converting screen coordinates)."""
+    x = number(value["x"], f"{path}.x")
+    y = number(value["y"], f"{path}.y")
+    w = number(value["w"], f"{path}.w")
+    h = number(value["h"], f"{path}.h")
+    if w <= 0:
+        fail(f"{path}.w", f"must be a positive number, got {show(value['w'])}")
+    if h <= 0:
+        fail(f"{path}.h", f"must be a positive number, got {show(value['h'])}")
+    inside(x, width, f"{path}.x", "x")
+    inside(y, height, f"{path}.y", "y")
+    if x + w > width + EDGE_TOLERANCE:
+        fail(f"{path}.w", f"past the right edge: x + w = {x + w:g} > width {width}")
+    if y + h > height + EDGE_TOLERANCE:
+        fail(f"{path}.h", f"past the bottom edge: y + h = {y + h:g} > height {height}")
+    return x, y, w, h
+
+
 def refuse_duplicates(rows: list[tuple]) -> None:
     """Name the first gold shape that repeats an earlier one exactly: exact twins in gold are
     an import mistake (one answer could match only one of them), not a crowd."""
