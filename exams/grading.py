@@ -148,3 +148,19 @@ def disclose(result: AttemptResult, pass_mark: float, detail: ResultDetail) -> D
     groups = () if detail == ResultDetail.SCORE else tuple(g for g in result.groups if g.missed)
     return Disclosure(result.passed, result.score, critical_failed, groups,
                       detail == ResultDetail.COUNTS, detail)
+
+
+def disclose_sequential(passed: bool, drawn: Sequence[Graded], detail: ResultDetail,
+                        order: Sequence[str] = ()) -> Disclosure:
+    """A sequential attempt's view for its trainee: pass or fail and, at SECTIONS or COUNTS,
+    the sections to re-read, grouped over every item drawn, without counts.
+
+    The test's result depends on the items up to the one where it became certain: that item's
+    answer is what carried the ratio over a boundary, and a score or count over the items it
+    used is its number of right answers. So neither the score, nor counts, nor that a
+    critical item decided it is shown; grouping over all the items drawn (the trainee saw
+    them all) says nothing about where the test stopped.
+    """
+    groups = () if detail == ResultDetail.SCORE else tuple(
+        g for g in partition(drawn, order) if g.missed)
+    return Disclosure(passed, None, False, groups, False, detail)

@@ -368,6 +368,13 @@ def _store_scores(rows: list[tuple[Response, Item]], results: list[dict[str, Any
             set_committed_value(response, key, values[key])
 
 
+def stored_grades(rows: list[tuple[Response, Item]]) -> list[grading.Graded]:
+    """Graded items from the scores stored on a graded attempt's responses."""
+    return [grading.Graded(item.key, tuple(item.sections), item.critical,
+                           response.points or 0.0, bool(response.correct))
+            for response, item in rows]
+
+
 def result_of(attempt: Attempt, rows: list[tuple[Response, Item]] | None = None,
               order: Sequence[str] = ()) -> grading.AttemptResult:
     """The stored result of a graded attempt, with its breakdowns (`rows`: its graded_items,
@@ -375,9 +382,7 @@ def result_of(attempt: Attempt, rows: list[tuple[Response, Item]] | None = None,
     rows = rows if rows is not None else graded_items(attempt)
     if attempt.decision_items is not None:  # a sequential attempt: the items its test used
         rows = rows[:attempt.decision_items]
-    graded = [grading.Graded(item.key, tuple(item.sections), item.critical,
-                             response.points or 0.0, bool(response.correct))
-              for response, item in rows]
+    graded = stored_grades(rows)
     return grading.AttemptResult(attempt.score or 0.0, bool(attempt.passed),
                                  tuple(attempt.critical_missed), grading.by_section(graded),
                                  len(graded), grading.partition(graded, order))

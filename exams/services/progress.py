@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, union_all
 
 from bootcamp.events import Event
 from bootcamp.extensions import db
@@ -232,10 +232,14 @@ def _mastered(course: Course, enrolled: Select, module_ids: set[str]) -> dict[in
     return dict(rows)
 
 
-def _attempts(course: Course, enrolled: Select) -> dict[int, tuple[int, float | None]]:
-    """Per trainee: graded exam attempts and the best score among them."""
+def _attempts(course: Course, enrolled: Select,
+              own: bool = False) -> dict[int, tuple[int, float | None]]:
+    """Per trainee: graded exam attempts and the best score among them (`own`: for the trainee
+    themselves, among the attempts whose result page shows the score, so not a sequential
+    attempt's, which counts the right answers up to the item that decided it)."""
+    score = case((Attempt.decision_items.is_(None), Attempt.score)) if own else Attempt.score
     rows = db.session.execute(
-        select(Attempt.user_id, func.count(), func.max(Attempt.score))
+        select(Attempt.user_id, func.count(), func.max(score))
         .where(Attempt.course_id == course.id, Attempt.state == AttemptState.GRADED,
                Attempt.user_id.in_(enrolled))
         .group_by(Attempt.user_id)).all()
@@ -320,7 +324,7 @@ def _rows(course: Course, cohort_id: int | None, user_id: int | None, now: datet
     modules = practice.modules(course) if modules is None else modules
     mastered = _mastered(course, enrolled, {module.id for module in modules})
     practice_counts = _practice(course, enrolled)
-    attempts = _attempts(course, enrolled)
+    attempts = _attempts(course, enrolled, own=user_id is not None)
     records = _qualifications(course, enrolled)
     started = _started(course, enrolled)
     activities = {user_id: active_time(moments)

@@ -323,8 +323,6 @@ def apply_result(qualification: Qualification, attempt: Attempt, *,
     if qualification.status == Status.REVOKED or attempt.cycle != qualification.cycle:
         return
     number = f"attempt {attempt.number}"
-    if attempt.decision_items is not None:  # a sequential exam: the items that decided it
-        number += f", decided after {attempt.decision_items} items"
     if attempt.is_refresh:
         if attempt.passed and qualification.status == Status.NEEDS_REFRESH:
             grant(qualification, attempt,
@@ -341,11 +339,11 @@ def apply_result(qualification: Qualification, attempt: Attempt, *,
 
 def with_score(attempt: Attempt) -> str:
     """" with 80%" for the trainee's notices, or "" where their result page keeps the score
-    to itself (an attempt of fewer than grading.MIN_GROUP items: the score is a count; of a
-    sequential attempt, the items its decision used)."""
-    items = (attempt.decision_items if attempt.decision_items is not None
-             else len(attempt.responses))
-    return f" with {attempt.score:.0%}" if items >= MIN_GROUP else ""
+    to itself (a sequential attempt's: it counts the right answers up to the item that
+    decided; an attempt of fewer than grading.MIN_GROUP items: the score is a count)."""
+    if attempt.is_sequential or len(attempt.responses) < MIN_GROUP:
+        return ""
+    return f" with {attempt.score:.0%}"
 
 
 def _acted_on(user_id: int, course_id: int) -> Qualification:

@@ -17,7 +17,6 @@ from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from courses.models import Course, Item
 from exams import blocks
-from exams.grading import Graded
 from exams.models import Attempt, Response
 from exams.sampling import draw_block
 from exams.services import attempts, qualifications
@@ -69,13 +68,24 @@ def progress(attempt: Attempt, drawn: int) -> tuple[int, int]:
     return start - 1, start
 
 
+def trainee_ending(attempt: Attempt, drawn: int) -> str:
+    """How a graded sequential attempt ended, for the trainee who took it: only what they saw
+    (how many items were drawn, whether time ran out), never the item at which the test
+    became certain nor why, which would tell whether that item's answer was right."""
+    items = f"{drawn} item{'' if drawn == 1 else 's'}"
+    if attempt.closed_by == "deadline":
+        return (f"Time ran out after {items}: the result was decided on the answers saved by "
+                "then, an unanswered item counting as wrong.")
+    most = blocks.Plan.of(attempt.sequential).rules.max_items
+    return (f"The exam ended after {items}: it stops as soon as its result is certain, and "
+            f"after {most} items at the most.")
+
+
 def ending(attempt: Attempt, rows: list[tuple[Response, Item]]) -> str:
-    """How a graded sequential attempt ended, in one sentence for its result page: the items
-    that decided it and why (the verdict re-run on the stored grades, as grading ran it)."""
-    graded = [Graded(item.key, tuple(item.sections), item.critical, response.points or 0.0,
-                     bool(response.correct)) for response, item in rows]
-    verdict = blocks.verdict(blocks.Plan.of(attempt.sequential), graded, attempt.critical_rule,
-                             final=True)
+    """How a graded sequential attempt ended, in one sentence for staff: the items that
+    decided it and why (the verdict re-run on the stored grades, as grading ran it)."""
+    verdict = blocks.verdict(blocks.Plan.of(attempt.sequential), attempts.stored_grades(rows),
+                             attempt.critical_rule, final=True)
     items = f"{verdict.items} item{'' if verdict.items == 1 else 's'}"
     sentence = {
         blocks.Ending.CERTAIN: f"The exam ended after {items}: the result was certain.",
@@ -90,8 +100,8 @@ def ending(attempt: Attempt, rows: list[tuple[Response, Item]]) -> str:
     }[verdict.ending]
     later = len(rows) - verdict.items
     if later == 1:
-        sentence += " Your answer to the item after it was kept but did not count."
+        sentence += " The answer to the item after it was kept but did not count."
     elif later > 1:
-        sentence += (f" Your answers to the {later} items after it were kept but did not "
+        sentence += (f" The answers to the {later} items after it were kept but did not "
                      "count.")
     return sentence

@@ -35,7 +35,7 @@ from courses.services import catalog, enrolment, manuals, practice
 from courses.views.access import viewable_course
 from courses.views.answers import parse_answer
 from courses.views.media import media_response
-from exams import blocks, grading
+from exams import grading
 from exams.forms import DisputeForm, RoundRequestForm
 from exams.models import Attempt, DisputeStatus, Response
 from exams.services import (
@@ -107,13 +107,11 @@ def overview(slug: str):
 
 def _past_attempts(course: Course) -> list[tuple[Attempt, float | None]]:
     """The trainee's graded attempts with their scores, None where the result page keeps the
-    score to itself (fewer than grading.MIN_GROUP items; of a sequential attempt, the items
-    its decision used)."""
+    score to itself (a sequential attempt's; one of fewer than grading.MIN_GROUP items)."""
     past = [a for a in attempts.attempts_of(current_user.id, course.id) if not a.is_open]
     counts = attempts.item_counts([a.id for a in past])
-    return [(a, a.score if (a.decision_items if a.decision_items is not None
-                            else counts.get(a.id, 0)) >= grading.MIN_GROUP else None)
-            for a in past]
+    return [(a, None if a.is_sequential or counts.get(a.id, 0) < grading.MIN_GROUP
+             else a.score) for a in past]
 
 
 def _disputes_with_items(course: Course) -> list[tuple[Any, Item | None]]:
@@ -306,8 +304,11 @@ def result(attempt_id: int):
     context: dict[str, Any] = {}
     if own:
         # The trainee sees only what cannot be narrowed down to one item (exams.grading).
-        shown = grading.disclose(outcome, _pass_mark(attempt),
-                                 settings_for(course).result_detail)
+        detail = settings_for(course).result_detail
+        shown = (grading.disclose_sequential(outcome.passed, attempts.stored_grades(rows), detail,
+                                             list(titles))
+                 if attempt.is_sequential else grading.disclose(outcome, attempt.pass_mark,
+                                                                detail))
         standing = attempts.standing(current_user, course)
         context.update(shown=shown, groups=[(_named(g.sections, titles), g) for g in shown.groups],
                        standing=standing, status_label=status_label(standing.status),
@@ -320,20 +321,14 @@ def result(attempt_id: int):
         context.update(critical=_critical_sections(outcome.critical_missed, by_key, titles),
                        sections=[(s, _named((s.section,), titles)[0]) for s in outcome.sections])
     if attempt.is_sequential:
-        context["ending"] = sequential_exams.ending(attempt, rows)
+        context["ending"] = (sequential_exams.trainee_ending(attempt, len(rows)) if own
+                             else sequential_exams.ending(attempt, rows))
     return render_template(
         "exams/result.html", course=course, attempt=attempt, outcome=outcome, own=own,
         rows=[(response, item, kinds.answer_summary(item.kind, item.spec, response.answer))
               for response, item in rows],
         form=ActionForm(), **context,
     )
-
-
-def _pass_mark(attempt: Attempt) -> float:
-    """The share right an attempt's score is weighed against: a sequential attempt's cut."""
-    if attempt.is_sequential:
-        return blocks.Plan.of(attempt.sequential).rules.cut_share
-    return attempt.pass_mark
 
 
 def _named(sections: tuple[str, ...], titles: dict[str, str]) -> list[tuple[str | None, str]]:

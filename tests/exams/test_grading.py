@@ -15,6 +15,7 @@ from exams.grading import (
     SectionGroup,
     SectionResult,
     disclose,
+    disclose_sequential,
     grade,
     partition,
 )
@@ -177,3 +178,19 @@ def test_a_critical_miss_is_shown_only_when_it_alone_failed_the_attempt():
     failed_by_score = disclose(grade(graded, 0.9, True), 0.9, ResultDetail.COUNTS)
     assert (failed_by_score.passed, failed_by_score.critical_failed) == (False, False)
     assert disclose(grade(graded, 0.5, False), 0.5, ResultDetail.COUNTS).passed
+
+
+def test_a_sequential_result_shows_no_score_count_or_critical_and_groups_every_item_drawn():
+    """Its score counts the right answers up to the deciding item and tells that item's
+    answer; the sections to re-read come from all the items drawn, the same wherever the
+    test stopped."""
+    drawn = [Graded("crit", ("a",), True, 0.0, False),
+             *items_on(*[("a",)] * 2, *[("b",)] * 3, wrong=(4,))]
+    for detail in (ResultDetail.SECTIONS, ResultDetail.COUNTS):
+        view = disclose_sequential(False, drawn, detail, ["a", "b"])
+        assert (view.passed, view.score, view.critical_failed, view.counts) == (
+            False, None, False, False)
+        assert [g.sections for g in view.groups] == [("a",), ("b",)]
+    assert disclose_sequential(True, drawn, ResultDetail.SCORE).groups == ()
+    everything_right = items_on(*[("a",)] * 6)
+    assert disclose_sequential(True, everything_right, ResultDetail.COUNTS).groups == ()

@@ -99,7 +99,7 @@ def test_strong_answers_pass_early_through_the_fixed_exams_grading(app, seq_worl
         [submitted] = events_of(app, "exam_submitted")
         assert submitted["decision_items"] == 6 and submitted["passed"] is True
         assert sequential_exams.ending(attempt, attempts.graded_items(attempt)) == (
-            "The exam ended after 6 items: the result was certain. Your answers to the 4 "
+            "The exam ended after 6 items: the result was certain. The answers to the 4 "
             "items after it were kept but did not count.")
 
 
@@ -121,6 +121,10 @@ def test_a_critical_miss_fails_at_once(app, seq_world):
         assert attempt.critical_missed == ["towel-critical"]
         assert "a critical item was not answered right" in sequential_exams.ending(
             attempt, attempts.graded_items(attempt))
+        # Its trainee is told how many items they saw, not which one ended it nor why.
+        assert sequential_exams.trainee_ending(attempt, len(attempt.responses)) == (
+            f"The exam ended after {len(attempt.responses)} items: it stops as soon as its "
+            f"result is certain, and after {SEQUENTIAL_TEST.max_items} items at the most.")
 
 
 def test_at_the_most_items_the_truncated_decision_applies(app, seq_world):
@@ -149,6 +153,9 @@ def test_at_the_deadline_an_undecided_attempt_is_decided_by_the_cut_score(app, s
         assert closed.passed is True and closed.score == 0.8  # cut 0.73 on 8 of 10
         assert sequential_exams.ending(closed, attempts.graded_items(closed)).startswith(
             "Time ran out after 10 items, before the result was certain")
+        assert sequential_exams.trainee_ending(closed, 10) == (
+            "Time ran out after 10 items: the result was decided on the answers saved by "
+            "then, an unanswered item counting as wrong.")
 
 
 def test_a_next_items_post_after_the_deadline_closes_the_attempt(app, seq_world):

@@ -100,7 +100,11 @@ def test_the_page_shows_one_block_and_items_answered_never_a_score(app, seq_take
     assert len(golds(app, attempt_id)) == 10
 
 
-def test_strong_answers_end_with_the_sentence_of_the_items_that_decided(app, seq_taker):
+def test_the_trainee_never_sees_where_the_test_decided_and_staff_do(app, seq_taker):
+    """Strong answers decide at item 6, in the second block: the trainee's result, exam page
+    and qualification history say how many items they were shown and whether they passed,
+    never the deciding item, a score or which answers counted (that would tell item 6 was
+    right); staff see all of it."""
     taker, world = seq_taker
     attempt_id = taker.start(SLUG)
     token = taker.token(f"/attempts/{attempt_id}")
@@ -110,16 +114,25 @@ def test_strong_answers_end_with_the_sentence_of_the_items_that_decided(app, seq
                               {"csrf_token": token, "drawn": str(drawn)})
     assert response.headers["Location"] == f"/attempts/{attempt_id}/result"
     body = text(taker.get(f"/attempts/{attempt_id}/result"))
-    assert "The exam ended after 6 items: the result was certain." in body
-    assert "Your answers to the 4 items after it were kept but did not count." in body
-    assert "Items that decided 6" in body and "Passed" in body
+    assert ("The exam ended after 10 items: it stops as soon as its result is certain, and "
+            "after 20 items at the most.") in body
+    assert "Result Passed" in body and "Nothing: you passed." in body
+    shown_to_trainee = [body, text(taker.get(f"/courses/{SLUG}/exam")),
+                        text(taker.get(f"/courses/{SLUG}"))]
+    for page in shown_to_trainee:
+        assert not re.search(r"\b6 items|decided after|did not count|\d+%", page), page
+    assert "not shown" in shown_to_trainee[1]
     # The page of an ended attempt goes to its result.
     assert taker.get(f"/attempts/{attempt_id}").headers["Location"].endswith("/result")
-    # Staff see the items that decided and the final ratio in the trainee's history.
     staff = signed_in(app, world.instructor)
+    staff_result = text(staff.get(f"/attempts/{attempt_id}/result"))
+    assert "The exam ended after 6 items: the result was certain." in staff_result
+    assert "The answers to the 4 items after it were kept but did not count." in staff_result
+    assert "Items that decided 6" in staff_result
+    assert staff_result.count("Did not count: the exam had ended before this item.") == 4
     history = text(staff.get(f"/courses/{SLUG}/qualifications/{world.trainee.id}"))
     assert "decided after 6 items, log-likelihood ratio 3.53" in history
-    assert "Passed the exam (attempt 1, decided after 6 items) with 100%." in history
+    assert "Passed the exam (attempt 1)." in history and "with 100%" not in history
 
 
 def test_weak_answers_fail_at_the_first_block(app, seq_taker):
@@ -131,7 +144,8 @@ def test_weak_answers_fail_at_the_first_block(app, seq_taker):
     assert response.headers["Location"] == f"/attempts/{attempt_id}/result"
     body = text(taker.get(f"/attempts/{attempt_id}/result"))
     # Every answer wrong, the critical towel item's too: it ends the exam where it stands.
-    assert "Not passed" in body and "a critical item was not answered right" in body
+    assert "Not passed" in body and "The exam ended after 5 items" in body
+    assert "critical" not in body.split("Your answers")[0]  # the rules say it; not which
 
 
 def test_no_gold_reaches_the_trainee_of_a_sequential_exam(app, taker, monkeypatch):
@@ -158,7 +172,8 @@ def test_no_gold_reaches_the_trainee_of_a_sequential_exam(app, taker, monkeypatc
     taker.get(f"{take_path}/result")
     taker.get(f"/courses/{TAKING_SLUG}/exam")
     assert any("Items handed in: 5" in body for _, body in taker.bodies)
-    assert any("The exam ended at its most items, 6 items" in body for _, body in taker.bodies)
+    assert any("The exam ended after 6 items: it stops as soon as its result is certain, and "
+               "after 6 items at the most." in body for _, body in taker.bodies)
     for label, body in taker.bodies:
         # "Next items" lands on the next block's page: it shows its options too.
         assert gold_leaks(body, options_shown="exam-form" in body) == [], label
@@ -170,6 +185,9 @@ def test_the_exam_page_gives_the_sequential_rules(app, seq_taker):
     assert ("Items 5 to 20, 5 at a time: the exam ends as soon as the result is certain"
             in body)
     assert "Pass mark" not in body
+    home = text(taker.get(f"/courses/{SLUG}"))
+    assert "Items 5 to 20: it ends as soon as the result is certain" in home
+    assert "Pass mark" not in home
 
 
 def test_a_score_of_fewer_than_three_decided_items_is_never_shown(app, seq_taker):
@@ -191,7 +209,7 @@ def test_a_score_of_fewer_than_three_decided_items_is_never_shown(app, seq_taker
         taker.save(attempt_id, position, "yes" if position == 1 else gold[position], 1, token)
     taker.post(f"/attempts/{attempt_id}/submit", {"csrf_token": token, "drawn": "5"})
     result = text(taker.get(f"/attempts/{attempt_id}/result"))
-    assert "The exam ended after 1 item: a critical item" in result
+    assert "The exam ended after 5 items" in result and "critical item" not in result
     assert "Score" not in result and "%" not in result
     overview = text(taker.get(f"/courses/{SLUG}/exam"))
     assert "Attempt 1" in overview and "not shown" in overview
