@@ -201,9 +201,10 @@ def start(user: User, course: Course, *, now: datetime | None = None,
         count, quotas = min(settings.refresh_item_count, len(pool)), {}
     else:
         pool, count, quotas = exam_pool(course), settings.item_count, settings.quotas or {}
-    plan = blocks.Plan(rules, dict(quotas)) if rules is not None else None
+    plan = (blocks.Plan(rules, dict(quotas), shuffle=settings.shuffle)
+            if rules is not None else None)
     try:
-        chosen = (_first_block(pool, plan, rng or random.SystemRandom(), settings.shuffle)
+        chosen = (_first_block(pool, plan, rng or random.SystemRandom())
                   if plan is not None else
                   sample(pool, count, quotas, rng or random.SystemRandom(),
                          shuffle=settings.shuffle))
@@ -227,14 +228,13 @@ def start(user: User, course: Course, *, now: datetime | None = None,
     return attempt
 
 
-def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random,
-                 shuffle: bool) -> list[int]:
+def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random) -> list[int]:
     """The first block of a sequential attempt; SamplingError unless the pool can give the
     test all its items (max_items, quotas met)."""
     problems = sampling_problems(pool, plan.rules.max_items, plan.quotas)
     if problems:
         raise SamplingError(" ".join(problems))
-    return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=shuffle)
+    return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=bool(plan.shuffle))
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:

@@ -18,8 +18,15 @@ from courses.models import Item
 from courses.services import items as item_bank
 from exams.blocks import BLOCK_SIZE, Plan
 from exams.models import Attempt, QualificationStatus, Response
+from exams.sampling import draw_block
 from exams.services import attempts, qualifications, sequential_exams
-from exams.services.settings import rules_of, save_settings, sequential_rules, settings_for
+from exams.services.settings import (
+    exam_pool,
+    rules_of,
+    save_settings,
+    sequential_rules,
+    settings_for,
+)
 from tests.conftest import THREADS, race
 from tests.factories import (
     SEQUENTIAL_TEST,
@@ -206,6 +213,40 @@ def test_answers_to_a_block_decided_on_can_no_longer_change(app, seq_world):
         with pytest.raises(attempts.ItemLocked):
             attempts.save_answer(attempt, 2, "yes", 99)
         attempts.save_answer(attempt, 6, "yes", 99)
+
+
+def _shuffle_setting(course, shuffle: bool) -> None:
+    save_settings(course, replace(rules_of(settings_for(course)), shuffle=shuffle), None)
+
+
+@pytest.mark.parametrize("kept", [False, None])
+def test_a_running_attempt_keeps_the_shuffle_it_started_with(app, seq_world, kept):
+    """The instructor turns shuffling on mid-attempt: the next block is drawn as the start
+    said (kept False), or, for a plan kept before the setting was (None), as the course now
+    says."""
+    with app.app_context():
+        course = seq_world.course()
+        _shuffle_setting(course, False)
+        attempt = attempts.start(seq_world.user(seq_world.trainee), course,
+                                 rng=random.Random(SEED))
+        assert Plan.of(attempt.sequential).shuffle is False
+        if kept is None:
+            attempt.sequential = {key: value for key, value in attempt.sequential.items()
+                                  if key != "shuffle"}
+        _shuffle_setting(course, True)
+        db.session.commit()
+        first = [response.item_id for response in attempt.responses]
+        answer_block(attempt, right=lambda position, key: key == "towel-critical"
+                     or position != 2)
+        attempt = sequential_exams.advance(attempt, rng=random.Random(SEED))
+        second = [response.item_id for response in attempt.responses][BLOCK_SIZE:]
+
+        def drawn(shuffle: bool) -> list[int]:
+            return draw_block(exam_pool(course), first, BLOCK_SIZE, Plan.of(
+                attempt.sequential).quotas, random.Random(SEED), shuffle=shuffle)
+
+        assert drawn(False) != drawn(True)
+        assert second == drawn(kept is None)
 
 
 def test_a_pool_too_small_for_the_most_items_refuses_the_start(app, seq_world, monkeypatch):
