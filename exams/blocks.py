@@ -35,20 +35,28 @@ _RULE_NAMES = tuple(f.name for f in fields(SequentialRules))
 
 @dataclass(frozen=True)
 class Plan:
-    """A sequential attempt's rules as it started with them (kept on the attempt)."""
+    """A sequential attempt's rules as it started with them (kept on the attempt).
+
+    `shuffle`: whether each block is shuffled, kept so that an instructor changing the
+    setting mid-attempt does not change a running attempt. None only for a snapshot taken
+    before the plan kept it: such an attempt follows the course's setting, as it did."""
 
     rules: SequentialRules
     quotas: Mapping[str, int]
     block: int = BLOCK_SIZE
+    shuffle: bool | None = True
 
     def snapshot(self) -> dict[str, Any]:
         """The plan as the attempt's JSON column keeps it."""
-        return {**asdict(self.rules), "quotas": dict(self.quotas), "block": self.block}
+        return {**asdict(self.rules), "quotas": dict(self.quotas), "block": self.block,
+                "shuffle": self.shuffle}
 
     @classmethod
     def of(cls, snapshot: Mapping[str, Any]) -> Plan:
+        shuffle = snapshot.get("shuffle")
         return cls(SequentialRules(**{name: snapshot[name] for name in _RULE_NAMES}),
-                   dict(snapshot.get("quotas") or {}), int(snapshot.get("block", BLOCK_SIZE)))
+                   dict(snapshot.get("quotas") or {}), int(snapshot.get("block", BLOCK_SIZE)),
+                   None if shuffle is None else bool(shuffle))
 
     def block_start(self, drawn: int) -> int:
         """The position of the first item of the block being answered, `drawn` items in."""

@@ -4,13 +4,15 @@ Pure logic: no Flask, no database. Quotas are filled first (each quota's section
 not drawn yet), then the rest of the count from every item not drawn yet, each draw uniform.
 A quota asks for at least that many items on its section; an item that tests two sections
 counts for both. A sequential exam draws in blocks (draw_block), quota items first, and may
-not stop before its quotas are met (covered_at).
+not stop before its quotas are met (covered_at); within the quotas and the rest alike it
+prefers items whose difficulty is known (known_first), so that a new item of unmeasured
+difficulty enters only where the measured ones run out.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -62,13 +64,16 @@ def sample(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
 
 def draw_block(pool: Sequence[PoolItem], drawn: Sequence[int], size: int,
                quotas: Mapping[str, int], rng: random.Random, *,
-               shuffle: bool = True) -> list[int]:
+               shuffle: bool = True, known: Collection[int] | None = None) -> list[int]:
     """The next block of a sequential attempt: up to `size` items of `pool` not in `drawn`,
     the quotas' shortfall (what `drawn` does not cover yet) first, so that coverage is met as
-    early as possible, then uniform draws. Fewer than `size` only when the pool runs out."""
+    early as possible, then uniform draws. Fewer than `size` only when the pool runs out.
+    `known`: the ids of items whose difficulty is known; each draw (a quota's, the rest's)
+    takes them first (known_first). None (or an empty set): every item alike."""
     taken = set(drawn)
     rest = [item for item in pool if item.id not in taken]
-    chosen = _draw(rest, min(size, len(rest)), quotas, rng, drawn=_covered(pool, taken))
+    chosen = _draw(rest, min(size, len(rest)), quotas, rng, drawn=_covered(pool, taken),
+                   known=known)
     if shuffle:
         rng.shuffle(chosen)
     return chosen
@@ -99,10 +104,25 @@ def _covered(pool: Sequence[PoolItem], ids: set[int]) -> dict[str, int]:
     return counts
 
 
+def known_first(candidates: Sequence[int], count: int, rng: random.Random,
+                known: Collection[int] | None) -> list[int]:
+    """`count` of `candidates` drawn uniformly, those in `known` first: an item outside it is
+    drawn only when the known ones cannot give `count`. Without `known` (None) or with none
+    known, the same draw as rng.sample(candidates, count)."""
+    if known is None:
+        return rng.sample(candidates, count)
+    first = [item for item in candidates if item in known]
+    took = rng.sample(first, min(count, len(first)))
+    return took + rng.sample([item for item in candidates if item not in known],
+                             count - len(took))
+
+
 def _draw(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
-          rng: random.Random, drawn: Mapping[str, int] | None = None) -> list[int]:
+          rng: random.Random, drawn: Mapping[str, int] | None = None,
+          known: Collection[int] | None = None) -> list[int]:
     """`count` ids of `pool`, quota items first (only what `drawn`, the items each section
-    already has from earlier draws, leaves short), then the rest uniformly."""
+    already has from earlier draws, leaves short), then the rest uniformly; each draw takes
+    the `known` items first (known_first)."""
     chosen: list[int] = []
     taken: set[int] = set()
     drawn = drawn or {}
@@ -115,12 +135,12 @@ def _draw(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
         if wanted <= have or len(chosen) >= count:
             continue
         # Never short: items taken so far that test this section count in `have`.
-        picked = rng.sample(candidates, min(wanted - have, len(candidates),
-                                            count - len(chosen)))
+        picked = known_first(candidates, min(wanted - have, len(candidates),
+                                             count - len(chosen)), rng, known)
         chosen += picked
         taken.update(picked)
     rest = [item.id for item in pool if item.id not in taken]
-    chosen += rng.sample(rest, count - len(chosen))
+    chosen += known_first(rest, count - len(chosen), rng, known)
     return chosen
 
 

@@ -32,7 +32,7 @@ from courses.services import manuals, practice
 from exams import blocks, grading
 from exams.models import Attempt, AttemptKind, AttemptState, Qualification, Response
 from exams.sampling import PoolItem, SamplingError, draw_block, sample, sampling_problems
-from exams.services import qualifications
+from exams.services import item_stats, qualifications
 from exams.services.qualifications import Status
 from exams.services.settings import exam_pool, sequential_rules, settings_for
 
@@ -201,9 +201,11 @@ def start(user: User, course: Course, *, now: datetime | None = None,
         count, quotas = min(settings.refresh_item_count, len(pool)), {}
     else:
         pool, count, quotas = exam_pool(course), settings.item_count, settings.quotas or {}
-    plan = blocks.Plan(rules, dict(quotas)) if rules is not None else None
+    plan = (blocks.Plan(rules, dict(quotas), shuffle=settings.shuffle)
+            if rules is not None else None)
     try:
-        chosen = (_first_block(pool, plan, rng or random.SystemRandom(), settings.shuffle)
+        chosen = (_first_block(pool, plan, rng or random.SystemRandom(),
+                               item_stats.known_items(course))
                   if plan is not None else
                   sample(pool, count, quotas, rng or random.SystemRandom(),
                          shuffle=settings.shuffle))
@@ -228,13 +230,14 @@ def start(user: User, course: Course, *, now: datetime | None = None,
 
 
 def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random,
-                 shuffle: bool) -> list[int]:
-    """The first block of a sequential attempt; SamplingError unless the pool can give the
-    test all its items (max_items, quotas met)."""
+                 known: frozenset[int]) -> list[int]:
+    """The first block of a sequential attempt, items of known facility first; SamplingError
+    unless the pool can give the test all its items (max_items, quotas met)."""
     problems = sampling_problems(pool, plan.rules.max_items, plan.quotas)
     if problems:
         raise SamplingError(" ".join(problems))
-    return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=shuffle)
+    return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=bool(plan.shuffle),
+                      known=known)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:

@@ -162,6 +162,18 @@ def exam_history(course: Course) -> ExamHistory:
                        tuple(int(disputed.get(item_id, 0)) for item_id in columns))
 
 
+def known_items(course: Course) -> frozenset[int]:
+    """The ids of the exam items whose facility is known: answered in at least MIN_ANSWERS
+    graded qualification attempts, the item-analysis page's "enough answers" (ItemRow.enough).
+    A sequential exam draws them first (exams.sampling.known_first). One grouped query."""
+    return frozenset(db.session.scalars(
+        select(Response.item_id)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .where(_graded(course, AttemptKind.QUALIFICATION))
+        .group_by(Response.item_id)
+        .having(func.count() >= MIN_ANSWERS)))
+
+
 def item_report(course: Course) -> ItemReport:
     """Moodle's item and test statistics of the course's qualification exam."""
     history = exam_history(course)

@@ -19,7 +19,7 @@ from courses.models import Course, Item
 from exams import blocks
 from exams.models import Attempt, Response
 from exams.sampling import draw_block
-from exams.services import attempts, qualifications
+from exams.services import attempts, item_stats, qualifications
 from exams.services.settings import exam_pool, settings_for
 
 
@@ -55,10 +55,14 @@ def advance(attempt: Attempt, shown: int | None = None, *, now: datetime | None 
 
 def _next_block(attempt: Attempt, plan: blocks.Plan, drawn: list[int],
                 rng: random.Random | None) -> list[int]:
-    """The next block's item ids (quota items first, exams.sampling.draw_block)."""
+    """The next block's item ids (quota items first, items of known facility first:
+    exams.sampling.draw_block), shuffled as the attempt started (a plan kept before it kept
+    that: as the course says now)."""
     course = db.session.get(Course, attempt.course_id)
+    shuffle = settings_for(course).shuffle if plan.shuffle is None else plan.shuffle
     return draw_block(exam_pool(course), drawn, plan.next_size(len(drawn)), plan.quotas,
-                      rng or random.SystemRandom(), shuffle=settings_for(course).shuffle)
+                      rng or random.SystemRandom(), shuffle=shuffle,
+                      known=item_stats.known_items(course))
 
 
 def progress(attempt: Attempt, drawn: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from bootcamp.users.access import staff_required
 from courses.models import Cohort, Course
 from courses.views.access import editable_course
 from exams import charts
-from exams.services import cohort_stats
+from exams.services import cohort_stats, sequential_stats
 from exams.services.cohort_stats import CourseStats, Group
 from exams.views import bp
 from graders.retention import Curve
@@ -93,7 +93,8 @@ def _page(course: Course, stats: CourseStats, cohort: Cohort | None) -> str:
     return render_template("exams/dashboard.html", course=course, stats=stats, cohort=cohort,
                            curves=curve_groups(stats), palette=charts.PALETTE,
                            min_trainees=cohort_stats.MIN_TRAINEES, by_day=by_day,
-                           qualified_curve=qualified_curve)
+                           qualified_curve=qualified_curve,
+                           decisions=sequential_stats.decisions(course, cohort))
 
 
 def by_day(days: float | None) -> int | None:

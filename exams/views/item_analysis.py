@@ -16,7 +16,7 @@ from bootcamp.forms import ActionForm
 from bootcamp.users.access import staff_required
 from courses.services import callouts
 from courses.views.access import editable_course
-from exams.services import item_stats
+from exams.services import item_stats, sequential_stats
 from exams.views import bp
 from graders import item_analysis
 
@@ -28,7 +28,8 @@ def item_analysis_page(slug: str) -> ResponseReturnValue:
     report = item_stats.item_report(course)
     return render_template("exams/item_analysis.html", course=course, report=report,
                            min_answers=item_stats.MIN_ANSWERS, percent=item_stats.percent,
-                           facility_band=item_analysis.facility_band)
+                           facility_band=item_analysis.facility_band,
+                           decisions=sequential_stats.decisions(course))
 
 
 @bp.route("/courses/<slug>/rules")

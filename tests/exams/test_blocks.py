@@ -89,3 +89,11 @@ def test_the_plan_survives_its_snapshot_and_counts_blocks():
     assert Plan.of(plan.snapshot()) == plan
     assert [plan.block_start(n) for n in (0, 5, 6, 10, 11, 20)] == [1, 1, 6, 6, 11, 16]
     assert [plan.next_size(n) for n in (0, 15, 18, 20)] == [5, 5, 2, 0]
+
+
+def test_the_plan_keeps_the_shuffle_it_started_with():
+    still = Plan(RULES, {}, shuffle=False)
+    assert still.snapshot()["shuffle"] is False and Plan.of(still.snapshot()) == still
+    # A snapshot kept before the plan kept the setting: None, the course's setting decides.
+    old = {key: value for key, value in still.snapshot().items() if key != "shuffle"}
+    assert Plan.of(old).shuffle is None

@@ -13,6 +13,7 @@ from exams.sampling import (
     SamplingError,
     covered_at,
     draw_block,
+    known_first,
     sample,
     sampling_problems,
 )
@@ -105,6 +106,37 @@ def test_a_block_counts_what_earlier_blocks_drew_for_the_quotas():
 def test_without_shuffle_a_block_keeps_the_quota_order():
     block = draw_block(POOL, [], 5, {"mirrors": 1}, random.Random(1), shuffle=False)
     assert block[0] == 8
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_known_first_draws_unknown_items_only_when_the_known_run_out(seed):
+    candidates, known = list(range(1, 11)), {2, 4, 6, 8}
+    assert set(known_first(candidates, 3, random.Random(seed), known)) < known
+    drawn = known_first(candidates, 6, random.Random(seed), known)
+    assert len(set(drawn)) == 6 and set(drawn[:4]) == known
+    # Nothing known (a new course) or no preference: the plain uniform draw, seed for seed.
+    plain = random.Random(seed).sample(candidates, 5)
+    assert known_first(candidates, 5, random.Random(seed), set()) == plain
+    assert known_first(candidates, 5, random.Random(seed), None) == plain
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_block_prefers_known_items_for_the_quotas_and_for_the_rest(seed):
+    known = {1, 2, 5, 6}
+    block = draw_block(POOL, [], 3, {"towels": 1}, random.Random(seed), known=known)
+    assert 5 in block and set(block) <= known  # towel 5 is known, towel 7 is not
+    # The mirrors quota has only an unknown item: it is drawn all the same (quotas first).
+    block = draw_block(POOL, [], 3, {"mirrors": 1}, random.Random(seed), known={1, 2})
+    assert sorted(block) == [1, 2, 8]
+    # The known items cannot fill the block: unknown ones make up the rest.
+    block = draw_block(POOL, [1], 5, {}, random.Random(seed), known=known)
+    assert known - {1} <= set(block) and len(set(block)) == 5 and 1 not in block
+
+
+def test_with_nothing_known_a_block_is_drawn_as_without_the_preference():
+    for seed in range(20):
+        assert draw_block(POOL, [3], 4, QUOTAS, random.Random(seed), known=set()) == (
+            draw_block(POOL, [3], 4, QUOTAS, random.Random(seed)))
 
 
 @pytest.mark.parametrize(("sections", "quotas", "met"), [

@@ -16,10 +16,18 @@ from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from courses.models import Item
 from courses.services import items as item_bank
+from courses.services import manuals
 from exams.blocks import BLOCK_SIZE, Plan
-from exams.models import Attempt, QualificationStatus, Response
-from exams.services import attempts, qualifications, sequential_exams
-from exams.services.settings import rules_of, save_settings, sequential_rules, settings_for
+from exams.models import Attempt, AttemptKind, AttemptState, QualificationStatus, Response
+from exams.sampling import draw_block
+from exams.services import attempts, item_stats, qualifications, sequential_exams
+from exams.services.settings import (
+    exam_pool,
+    rules_of,
+    save_settings,
+    sequential_rules,
+    settings_for,
+)
 from tests.conftest import THREADS, race
 from tests.factories import (
     SEQUENTIAL_TEST,
@@ -213,6 +221,81 @@ def test_answers_to_a_block_decided_on_can_no_longer_change(app, seq_world):
         with pytest.raises(attempts.ItemLocked):
             attempts.save_answer(attempt, 2, "yes", 99)
         attempts.save_answer(attempt, 6, "yes", 99)
+
+
+def _shuffle_setting(course, shuffle: bool) -> None:
+    save_settings(course, replace(rules_of(settings_for(course)), shuffle=shuffle), None)
+
+
+@pytest.mark.parametrize("kept", [False, None])
+def test_a_running_attempt_keeps_the_shuffle_it_started_with(app, seq_world, kept):
+    """The instructor turns shuffling on mid-attempt: the next block is drawn as the start
+    said (kept False), or, for a plan kept before the setting was (None), as the course now
+    says."""
+    with app.app_context():
+        course = seq_world.course()
+        _shuffle_setting(course, False)
+        attempt = attempts.start(seq_world.user(seq_world.trainee), course,
+                                 rng=random.Random(SEED))
+        assert Plan.of(attempt.sequential).shuffle is False
+        if kept is None:
+            attempt.sequential = {key: value for key, value in attempt.sequential.items()
+                                  if key != "shuffle"}
+        _shuffle_setting(course, True)
+        db.session.commit()
+        first = [response.item_id for response in attempt.responses]
+        answer_block(attempt, right=lambda position, key: key == "towel-critical"
+                     or position != 2)
+        attempt = sequential_exams.advance(attempt, rng=random.Random(SEED))
+        second = [response.item_id for response in attempt.responses][BLOCK_SIZE:]
+
+        def drawn(shuffle: bool) -> list[int]:
+            return draw_block(exam_pool(course), first, BLOCK_SIZE, Plan.of(
+                attempt.sequential).quotas, random.Random(SEED), shuffle=shuffle)
+
+        assert drawn(False) != drawn(True)
+        assert second == drawn(kept is None)
+
+
+KNOWN = ("towel-critical", "hat-0", "hat-1", "shoe-0", "shoe-1", "shoe-2")
+
+
+def graded_history(world, make_user, answered: dict[str, int]) -> None:
+    """Graded qualification attempts of other trainees: item key -> in how many of them it
+    was answered (each answered in the first attempts). Written through the models."""
+    ids = dict(db.session.execute(select(Item.key, Item.id)
+                                  .where(Item.course_id == world.course_id)).all())
+    version = manuals.latest_version(world.course())
+    for n in range(max(answered.values())):
+        keys = [key for key, times in answered.items() if n < times]
+        db.session.add(Attempt(
+            user_id=make_user().id, course_id=world.course_id, kind=AttemptKind.QUALIFICATION,
+            cycle=1, number=1, manual_version_id=version.id, state=AttemptState.GRADED,
+            pass_mark=0.75, critical_rule=True, critical_missed=[], score=1.0, passed=True,
+            responses=[Response(position=p, item_id=ids[key], answer_seq=1, answer="yes",
+                                points=1.0, correct=True)
+                       for p, key in enumerate(keys, start=1)]))
+    db.session.commit()
+
+
+def test_blocks_draw_items_of_known_facility_first(app, seq_world, make_user):
+    """Items answered in MIN_ANSWERS graded attempts are drawn before the others (shoe-3,
+    answered one time fewer, is not known): the first block from them alone, the second
+    takes the last of them and fills up with the others."""
+    with app.app_context():
+        graded_history(seq_world, make_user, {**dict.fromkeys(KNOWN, item_stats.MIN_ANSWERS),
+                                              "shoe-3": item_stats.MIN_ANSWERS - 1})
+        attempt = attempts.start(seq_world.user(seq_world.trainee), seq_world.course(),
+                                 rng=random.Random(SEED))
+        first = drawn_keys(attempt)
+        assert len(first) == BLOCK_SIZE and set(first) < set(KNOWN)
+        answer_block(attempt, right=lambda position, key: key == "towel-critical"
+                     or position != 2)
+        attempt = sequential_exams.advance(attempt, rng=random.Random(SEED))
+        second = drawn_keys(attempt)[BLOCK_SIZE:]
+        assert attempt.is_open and len(second) == BLOCK_SIZE
+        assert set(first + second) > set(KNOWN)
+        assert len(set(second) - set(KNOWN)) == BLOCK_SIZE - 1
 
 
 def test_a_pool_too_small_for_the_most_items_refuses_the_start(app, seq_world, monkeypatch):
