@@ -147,3 +147,24 @@ def test_the_demo_clip_feedback_and_gold_history(app, repo_root, make_user):
 def test_the_demo_strips_are_small_pngs_of_24_frames(repo_root: Path, name: str):
     data = (repo_root / "examples" / "street-scenes" / "media" / name).read_bytes()
     assert image_size_of(data) == (320, 180 * 24)
+
+
+def test_an_item_import_checks_new_and_stored_strips(app, repo_root, tmp_path):
+    with app.app_context():
+        import_bundle(repo_root / "examples" / "street-scenes", actor=None)
+        db.session.commit()
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "new.png").write_bytes(png(320, 180))
+    spec = {"width": 320, "height": 180, "frames": 23, "labels": ["car"]}
+    items = [{"id": f"t-{name}", "kind": "tracks", "prompt": "Follow.", "media": f"media/{name}",
+              "spec": spec, "gold": [], "pools": ["practice"]}
+             for name in ("clip-01.png", "new.png")]
+    source = tmp_path / "items.jsonl"
+    source.write_text("".join(json.dumps(item) + "\n" for item in items))
+    result = app.test_cli_runner().invoke(args=["items", "import", "street-scenes", str(source),
+                                                "--format", "jsonl"])
+    assert result.exit_code != 0
+    for line, (name, height) in enumerate((("clip-01.png", 4320), ("new.png", 180)), 1):
+        assert (f'items.jsonl:{line}: item "t-{name}": media "media/{name}": the frame '
+                f"strip is 320 x {height} pixels, but spec.width 320 and spec.frames 23 x "
+                "spec.height 180 need 320 x 4140") in result.output
