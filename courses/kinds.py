@@ -16,9 +16,9 @@ from types import MappingProxyType, ModuleType
 from typing import Any, Literal
 
 import graders
-from courses import cuboid_feedback, feedback
+from courses import cuboid_feedback, feedback, track_feedback
 
-Media = Literal["image", "text", "cloud"] | None
+Media = Literal["image", "text", "cloud", "clip"] | None
 Reader = Literal["one", "many", "json"]
 
 
@@ -28,7 +28,8 @@ class ItemKind:
 
     name: str
     media: Media  # what the answer is drawn on: the item's image, its spec's text, the item's
-    # lidar point cloud (a .pcd or KITTI .bin file), or nothing
+    # lidar point cloud (a .pcd or KITTI .bin file), its clip (a frame strip, courses/clips.py),
+    # or nothing
     reader: Reader  # a form posts one value, every ticked value, or a widget's JSON
     widget: str | None  # the widget module under bootcamp/static/ (None: plain form controls)
     feedback_partial: str  # a template whose macro feedback(item, score, view, media_url) draws
@@ -48,8 +49,9 @@ class ItemKind:
     @property
     def made_in_browser(self) -> bool:
         """Whether the New item page can make one: it uploads images and takes text, but a
-        point cloud's spec (its range) comes with the cloud, so such items are imported."""
-        return self.media != "cloud"
+        point cloud's spec (its range) comes with the cloud and a clip's (its frames) with its
+        strip, so such items are imported."""
+        return self.media not in ("cloud", "clip")
 
 
 def words(names: Sequence[str]) -> str:
@@ -83,14 +85,18 @@ def _spans_view(spec: dict, gold: Any, answer: Any, details: dict) -> dict[str, 
     }
 
 
-def _cuboids_summary(spec: dict, answer: Any) -> str:
-    counts: dict[str, int] = {}
-    for cuboid in answer or []:
-        label = cuboid.get("label") if isinstance(cuboid, dict) else None
-        counts[str(label)] = counts.get(str(label), 0) + 1
-    parts = [f"{count} {label}" for label, count in counts.items()]
-    drawn = "cuboid drawn" if len(answer or []) == 1 else "cuboids drawn"
-    return f"{len(answer)} {drawn} ({', '.join(parts)})" if answer else "Nothing marked"
+def _labelled(one: str, many: str) -> Callable[[dict, Any], str]:
+    """A summary that counts the drawn entries and their labels: "3 cuboids drawn (2 car, 1
+    motorcycle)"."""
+    def summary(spec: dict, answer: Any) -> str:
+        counts: dict[str, int] = {}
+        for entry in answer or []:
+            label = entry.get("label") if isinstance(entry, dict) else None
+            counts[str(label)] = counts.get(str(label), 0) + 1
+        parts = [f"{count} {label}" for label, count in counts.items()]
+        drawn = one if len(answer or []) == 1 else many
+        return f"{len(answer)} {drawn} ({', '.join(parts)})" if answer else "Nothing marked"
+    return summary
 
 
 def _options_view(spec: dict, gold: Any, answer: Any, details: dict) -> Any:
@@ -140,7 +146,7 @@ _ENTRIES = (
     ItemKind(
         name="cuboids", media="cloud", reader="json", widget="js/widgets/cuboids.js",
         feedback_partial="courses/feedback/_cuboids.html", feedback_view=cuboid_feedback.cuboids,
-        summary=_cuboids_summary,
+        summary=_labelled("cuboid drawn", "cuboids drawn"),
         default_prompt=lambda spec, subject: (
             f"Draw a cuboid around every {_some(spec['labels'], 'labelled object')} in the "
             "point cloud."),
@@ -148,14 +154,28 @@ _ENTRIES = (
                                 "metres, the part of the cloud where centres may be (required);"
                                 " iou_threshold: how much a cuboid must overlap the correct "
                                 "one in 3D to count (above 0, at most 1; default 0.5)"),
+    ItemKind(
+        name="tracks", media="clip", reader="json", widget="js/widgets/tracks.js",
+        feedback_partial="courses/feedback/_tracks.html", feedback_view=track_feedback.tracks,
+        summary=_labelled("track drawn", "tracks drawn"),
+        default_prompt=lambda spec, subject: (
+            f"Follow every {_some(spec['labels'], 'labelled object')} through the clip: draw "
+            "its box on the frames where it is in view."),
+        part="track", settings="iou_threshold: how much a box must overlap the correct one to "
+                               "follow it (above 0, at most 1; default 0.5); hota_threshold, "
+                               "assa_threshold: the HOTA and the association a correct answer "
+                               "needs (default 0.5 each)"),
 )
 
 KINDS: Mapping[str, ItemKind] = MappingProxyType({kind.name: kind for kind in _ENTRIES})
 IMAGE_KINDS = frozenset(kind.name for kind in _ENTRIES if kind.media == "image")
 CLOUD_KINDS = frozenset(kind.name for kind in _ENTRIES if kind.media == "cloud")
+CLIP_KINDS = frozenset(kind.name for kind in _ENTRIES if kind.media == "clip")
 # What an item of a kind drawn on a file needs as its media, in words for error messages.
 MEDIA_NEEDED = {"image": "an image (media/<file>)",
-                "cloud": "a point cloud (media/<file>.pcd or a KITTI media/<file>.bin)"}
+                "cloud": "a point cloud (media/<file>.pcd or a KITTI media/<file>.bin)",
+                "clip": "a frame strip (media/<file>.png, .jpg or .webp: the frames stacked top "
+                        "to bottom)"}
 
 
 def kind_of(name: str) -> ItemKind:

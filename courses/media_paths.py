@@ -21,6 +21,7 @@ MEDIA_PREFIX = "media/"
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
 MAX_MEDIA_PATH = 255
 CLOUD_EXTENSIONS = frozenset({"pcd", "bin"})  # lidar point clouds: PCD and KITTI velodyne
+STRIP_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp"})  # a clip's frame strip
 MEDIA_EXTENSIONS = frozenset(
     {"png", "jpg", "jpeg", "gif", "webp", "mp3", "mp4", "webm", "pdf", "txt", "json"}
 ) | CLOUD_EXTENSIONS
@@ -93,6 +94,12 @@ def extension_of(path: str) -> str:
 def is_cloud(path: str) -> bool:
     """Whether a media path names a point cloud file (by its extension, as every type here)."""
     return extension_of(path) in CLOUD_EXTENSIONS
+
+
+def is_strip(path: str) -> bool:
+    """Whether a media path may name a clip's frame strip (courses/clips.py): an image type
+    whose size courses.importers.media reads."""
+    return extension_of(path) in STRIP_EXTENSIONS
 
 
 def media_type_problem(path: str) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-from graders import boxes, checks, choice, cuboids, labels, points, spans
+from graders import boxes, checks, choice, cuboids, labels, points, spans, tracks
 from graders.result import Score
 
 KINDS: Mapping[str, ModuleType] = MappingProxyType({
@@ -22,6 +22,7 @@ KINDS: Mapping[str, ModuleType] = MappingProxyType({
     "points": points,
     "spans": spans,
     "cuboids": cuboids,
+    "tracks": tracks,
 })
 
 

@@ -46,8 +46,9 @@ from courses.bundles.yaml_doc import (
     report_unsafe_html,
     whole_number,
 )
+from courses.clips import media_problem
 from courses.errors import ErrorList, SourceError, SourceInvalid
-from courses.importers.native import load_items
+from courses.importers.native import item_lines, load_items
 from courses.media_paths import (
     MEDIA_PREFIX,
     MediaRefused,
@@ -409,7 +410,7 @@ def read_bundle(root: Path) -> Bundle:
     items = _read_text(root, "items.jsonl", errors, "file is missing (an empty file is fine)")
     if items is not None:
         items = normalise_items(items)
-        _check_items(items, set(media), versions, errors)
+        _check_items(items, media, versions, errors)
     if errors or course is None or items is None:
         raise SourceInvalid(errors)
     return Bundle(course, versions, media, items)
@@ -427,12 +428,19 @@ def _latest_sections(versions: tuple[ManualVersionSpec, ...],
     return {s.id for s in render_manual(versions[-1].markdown).sections} if versions else set()
 
 
-def _check_items(text: str, media: set[str], versions: tuple[ManualVersionSpec, ...],
+def _check_items(text: str, media: dict[str, bytes], versions: tuple[ManualVersionSpec, ...],
                  errors: ErrorList) -> None:
-    """Every gold item checked: its media in media/, its sections in the latest manual."""
+    """Every gold item checked: its media in media/ (a clip's strip the size of its frames),
+    its sections in the latest manual."""
     sections = _latest_sections(versions, errors)
     try:
-        load_items(text, media=media, sections=sections)
+        items = load_items(text, media=set(media), sections=sections)
     except SourceInvalid as invalid:
         for error in invalid.errors:
             errors.add(error.file, error.line, error.message)
+        return
+    for (line, _), item in zip(item_lines(text), items, strict=True):
+        problem = media_problem(item, media.get(item["media"]))
+        if problem:
+            errors.add("items.jsonl", line, f'item "{item["id"]}": media "{item["media"]}": '
+                                            f"{problem}")

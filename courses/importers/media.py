@@ -11,6 +11,7 @@ the caller copies it.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -109,19 +110,49 @@ def _common_tail(path: PurePosixPath, wanted: PurePosixPath) -> int:
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from a PNG, GIF or JPEG header, or None when it cannot be read."""
+    """(width, height) from a PNG, GIF, JPEG or WebP header, or None when it cannot be read."""
     try:
         with path.open("rb") as file:
-            head = file.read(32)
-            if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-                return struct.unpack(">II", head[16:24])
-            if head[:6] in (b"GIF87a", b"GIF89a"):
-                return struct.unpack("<HH", head[6:10])
-            if head.startswith(b"\xff\xd8"):
-                file.seek(2)
-                return _jpeg_size(file)
-    except (OSError, struct.error):
+            return header_size(file)
+    except OSError:
         return None
+
+
+def image_size_of(content: bytes) -> tuple[int, int] | None:
+    """image_size of a file's content already in memory (a bundle's media)."""
+    return header_size(io.BytesIO(content))
+
+
+def header_size(file: BinaryIO) -> tuple[int, int] | None:
+    """(width, height) read from an open image file's header, or None."""
+    try:
+        head = file.read(32)
+        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+            return struct.unpack(">II", head[16:24])
+        if head[:6] in (b"GIF87a", b"GIF89a"):
+            return struct.unpack("<HH", head[6:10])
+        if head.startswith(b"\xff\xd8"):
+            file.seek(2)
+            return _jpeg_size(file)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            return _webp_size(head)
+    except struct.error:
+        return None
+    return None
+
+
+def _webp_size(head: bytes) -> tuple[int, int] | None:
+    """The size in a WebP's first chunk: lossy (VP8), lossless (VP8L) or extended (VP8X)."""
+    chunk = head[12:16]
+    if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", head[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and head[20:21] == b"\x2f":
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":
+        return (int.from_bytes(head[24:27], "little") + 1,
+                int.from_bytes(head[27:30], "little") + 1)
     return None
 
 

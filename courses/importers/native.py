@@ -16,7 +16,7 @@ from typing import Any
 import graders
 from courses import kinds
 from courses.errors import Problems
-from courses.media_paths import MEDIA_PREFIX, is_cloud, media_path_problem
+from courses.media_paths import MEDIA_PREFIX, is_cloud, is_strip, media_path_problem
 
 ITEM_KEYS = ("id", "kind", "prompt", "media", "spec", "gold", "alternatives", "explanation",
              "sections", "critical", "pools")
@@ -187,6 +187,8 @@ def _media_problems(item: Mapping[str, Any], known: Collection[str] | None) -> l
                 if needs == "cloud" else
                 f"media: a point cloud is the media of {' or '.join(sorted(kinds.CLOUD_KINDS))} "
                 f"items only, got {_show(value)}"]
+    if needs == "clip" and not is_strip(value):
+        return [f"media: a {kind} item needs {kinds.MEDIA_NEEDED[needs]}, got {_show(value)}"]
     if known is not None and value not in known:
         return [f'media: "{value}" is not a file in media/']
     return []

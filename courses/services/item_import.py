@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses import importers
+from courses.clips import holds_clip, media_problem
 from courses.errors import SourceError, SourceInvalid
 from courses.models import Course, MediaFile
 from courses.services import items, manuals
@@ -52,6 +53,11 @@ def stored_media(course: Course) -> dict[str, str]:
     return dict(rows.all())
 
 
+def _stored_content(course: Course, path: str) -> bytes | None:
+    return db.session.scalar(select(MediaFile.content).where(MediaFile.course_id == course.id,
+                                                             MediaFile.path == path))
+
+
 def import_items(course: Course, converted: importers.Converted, actor: User | None, *,
                  source: str) -> items.BankChanges:
     """Check items against the manual and the media, then store media and upsert items.
@@ -80,6 +86,11 @@ def import_items(course: Course, converted: importers.Converted, actor: User | N
         if path and path not in stored and path not in contents:
             problems.append(SourceError(source, line, (
                 f'item "{native["id"]}": media file "{path}" was not given')))
+        problem = path and holds_clip(native) and media_problem(
+            native, contents.get(path) or _stored_content(course, path))
+        if problem:
+            problems.append(SourceError(source, line, (
+                f'item "{native["id"]}": media "{path}": {problem}')))
     if problems:
         raise SourceInvalid(problems)
     for path, content in contents.items():

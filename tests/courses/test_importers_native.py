@@ -113,7 +113,7 @@ def test_every_problem_of_every_line_is_reported_at_once():
         "items.jsonl:5: prompt: is required",
         'items.jsonl:5: sections[1]: "a" is listed twice',
         "items.jsonl:6: kind: unknown kind 'box' (known: choice, labels, boxes, points, spans, "
-        "cuboids)",
+        "cuboids, tracks)",
         "items.jsonl:7: media: a boxes item needs an image (media/<file>)",
         "items.jsonl:7: gold[2].w: must be a positive number, got 0",
         'items.jsonl:8: pools: must be ["practice"], ["exam"] or ["practice", "exam"], '

@@ -34,7 +34,7 @@ def test_every_kind_has_every_layer(kind: kinds.ItemKind):
     assert kind.grader is graders.KINDS[kind.name]
     assert callable(kind.grader.score)
     assert callable(kind.grader.parse_spec) and callable(kind.grader.parse)  # the schema
-    assert kind.media in (None, "image", "text", "cloud")
+    assert kind.media in (None, "image", "text", "cloud", "clip")
     assert kind.media in (None, "text") or kind.media in kinds.MEDIA_NEEDED
     assert kind.reader in ("one", "many", "json")
     if kind.reader == "json":  # a drawn answer: the widget module draws it
@@ -60,10 +60,11 @@ def test_image_kinds_are_the_kinds_drawn_on_an_image():
     assert kinds.IMAGE_KINDS == {"boxes", "points"}
 
 
-def test_cloud_kinds_are_drawn_in_a_point_cloud_and_imported():
+def test_cloud_and_clip_kinds_are_drawn_in_their_files_and_imported():
     assert kinds.CLOUD_KINDS == {"cuboids"}
+    assert kinds.CLIP_KINDS == {"tracks"}
     assert [name for name, kind in kinds.KINDS.items() if not kind.made_in_browser] == [
-        "cuboids"]
+        "cuboids", "tracks"]
 
 
 def test_summaries_read_as_before():
@@ -83,6 +84,9 @@ def test_summaries_read_as_before():
     assert (kinds.answer_summary("cuboids", {}, [{"label": "car"}, {"label": "motorcycle"},
                                                  {"label": "car"}])
             == "3 cuboids drawn (2 car, 1 motorcycle)")
+    assert kinds.answer_summary("tracks", {}, []) == "Nothing marked"
+    assert (kinds.answer_summary("tracks", {}, [{"id": 1, "label": "car", "boxes": {}}])
+            == "1 track drawn (1 car)")
 
 
 def _searched_files() -> list[Path]:

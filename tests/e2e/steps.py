@@ -9,6 +9,12 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from bootcamp.extensions import db
+from bootcamp.users.models import User
+from courses.services import catalog, enrolment
+from courses.services.bundles import import_bundle
+from tests.helpers import PASSWORD
+
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
@@ -57,3 +63,18 @@ def expect_fits_the_screen(page: Page, viewport: dict) -> None:
     assert scroll_width <= viewport["width"], (
         f"{page.url} scrolls sideways: {scroll_width}px wide at a {viewport['width']}px viewport"
     )
+
+
+def open_demo_item(app, page: Page, trainee, repo_root, slug: str, path: str) -> Page:
+    """A demo course imported, `trainee` enrolled and logged in, on one of its pages (`path`
+    under /courses/<slug>/) whose widget has started."""
+    with app.app_context():
+        import_bundle(repo_root / "examples" / slug, actor=None)
+        enrolment.enrol(db.session.get(User, trainee.id), catalog.find_course(slug),
+                        enrolment.EnrollmentSource.SELF)
+        db.session.commit()
+    log_in(page, trainee.email, PASSWORD)
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    page.goto(f"/courses/{slug}/{path}")
+    expect(page.get_by_text("This task needs JavaScript")).to_have_attribute("hidden", "")
+    return page

@@ -15,12 +15,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
-from bootcamp.extensions import db
-from bootcamp.users.models import Role, User
-from courses.services import catalog, enrolment
-from courses.services.bundles import import_bundle
-from tests.e2e.steps import DESKTOP, PHONE, expect_fits_the_screen, log_in
-from tests.helpers import PASSWORD
+from bootcamp.users.models import Role
+from tests.e2e.steps import DESKTOP, PHONE, expect_fits_the_screen, open_demo_item
 
 pytestmark = pytest.mark.e2e
 
@@ -53,16 +49,8 @@ def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> No
 @pytest.fixture
 def lidar_item(app: Flask, page: Page, make_user, repo_root):
     """The demo course imported, the trainee enrolled and logged in on the lidar practice item."""
-    trainee = make_user(Role.TRAINEE)
-    with app.app_context():
-        import_bundle(repo_root / "examples" / SLUG, actor=None)
-        enrolment.enrol(db.session.get(User, trainee.id), catalog.find_course(SLUG),
-                        enrolment.EnrollmentSource.SELF)
-        db.session.commit()
-    log_in(page, trainee.email, PASSWORD)
-    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
-    page.goto(f"/courses/{SLUG}/practice/lidar-cuboids/lidar-01")
-    expect(page.get_by_text("This task needs JavaScript")).to_have_attribute("hidden", "")
+    open_demo_item(app, page, make_user(Role.TRAINEE), repo_root, SLUG,
+                   "practice/lidar-cuboids/lidar-01")
     expect(page.get_by_role("status").filter(has_text="Point cloud loaded")).to_have_text(
         re.compile(r"Point cloud loaded: [\d,]+ points\."))
     return page

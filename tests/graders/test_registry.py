@@ -48,6 +48,15 @@ ITEMS = {
         [{"label": "car", "x": 10.2, "y": 2, "z": -0.8, "l": 4, "w": 1.8, "h": 1.5, "yaw": 3.1},
          {"label": "car", "x": -20, "y": 0, "z": -1, "l": 4, "w": 2, "h": 1.5, "yaw": 0}],
     ),
+    "tracks": (
+        {**IMAGE, "frames": 3, "labels": ["car", "cyclist"]},
+        [{"id": 1, "label": "car", "boxes": {"0": {"x": 10, "y": 10, "w": 100, "h": 50},
+                                             "1": {"x": 20, "y": 10, "w": 100, "h": 50}}},
+         {"id": 2, "label": "cyclist", "boxes": {"2": {"x": 300, "y": 200, "w": 40, "h": 80}}}],
+        [{"id": "a", "label": "car", "boxes": {"0": {"x": 12, "y": 10, "w": 100, "h": 50}}},
+         {"id": "b", "label": "car", "boxes": {"1": {"x": 20, "y": 10, "w": 100, "h": 50},
+                                               "2": {"x": 300, "y": 200, "w": 40, "h": 80}}}],
+    ),
 }
 
 
@@ -66,7 +75,8 @@ def assert_plain(value: object, path: str = "details") -> None:
 
 
 def test_kinds_are_registered_with_the_module_interface():
-    assert set(graders.KINDS) == {"choice", "labels", "boxes", "points", "spans", "cuboids"}
+    assert set(graders.KINDS) == {"choice", "labels", "boxes", "points", "spans", "cuboids",
+                                  "tracks"}
     for module in graders.KINDS.values():
         assert callable(module.parse_spec)
         assert callable(module.parse)
