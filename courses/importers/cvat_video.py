@@ -182,8 +182,10 @@ def from_cvat_video(text: str, root: str | Path | None, *, file: str = "annotati
         if label not in labels:
             problems.add(line, f"track {identity}: label {label[:40]!r} is not among the "
                                f"task's labels ({', '.join(labels)[:200]})")
-        tracks[identity] = tracking.Track(label, line, expand(listed, frames, size, problems,
-                                                              room))
+        where = Problems(problems.file)
+        tracks[identity] = tracking.Track(label, line, expand(listed, frames, size, where, room))
+        for error in where:
+            problems.add(error.line, f"track {identity}: {error.message}")
         room -= len(tracks[identity].boxes)
         if room < 0:
             problems.add(line, f"too many boxes in view: more than "
