@@ -124,3 +124,20 @@ def test_the_street_clouds_are_what_their_generator_writes():
         expected = [{key: round(value, 4) if isinstance(value, float) else value
                      for key, value in thing.cuboid.items()} for thing in things]
         assert golds[f"media/{scene}.pcd"] == expected, scene
+
+
+def test_the_street_clips_are_what_their_generator_writes():
+    """examples/street_clip.py made the frame strips; its tracks are the items' gold."""
+    spec = importlib.util.spec_from_file_location("street_clip", EXAMPLES / "street_clip.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    media = EXAMPLES / "street-scenes" / "media"
+    _, _, items = _items(EXAMPLES / "street-scenes")
+    golds = {item["media"]: item for item in items if item["media"] in
+             {f"media/{name}" for name in generator.clips()}}
+    for name, (data, tracks) in generator.clips().items():
+        assert (media / name).read_bytes() == data, name
+        assert len(data) < 100_000, name  # the repository stays small
+        assert golds[f"media/{name}"]["gold"] == tracks, name
+        assert _png_size(data) == (generator.WIDTH, generator.HEIGHT * generator.FRAMES)
+    assert [item["pools"] for item in golds.values()] == [["practice"], ["exam"]]

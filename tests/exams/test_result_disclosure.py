@@ -235,7 +235,7 @@ def test_settings_warn_about_the_demos_critical_items_whose_gold_practice_shows(
     listed = re.search(r"in the practice pool too \(([^)]*)\)", body).group(1).split(", ")
     critical = re.search(r"Critical: ([^.]*)\.", body).group(1).split(", ")
     assert set(keys) <= set(listed) and set(keys) <= set(critical)
-    assert "The exam pool holds 7 items, fewer than 3 times" in body or example != "street-scenes"
+    assert "The exam pool holds 8 items, fewer than 3 times" in body or example != "street-scenes"
 
 
 # --- Bundles and the migration. ---------------------------------------------------------------

@@ -4,13 +4,14 @@ import {
   announcer, arrowStep, clamp, clear, h, keysHelp, labelKeys, listEntry, numberKey, placeTags, readAnswer,
   s, toolbar, writeAnswer,
 } from "./common.js";
+import {
+  cornerNear, dragging, fitBox, handles, resized, tagSpots,
+} from "./rects.js";
 import { surface, zoomKeys } from "./surface.js";
 
-const MIN_DRAG = 4; // screen pixels: a shorter drag is a click, not a box
 const KEYS = "number keys pick the label for new boxes, N adds a box in the middle, Tab goes to "
   + "each box, arrows move it (Ctrl: 10 pixels), Shift+arrows resize it, number keys change its "
   + "label, Delete removes it, Escape lets go of it";
-const CORNERS = { nw: [0, 0], ne: [1, 0], sw: [0, 1], se: [1, 1] };
 
 export function mount(root, { spec, mediaUrl, input }) {
   const { width: W, height: H, labels } = spec;
@@ -44,13 +45,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   root.append(heading, list);
 
   /** A box with whole-pixel corners, on the image and at least one pixel wide and high. */
-  function fit({ x, y, w, h: ht }, name) {
-    const x1 = clamp(Math.round(Math.min(x, x + w)), 0, W - 1);
-    const y1 = clamp(Math.round(Math.min(y, y + ht)), 0, H - 1);
-    const x2 = clamp(Math.round(Math.max(x, x + w)), x1 + 1, W);
-    const y2 = clamp(Math.round(Math.max(y, y + ht)), y1 + 1, H);
-    return { label: name, x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
-  }
+  const fit = (box, name) => ({ label: name, ...fitBox(box, W, H) });
   const describe = (b, i) => `${b.label} box ${i + 1} at ${b.x}, ${b.y}, ${b.w} by ${b.h}`;
 
   function commit(message) {
@@ -86,27 +81,12 @@ export function mount(root, { spec, mediaUrl, input }) {
         "data-index": i, tabindex: 0, role: "button", "aria-label": describe(b, i),
       },
       s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }), tag);
-      if (i === selected) {
-        for (const [name, [fx, fy]] of Object.entries(CORNERS)) {
-          group.append(s("rect", {
-            class: `widget-handle widget-handle-${name}`, width: 10 * u, height: 10 * u,
-            x: b.x + fx * b.w - 5 * u, y: b.y + fy * b.h - 5 * u,
-          }));
-        }
-      }
+      if (i === selected) group.append(...handles(b, u));
       group.addEventListener("focus", () => select(i, false));
       area.layer.append(group);
     });
     placeTags(tags, area.view(), 2 * u);
     if (refocus && selected >= 0) focusBox(selected);
-  }
-
-  /** Where a box's tag may go, best first: above it, inside its top, below it, inside its
-   * bottom; at its left, then at its right (so close or nested boxes keep their tags apart).
-   * Clear of the corner handles, which reach 5 screen pixels past a corner. */
-  function tagSpots(b, u) {
-    const rows = [b.y - 5 * u, b.y + 17 * u, b.y + b.h + 16 * u, b.y + b.h - 6 * u];
-    return [...rows.map((y) => [b.x + 7 * u, y]), ...rows.map((y) => [b.x + b.w - 7 * u, y, true])];
   }
 
   const boxElement = (i) => area.layer.querySelector(`[data-index="${i}"]`);
@@ -191,12 +171,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   // Pointer: mouse, pen and touch alike. The SVG captures the pointer for the whole drag.
   function cornerAt(p, event) {
     if (selected < 0) return null;
-    const b = boxes[selected];
-    const reach = (event.pointerType === "mouse" ? 8 : 20) * area.unit();
-    for (const [name, [fx, fy]] of Object.entries(CORNERS)) {
-      if (Math.abs(p.x - (b.x + fx * b.w)) <= reach && Math.abs(p.y - (b.y + fy * b.h)) <= reach) return name;
-    }
-    return null;
+    return cornerNear(boxes[selected], p, (event.pointerType === "mouse" ? 8 : 20) * area.unit());
   }
 
   area.element.addEventListener("pointerdown", (event) => {
@@ -219,10 +194,7 @@ export function mount(root, { spec, mediaUrl, input }) {
   });
 
   area.element.addEventListener("pointermove", (event) => {
-    if (!drag || !area.element.hasPointerCapture(event.pointerId)) return;
-    const far = Math.hypot(event.clientX - drag.screen[0], event.clientY - drag.screen[1]) >= MIN_DRAG;
-    if (!drag.moved && !far) return;
-    drag.moved = true;
+    if (!dragging(drag, area.element, event)) return;
     const p = area.point(event);
     const b = drag.before;
     if (drag.mode === "draw") {
@@ -237,10 +209,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       const y = clamp(b.y + Math.round(p.y - drag.origin.y), 0, H - b.h);
       boxes[drag.index] = { ...b, x, y };
     } else {
-      const [fx, fy] = CORNERS[drag.corner];
-      const fixedX = fx ? b.x : b.x + b.w;
-      const fixedY = fy ? b.y : b.y + b.h;
-      boxes[drag.index] = fit({ x: fixedX, y: fixedY, w: p.x - fixedX, h: p.y - fixedY }, b.label);
+      boxes[drag.index] = { label: b.label, ...resized(b, drag.corner, p, W, H) };
     }
     drawLayer();
   });
