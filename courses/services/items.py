@@ -222,9 +222,10 @@ def add_alternative(item: Item, answer: Any, actor: User | None, reason: str) ->
 def media_of(course: Course, items: list[Item]) -> dict[str, bytes]:
     """The media files these items use, by path: what an export of them needs beside it."""
     paths = sorted({item.media for item in items if item.media})
-    rows = db.session.execute(select(MediaFile.path, MediaFile.content).where(
-        MediaFile.course_id == course.id, MediaFile.path.in_(paths))) if paths else []
-    return dict(rows)
+    if not paths:
+        return {}
+    return dict(db.session.execute(select(MediaFile.path, MediaFile.content).where(
+        MediaFile.course_id == course.id, MediaFile.path.in_(paths))).all())
 
 
 def exam_only_media(course: Course, path: str) -> bool:
