@@ -45,7 +45,9 @@ export function mount(root, { spec, mediaUrl, input }) {
   root.append(heading, list);
 
   /** A box with whole-pixel corners, on the image and at least one pixel wide and high. */
-  const fit = (box, name) => ({ label: name, ...fitBox(box, W, H) });
+  function fit(box, name) {
+    return { label: name, ...fitBox(box, W, H) };
+  }
   const describe = (b, i) => `${b.label} box ${i + 1} at ${b.x}, ${b.y}, ${b.w} by ${b.h}`;
 
   function commit(message) {

@@ -15,7 +15,7 @@ import {
 import {
   cornerNear, dragging, fitBox, handles, resized, tagSpots,
 } from "./rects.js";
-import { surface, zoomKeys } from "./surface.js";
+import { surface } from "./surface.js";
 
 const FRAMES_A_SECOND = 6;
 const KEYS = "number keys pick the label for new tracks, , and . (or Left and Right on the "
@@ -28,9 +28,12 @@ const KEYS = "number keys pick the label for new tracks, , and . (or Left and Ri
 
 export function mount(root, { spec, mediaUrl, input }) {
   const { width: W, height: H, frames: F, labels } = spec;
-  // Left and Right step frames on the picture, so while zoomed in only Up and Down move the view.
-  const keys = `${KEYS}; ${zoomKeys(labels.length < 10)}`;
-  let tracks = fromAnswer(readAnswer(input));
+  // Left and Right step frames on the picture, so while zoomed in only Up and Down move the view;
+  // 0 picks the tenth label when there is one, else it shows the whole frame.
+  const keys = `${KEYS}; + and − zoom in and out${labels.length < 10 ? ", 0 shows the whole frame" : ""}, `
+    + "Up and Down on the picture move the view while zoomed in, Space+drag moves it with the "
+    + "mouse; Ctrl+wheel or two fingers zoom";
+  let tracks = [];
   let selected = -1;
   let frame = 0;
   let label = 0;
@@ -155,7 +158,9 @@ export function mount(root, { spec, mediaUrl, input }) {
           keys.push({ frame: last, box: boxes.get(last) });
         }
       }
-      if (order[end] !== last) keys.push({ frame: order[end], box: boxes.get(order[end]) });
+      // After its last key frame a track stays where it is: a key at the end only if it moved.
+      const still = order.slice(order.indexOf(last), end + 1).every((f) => same(boxes.get(f), boxes.get(last)));
+      if (!still) keys.push({ frame: order[end], box: boxes.get(order[end]) });
       if (order[end] + 1 < F) keys.push({ frame: order[end] + 1, box: null });
       start = end + 1;
     }
@@ -514,6 +519,7 @@ export function mount(root, { spec, mediaUrl, input }) {
 
   labelKeys(root, area.element, labels, pickLabel);
 
+  tracks = fromAnswer(readAnswer(input));
   drawFrame();
   commit(tracks.length ? `Your last answer: ${tracks.length} track${tracks.length > 1 ? "s" : ""}` : "");
 }
