@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,13 +18,14 @@ MAX_ID_CHARS = 100
 class Converted(NamedTuple):
     """A converter's result: native items, and the media files they use.
 
-    `media` maps each bundle path ("media/cat.png") to the file to copy there; `lines` holds
+    `media` maps each bundle path ("media/cat.png") to the file to copy there, or to the
+    content a converter made (a clip's frame strip); `lines` holds
     the line each item came from, so that checks made later (against the course's media and
     manual) still point at the right line.
     """
 
     items: list[dict[str, Any]]
-    media: dict[str, Path]
+    media: dict[str, Path | bytes]
     lines: list[int]
 
 
@@ -77,7 +78,8 @@ def new_item(item_id: str, kind: str, media: str | None, spec: dict[str, Any], g
     })
 
 
-def finish(sources: list[Source], problems: Problems, media: dict[str, Path]) -> Converted:
+def finish(sources: list[Source], problems: Problems,
+           media: Mapping[str, Path | bytes]) -> Converted:
     """Check every produced item as a native one and ids for clashes; raise if anything failed."""
     seen: dict[str, Source] = {}
     for source in sources:
@@ -91,5 +93,5 @@ def finish(sources: list[Source], problems: Problems, media: dict[str, Path]) ->
                                       f"{first.name or 'the item'} on line {first.line}")
         seen.setdefault(item_id, source)
     problems.raise_if_any()
-    return Converted([source.item for source in sources], media,
+    return Converted([source.item for source in sources], dict(media),
                      [source.line for source in sources])

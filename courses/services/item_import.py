@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,18 +16,21 @@ from courses.errors import SourceError, SourceInvalid
 from courses.models import Course, MediaFile
 from courses.services import items, manuals
 
-FORMATS = ("jsonl", "coco", "labelstudio", "csv", "kitti")
+FORMATS = ("jsonl", "coco", "labelstudio", "csv", "kitti", "mot", "cvat-video")
 
 
 def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
             pool: str = "practice", annotation: str = "ground-truth", config: str | None = None,
-            config_file: str = "config.xml") -> importers.Converted:
+            config_file: str = "config.xml", classes: Mapping[int, str] | None = None,
+            clip: int | None = None) -> importers.Converted:
     """A file in any import format as native items and the media files they use.
 
-    Without `media_dir`, native JSONL looks in media/ beside the file, COCO beside the file
-    and KITTI in the folder above label_2/ (as exports keep them); Label Studio and CSV then
-    have no images. Raises SourceInvalid listing every problem, UnicodeDecodeError when the
-    file is not UTF-8 text.
+    Without `media_dir`, native JSONL looks in media/ beside the file, COCO and CVAT for video
+    beside the file, KITTI in the folder above label_2/ and MOTChallenge in the sequence
+    folder above gt/ (as exports keep them); Label Studio and CSV then have no images.
+    `classes` (MOTChallenge) and `clip` (frames per item, MOTChallenge and CVAT for video)
+    apply to the tracking formats. Raises SourceInvalid listing every problem,
+    UnicodeDecodeError when the file is not UTF-8 text.
     """
     text, file = source.read_text(encoding="utf-8"), source.name
     if fmt == "jsonl":
@@ -43,6 +47,12 @@ def convert(course: Course, fmt: str, source: Path, media_dir: Path | None, *,
     if fmt == "kitti":  # label_2/<frame>.txt, with calib/ and velodyne/ beside label_2/
         return importers.from_kitti(text, media_dir or source.parent.parent, file=file,
                                     pools=pool)
+    if fmt == "mot":  # <sequence>/gt/gt.txt, with seqinfo.ini and img1/ in <sequence>
+        return importers.from_mot(text, media_dir or source.parent.parent, file=file,
+                                  pools=pool, classes=classes, clip=clip)
+    if fmt == "cvat-video":
+        return importers.from_cvat_video(text, media_dir or source.parent, file=file,
+                                         pools=pool, clip=clip)
     raise ValueError(f"unknown item format {fmt!r} (formats: {', '.join(FORMATS)})")
 
 
@@ -66,7 +76,8 @@ def import_items(course: Course, converted: importers.Converted, actor: User | N
     differs from the course's, the first item that uses it), as the converters report theirs.
     """
     stored = stored_media(course)
-    contents = {path: file.read_bytes() for path, file in converted.media.items()}
+    contents = {path: file if isinstance(file, bytes) else file.read_bytes()
+                for path, file in converted.media.items()}
     sections = manuals.latest_section_titles(course)
     problems = []
     clashing = {path for path, content in contents.items()

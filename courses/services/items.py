@@ -219,6 +219,15 @@ def add_alternative(item: Item, answer: Any, actor: User | None, reason: str) ->
     gold_revised.send(item, reason=reason)
 
 
+def media_of(course: Course, items: list[Item]) -> dict[str, bytes]:
+    """The media files these items use, by path: what an export of them needs beside it."""
+    paths = sorted({item.media for item in items if item.media})
+    if not paths:
+        return {}
+    return dict(db.session.execute(select(MediaFile.path, MediaFile.content).where(
+        MediaFile.course_id == course.id, MediaFile.path.in_(paths))).all())
+
+
 def exam_only_media(course: Course, path: str) -> bool:
     """True when items use the file and none of them is a practice item (nor has no pool)."""
     pools = db.session.scalars(select(Item.pools).where(Item.course_id == course.id,
