@@ -17,8 +17,9 @@ Run from the repository root: `python bench/http_paths.py [--quick]`. It needs P
    `<path>_non2xx` (answers other than the expected 2xx, and socket errors). Paths take turns
    with bare Flask for 2 rounds (1 with --quick) and each one's best round counts: on a shared
    machine it is the one least disturbed by others. The exam submit runs last, once: each
-   request submits one of the open attempts (the clothing exams last), and wrk stops when none
-   is left.
+   request submits one of the open attempts (the clothing exams last; theirs is sequential, so
+   the post is its "Next items": the decision on the first block, which draws the next), and
+   wrk stops when none is left.
 """
 
 from __future__ import annotations
@@ -156,8 +157,8 @@ def start_everything(user: Any, clothing: Any, courses: list[Any]) -> Trainee:
             opened[course.id] = attempts.start(user, course)
         except attempts.StartRefused:
             continue
-    exam = opened[clothing.id]
-    response, item = next((r, i) for r, i in attempts.graded_items(exam) if i.kind == "choice")
+    exam = opened[clothing.id]  # sequential: its first block of 5, which may hold no choice item
+    response, item = attempts.graded_items(exam)[0]
     return Trainee(user.email, exam.id, response.position, item.gold,
                    tuple(a.id for cid, a in opened.items() if cid != clothing.id))
 

@@ -5,16 +5,17 @@ platform whose token and worker ids let anyone try the API at once."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
 
 from bootcamp.config import resource_dir
-from bootcamp.demo_cohorts import refresh_dropout, seed_cohorts, wrong_answer
+from bootcamp.demo_cohorts import SEED, refresh_dropout, seed_cohorts, take_exam, wrong_answer
 from bootcamp.extensions import db
 from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password
@@ -203,37 +204,35 @@ def _exam_trainees() -> list[DemoAccount]:
         db.session.flush()
         if qualifications.qualification_of(user.id, course.id) is None:
             enrolment.enrol(user, course, EnrollmentSource.SELF)
-            history[status](user, course)
+            # Their own seeded draws: the demo's item statistics come out alike on every run.
+            history[status](user, course, random.Random(f"{SEED}:{email}"))  # noqa: S311
         db.session.commit()
         accounts.append(DemoAccount(email, password, Role.TRAINEE.value,
                                     str(qualifications.status_of(user.id, course.id))))
     return accounts
 
 
-def _answers(attempt, *, right: Callable[[int], bool]) -> None:
-    """Save an answer to every item of the attempt: the gold where right(position), else a
-    wrong one."""
-    from courses.models import Item
+def _take(attempt, rng: random.Random, *, right: Callable[[int], bool],
+          at: datetime | None = None):
+    """Take the attempt to its end (block by block if sequential): the gold to the item at
+    position n where right(n), else a wrong answer; every answer and hand-in at `at` (the
+    start when not given)."""
+    answered = attempt.started_at
+    return take_exam(attempt, lambda item, position: (
+        item.gold if right(position) else wrong_answer(item.kind, item.spec, item.gold)),
+        answered_at=lambda: answered, handed_in_at=lambda: at or answered, rng=rng)
+
+
+def _qualify(user: User, course, rng: random.Random, pin_version=None) -> None:
     from exams.services import attempts
 
-    for response in attempt.responses:
-        item = db.session.get(Item, response.item_id)
-        answer = (item.gold if right(response.position)
-                  else wrong_answer(item.kind, item.spec, item.gold))
-        attempts.save_answer(attempt, response.position, answer, 1, now=attempt.started_at)
-
-
-def _qualify(user: User, course, pin_version=None) -> None:
-    from exams.services import attempts
-
-    attempt = attempts.start(user, course)
-    _answers(attempt, right=lambda _: True)
+    attempt = attempts.start(user, course, rng=rng)
     if pin_version is not None:
         attempt.manual_version_id = pin_version.id
-    attempts.submit(attempt)
+    _take(attempt, rng, right=lambda _: True)
 
 
-def _qualify_then_refresh(user: User, course) -> None:
+def _qualify_then_refresh(user: User, course, rng: random.Random) -> None:
     """Qualified under the version before the latest; the latest's material change then asks
     for a refresh exam (as publishing it would have)."""
     from courses.services import manuals
@@ -242,12 +241,12 @@ def _qualify_then_refresh(user: User, course) -> None:
     latest = manuals.latest_version(course)
     earlier = manuals.version_by_number(course, latest.number - 1) if latest else None
     if earlier is None or not latest.material_sections:
-        return _qualify(user, course)
-    _qualify(user, course, pin_version=earlier)
+        return _qualify(user, course, rng)
+    _qualify(user, course, rng, pin_version=earlier)
     qualifications.require_refresh(course, latest)
 
 
-def _fail_every_attempt(user: User, course) -> None:
+def _fail_every_attempt(user: User, course, rng: random.Random) -> None:
     """Every attempt half wrong, days apart so that the retry delay has passed."""
     from bootcamp.types import utcnow
     from exams.services import attempts, qualifications
@@ -257,9 +256,9 @@ def _fail_every_attempt(user: User, course) -> None:
     allowed, delay = rules.attempts_allowed or 1, timedelta(seconds=rules.retry_delay_seconds)
     started = utcnow() - (delay + timedelta(hours=1)) * allowed
     for _ in range(allowed):
-        attempt = attempts.start(user, course, now=started)
-        _answers(attempt, right=lambda position: position % 2 == 0)
-        attempts.submit(attempt, now=started + timedelta(minutes=10))
+        attempt = _take(attempts.start(user, course, now=started, rng=rng), rng,
+                        right=lambda position: position % 2 == 0,
+                        at=started + timedelta(minutes=10))
         started += delay + timedelta(hours=1)
         if qualifications.status_of(user.id, course.id) == qualifications.Status.FAILED:
             break

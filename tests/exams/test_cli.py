@@ -1,8 +1,8 @@
 """`bootcamp exams sweep`: attempts past their deadline are graded, lapsed qualifications expire.
 `bootcamp exams characteristics`: a sequential exam's exact characteristics, as a table.
 
-Self-contained: the course is the clothing-tagging example bundle (with its exam block and
-exam items), imported through the bundle service.
+Self-contained: the course is the clothing-tagging example bundle (with its exam block, a
+sequential exam, and exam items), imported through the bundle service.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from bootcamp.demo_cohorts import take_exam
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
-from courses.models import Course, Item
+from courses.models import Course
 from courses.services.bundles import import_bundle
 from exams.cli import exams_cli
 from exams.models import Attempt, AttemptState, Qualification, QualificationStatus
+from exams.rules import DEFAULTS, SEQUENTIAL_FIELDS
 from exams.sequential import SequentialRules, characteristics
 from exams.services import attempts, settings
 
@@ -33,6 +35,17 @@ def _course(app) -> int:
         course = import_bundle(EXAMPLE, actor=None).course
         db.session.commit()
         return course.id
+
+
+def _fixed(app, course_id: int) -> None:
+    """Make the course's exam fixed-length, with the default sequential settings."""
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        rules = dataclasses.replace(
+            settings.rules_of(settings.settings_for(course)), mode="fixed",
+            **{name: getattr(DEFAULTS, name) for name in SEQUENTIAL_FIELDS})
+        settings.save_settings(course, rules, None)
+        db.session.commit()
 
 
 def sweep(app):
@@ -73,10 +86,9 @@ def test_sweep_expires_a_qualification_whose_validity_ended(app, make_user):
     with app.app_context():
         course = db.session.get(Course, course_id)
         attempt = attempts.start(db.session.get(User, trainee.id), course)
-        for response in attempt.responses:
-            gold = db.session.get(Item, response.item_id).gold
-            attempts.save_answer(attempt, response.position, gold, 1)
-        attempts.submit(attempt)
+        now = utcnow()
+        take_exam(attempt, lambda item, _: item.gold, answered_at=lambda: now,
+                  handed_in_at=lambda: now)  # block by block: the exam is sequential
         qualification = db.session.scalar(select(Qualification).where(
             Qualification.user_id == trainee.id))
         assert qualification.status == QualificationStatus.QUALIFIED
@@ -145,7 +157,7 @@ def course_characteristics(app, *args: str, exit_code: int = 0) -> list[str]:
 
 
 def test_characteristics_of_a_fixed_course_show_what_its_sequential_settings_would_give(app):
-    _course(app)
+    _fixed(app, _course(app))
     lines = course_characteristics(app, "clothing-tagging")
     assert lines[0] == ("Tagging clothing in photos (clothing-tagging) has a fixed-length exam "
                         "(6 items, pass mark 80%); what its sequential settings, with any "
