@@ -19,20 +19,9 @@ EDGE_ROWS = 6
 GOLD_AREA, ANSWER_AREA = 2, 5
 # Extents below zero mean no overlap; a sum of two zero areas becomes the smallest positive
 # double, so that two empty boxes give 0 / tiny = 0 (pycocotools' answer) instead of 0 / 0.
-_FLOOR = np.array([0.0, 0.0, np.nextafter(0.0, 1.0)]).reshape(3, 1, 1)
+_TINY = np.nextafter(0.0, 1.0)
+_FLOOR = np.array([0.0, 0.0, _TINY]).reshape(3, 1, 1)
 _NO_LENGTH = 2**62  # longer than any text: the minimum of a length slot is the other side's
-
-
-def edge_rows(xywh: np.ndarray, gold: bool) -> np.ndarray:
-    """Edge rows (6, n) of boxes given as rows [x, y, w, h], for the gold or the answer side."""
-    boxes = np.asarray(xywh, dtype=float).reshape(-1, 4).T
-    rows = np.empty((EDGE_ROWS, boxes.shape[1]))
-    np.add(boxes[0:2], boxes[2:4], out=rows[0:2])
-    np.negative(boxes[0:2], out=rows[3:5])
-    area, other = (GOLD_AREA, ANSWER_AREA) if gold else (ANSWER_AREA, GOLD_AREA)
-    np.multiply(boxes[2], boxes[3], out=rows[area])
-    rows[other] = np.inf
-    return rows
 
 
 def edge_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
@@ -53,8 +42,28 @@ def edge_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
 
 
 def box_iou(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
-    """IoU matrix (gold x answer) of boxes given as rows [x, y, w, h] with w, h >= 0."""
-    return edge_iou(edge_rows(gold, True), edge_rows(answer, False))
+    """IoU matrix (gold x answer) of boxes given as rows [x, y, w, h] with w, h >= 0.
+
+    Both sides go through each step together (numpy's cost is per call), and the areas are
+    summed by one outer add rather than through edge rows' slots, which saves building them.
+    The arithmetic is edge_iou's, so the results are the same.
+    """
+    gold = np.asarray(gold, dtype=float).reshape(-1, 4)
+    split = len(gold)
+    boxes = np.concatenate((gold.T, np.asarray(answer, dtype=float).reshape(-1, 4).T), axis=1)
+    edges = np.empty((4, boxes.shape[1]))  # x + w, y + h, -x, -y
+    np.add(boxes[:2], boxes[2:], out=edges[:2])
+    np.negative(boxes[:2], out=edges[2:])
+    pairs = np.minimum(edges[:, :split, None], edges[:, None, split:])
+    sides = pairs[:2]
+    sides += pairs[2:]
+    np.maximum(sides, 0.0, out=sides)
+    inter = sides[0] * sides[1]
+    area = boxes[2] * boxes[3]
+    union = np.add.outer(area[:split], area[split:])
+    np.maximum(union, _TINY, out=union)
+    union -= inter
+    return np.divide(inter, union, out=inter)
 
 
 def span_rows(starts: Sequence[int], ends: Sequence[int], gold: bool) -> np.ndarray:
