@@ -11,6 +11,7 @@ points the car backwards, so it reports a heading error of 180° (the IoU is una
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -117,21 +118,30 @@ def quick_parse(spec: CuboidSpec, items: list | tuple) -> Cuboids | None:
     labels: list[str] = []
     values: list[float] = []
     (x0, x1), (y0, y1), (z0, z1) = spec.range
-    known, side, turns, numbers = spec.labels, MAX_SIDE, _MAX_QUICK_YAW, _NUMBERS
+    known, side, turns, numbers, pi = spec.labels, MAX_SIDE, _MAX_QUICK_YAW, _NUMBERS, math.pi
+    wrapped = False
     for value in items:
         if type(value) is not dict or len(value) != _KEY_COUNT:
             return None
         label, x, y, z, l, w, h, yaw = _CUBOID_VALUES(value)  # noqa: E741
-        if not (type(label) is str and label in known and type(x) in numbers
-                and type(y) in numbers and type(z) in numbers and type(l) in numbers
-                and type(w) in numbers and type(h) in numbers and type(yaw) in numbers
+        if not (type(label) is str and label in known
+                # All floats (the usual case) in one chained test, else each one an int or float.
+                and (float is type(x) is type(y) is type(z) is type(l) is type(w) is type(h)
+                     is type(yaw)
+                     or (type(x) in numbers and type(y) in numbers and type(z) in numbers
+                         and type(l) in numbers and type(w) in numbers and type(h) in numbers
+                         and type(yaw) in numbers))
                 and x0 <= x <= x1 and y0 <= y <= y1 and z0 <= z <= z1
                 and 0 < l <= side and 0 < w <= side and 0 < h <= side
                 and -turns <= yaw <= turns):
             return None
+        if not -pi < yaw <= pi:
+            wrapped = True
         labels.append(label)
         values += (x, y, z, l, w, h, yaw)
-    return Cuboids(normalise_yaw(np.array(values, dtype=float).reshape(-1, 7)), labels)
+    array = np.array(values, dtype=float).reshape(-1, 7)
+    # A yaw already in (-pi, pi] is what normalise_yaw would make of it.
+    return Cuboids(normalise_yaw(array) if wrapped else array, labels)
 
 
 def normalise_yaw(values: np.ndarray) -> np.ndarray:
@@ -154,7 +164,9 @@ def parse(spec: CuboidSpec, value: Any, role: str) -> Cuboids:
         rows = [parse_cuboid(spec, item, f"{role}[{index}]") for index, item in enumerate(items)]
         values = np.array([row[1:] for row in rows], dtype=float).reshape(-1, len(FIELDS))
         cuboids = Cuboids(normalise_yaw(values), [row[0] for row in rows])
-    if role == "gold" and len(set(cuboids.rows())) < len(items):
+    # Equal cuboids have equal x: distinct x values (the usual case) rule out duplicates.
+    if (role == "gold" and len(set(cuboids.array[:, 0].tolist())) < len(items)
+            and len(set(cuboids.rows())) < len(items)):
         checks.refuse_duplicates(cuboids.rows())
     return cuboids
 
@@ -176,15 +188,18 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     return Score(f1, correct, details)
 
 
-def measures(pairs: list[Edge], gold: list[list[float]], answer: list[list[float]],
-             bev: np.ndarray) -> list[dict[str, float]]:
-    """3D and BEV IoU, centre distance (m) and heading error (degrees, 0..180) per pair."""
+def measures(pairs: list[Edge], labels: Callable[[int, int], dict[str, str]],
+             gold: list[list[float]], answer: list[list[float]],
+             bev: np.ndarray) -> list[dict[str, Any]]:
+    """Per pair: its indices and `labels`, then 3D and BEV IoU, centre distance (m) and heading
+    error (degrees, 0..180)."""
     if not pairs:
         return []
     rows, cols, _ = zip(*pairs, strict=True)
-    return [{"iou": iou, "bev_iou": flat, "centre_distance": math.dist(gold[i][:3], answer[j][:3]),
-             "heading_error": math.degrees(abs(math.remainder(answer[j][6] - gold[i][6],
-                                                               math.tau)))}
+    dist, degrees, remainder, tau = math.dist, math.degrees, math.remainder, math.tau
+    return [{"gold": i, "answer": j, **labels(i, j), "iou": iou, "bev_iou": flat,
+             "centre_distance": dist(gold[i][:3], answer[j][:3]),
+             "heading_error": degrees(abs(remainder(answer[j][6] - gold[i][6], tau)))}
             for (i, j, iou), flat in zip(pairs, bev[rows, cols].tolist(), strict=True)]
 
 
@@ -192,14 +207,10 @@ def describe(matching: Matching, gold: Cuboids, answer: Cuboids,
              bev: np.ndarray) -> dict[str, Any]:
     """Feedback: matched and mislabelled pairs with their measures, misses and extras."""
     values = gold.array.tolist(), answer.array.tolist(), bev
-    matched = [{"gold": i, "answer": j, "label": gold.labels[i], **found}
-               for (i, j, _), found in zip(matching.matched, measures(matching.matched, *values),
-                                           strict=True)]
-    mislabelled = [{"gold": i, "answer": j, "gold_label": gold.labels[i],
-                    "answer_label": answer.labels[j], **found}
-                   for (i, j, _), found in zip(matching.mislabelled,
-                                               measures(matching.mislabelled, *values),
-                                               strict=True)]
+    matched = measures(matching.matched, lambda i, _: {"label": gold.labels[i]}, *values)
+    mislabelled = measures(matching.mislabelled,
+                           lambda i, j: {"gold_label": gold.labels[i],
+                                         "answer_label": answer.labels[j]}, *values)
     return {"matched": matched, "mislabelled": mislabelled, "missed": matching.missed,
             "extra": matching.extra, "warnings": warnings(matched)}
 
@@ -208,14 +219,14 @@ def warnings(matched: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Matched boxes that pass but are loose (3D IoU < 0.8) or turned (> 20° off heading)."""
     notes = []
     for pair in matched:
-        if pair["iou"] < LOOSE_IOU:
-            notes.append({"gold": pair["gold"], "answer": pair["answer"], "iou": pair["iou"],
-                          "message": f"loose box: IoU {two_places_down(pair['iou'])} < "
-                                     f"{LOOSE_IOU}"})
-        if pair["heading_error"] > TURNED_DEGREES:
+        iou, heading = pair["iou"], pair["heading_error"]
+        if iou < LOOSE_IOU:
+            notes.append({"gold": pair["gold"], "answer": pair["answer"], "iou": iou,
+                          "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"})
+        if heading > TURNED_DEGREES:
             notes.append({"gold": pair["gold"], "answer": pair["answer"],
-                          "heading_error": pair["heading_error"],
-                          "message": f"turned box: heading {pair['heading_error']:.0f}° off"})
+                          "heading_error": heading,
+                          "message": f"turned box: heading {heading:.0f}° off"})
     return notes
 
 
