@@ -242,7 +242,8 @@ def cuboid_iou(gold: np.ndarray, answer: np.ndarray) -> tuple[np.ndarray, np.nda
     split = len(gold)
     centre, turn = boxes[:, 0] + 1j * boxes[:, 1], np.exp(1j * boxes[:, 6])
     reach = np.hypot(boxes[:, 3], boxes[:, 4]) / 2
-    top, bottom = boxes[:, 2] + boxes[:, 5] / 2, boxes[:, 2] - boxes[:, 5] / 2
+    middle, half = boxes[:, 2], boxes[:, 5] / 2
+    top, bottom = middle + half, middle - half
     rise = (np.minimum(top[:split, None], top[split:])
             - np.maximum(bottom[:split, None], bottom[split:]))
     apart = np.abs(centre[:split, None] - centre[split:])
@@ -252,8 +253,8 @@ def cuboid_iou(gold: np.ndarray, answer: np.ndarray) -> tuple[np.ndarray, np.nda
     for start in range(0, len(rows), CHUNK_PAIRS):
         i, j = rows[start:start + CHUNK_PAIRS], cols[start:start + CHUNK_PAIRS]
         # q's footprint in p's frame, where p's is the rectangle |x| <= l / 2, |y| <= w / 2.
-        back = turn[i].conj()
-        relative, shift = turn[split + j] * back, (centre[split + j] - centre[i]) * back
+        back, k = turn[i].conj(), j + split
+        relative, shift = turn[k] * back, (centre[k] - centre[i]) * back
         p, q = gold[i], answer[j]
         corners = (q[:, 3, None] * _ALONG + q[:, 4, None] * _ACROSS) * relative[:, None]
         area = clipped_area(corners + shift[:, None], p[:, 3:5] / 2)
@@ -265,12 +266,15 @@ def pair_iou(p: np.ndarray, q: np.ndarray, area: np.ndarray,
              rise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """BEV and 3D IoU of pairs of cuboids (k, 7) from their BEV overlap and vertical overlap."""
     area_p, area_q = p[:, 3] * p[:, 4], q[:, 3] * q[:, 4]
+    height_p, height_q = p[:, 5], q[:, 5]
     # Rounding may not push an overlap past the smaller box, nor an IoU past 1.
     area = np.minimum(area, np.minimum(area_p, area_q))
-    volume = area * np.minimum(rise, np.minimum(p[:, 5], q[:, 5]))
+    volume = area * np.minimum(rise, np.minimum(height_p, height_q))
+    bev = area / (area_p + area_q - area)
+    iou = volume / (area_p * height_p + area_q * height_q - volume)
     same = (p == q).all(axis=1)  # equal cuboids score exactly 1, as a threshold of 1 needs
-    bev = np.where(same, 1.0, area / (area_p + area_q - area))
-    iou = np.where(same, 1.0, volume / (area_p * p[:, 5] + area_q * q[:, 5] - volume))
+    if same.any():
+        bev[same] = iou[same] = 1.0
     return bev, iou
 
 
