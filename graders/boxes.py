@@ -93,14 +93,14 @@ def quick_parse(spec: BoxSpec, items: list | tuple, gold: bool) -> Boxes | None:
                     and (float is type(x) is type(y) is type(w) is type(h)
                          or (type(x) in _NUMBERS and type(y) in _NUMBERS
                              and type(w) in _NUMBERS and type(h) in _NUMBERS))
-                    and w > 0 and h > 0 and -tolerance <= x and x + w <= right
-                    and -tolerance <= y and y + h <= bottom):
+                    and w > 0 and h > 0 and -tolerance <= x and (x1 := x + w) <= right
+                    and -tolerance <= y and (y1 := y + h) <= bottom):
                 return None
             labels.append(label)
             if gold:
-                values += (x + w, y + h, w * h, -x, -y, inf)
+                values += (x1, y1, w * h, -x, -y, inf)
             else:
-                values += (x + w, y + h, inf, -x, -y, w * h)
+                values += (x1, y1, inf, -x, -y, w * h)
     except (KeyError, OverflowError):
         return None
     return Boxes(values, labels)
