@@ -9,7 +9,7 @@ with COCO visibility flags v (0 not labelled / not placed, 1 labelled but hidden
 from __future__ import annotations
 
 import math
-from itertools import chain, compress
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -171,18 +171,14 @@ def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | No
     what is wrong (it also handles what this skips: person boxes, gold without an area).
 
     Every check of parse_person is made, once over all keypoints of all persons: exact types
-    with set(map(type, ...)), finiteness with one fsum, ranges with min and max of the placed
-    coordinates. NaN and the infinities make the fsum non-finite, huge integers overflow it.
+    with set(map(type, ...)), then finiteness, size and ranges with numpy over one table.
     """
     gold = role == "gold"
-    index, image_area = spec.index, spec.width * spec.height
-    persons: list[int] = []
-    positions: list[int] = []
-    values: list = []
+    names, index, image_area = spec.names, spec.index, spec.width * spec.height
+    dicts: list[dict] = []
     areas: list[float] = []
-    counts: list[int] = []
     in_order = True  # every person lists every keypoint in spec order: no scatter needed
-    for person, item in enumerate(items):
+    for item in items:
         if type(item) is not dict:
             return None
         points, area = item.get("keypoints"), item.get("area")
@@ -193,53 +189,59 @@ def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | No
                 return None
         elif not (type(area) in _NUMBERS and 0 < area <= image_area):
             return None
-        if not ({str} >= set(map(type, points)) and index.keys() >= points.keys()):
-            return None
-        in_order = in_order and tuple(points) == spec.names
-        persons += [person] * len(points)
-        positions += map(index.__getitem__, points)
-        counts.append(len(points))
-        values += points.values()
+        if tuple(points) != names:
+            if not ({str} >= set(map(type, points)) and index.keys() >= points.keys()):
+                return None
+            in_order = False
+        dicts.append(points)
         areas.append(float(area) if gold else math.nan)
-    flat = quick_values(spec, values, counts)
-    if flat is None:
+    counts = list(map(len, dicts))
+    table = quick_values(spec, list(chain.from_iterable(map(dict.values, dicts))), counts)
+    if table is None:
         return None
-    table = np.array(flat, dtype=float).reshape(-1, 3)
     if in_order:
-        rows = table.reshape(len(areas), len(spec.names), 3)
+        rows = table.reshape(len(areas), len(names), 3)
     else:
-        rows = np.zeros((len(areas), len(spec.names), 3))
+        persons = list(chain.from_iterable(map(repeat, range(len(dicts)), counts)))
+        positions = list(map(index.__getitem__, chain.from_iterable(dicts)))
+        rows = np.zeros((len(areas), len(names), 3))
         rows[persons, positions] = table
     return Persons(rows[:, :, :2], rows[:, :, 2] > 0, np.array(areas, dtype=float))
 
 
-def quick_values(spec: PointSpec, values: list, counts: list[int]) -> list | None:
-    """The keypoints [x, y, v] as one flat list if every one is plainly valid, else None;
-    `counts`: how many keypoints each person has, each needing one with v > 0."""
+def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray | None:
+    """The keypoints [x, y, v] as an (n, 3) table if every one is plainly valid, else None;
+    `counts`: how many keypoints each person has, each needing one with v > 0.
+
+    Types are checked before numpy sees a value (it would take True or "1" for a number).
+    An int of 2**53 or more becomes a float of at least 2**53 (or overflows), and NaN makes
+    the maximum NaN, so one `abs max < 2**53` refuses what checks.number refuses.
+    """
     if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
         return None
     flat = list(chain.from_iterable(values))
-    xs, ys, vs = flat[0::3], flat[1::3], flat[2::3]
+    vs = flat[2::3]
     if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))
-            and _VISIBILITY >= set(vs)):
+            and _VISIBILITY >= set(vs)) or 0 in counts:
         return None
     try:
-        if not (math.isfinite(math.fsum(flat)) and max(map(abs, flat), default=0) < _SAFE):
-            return None
-    except (OverflowError, ValueError):  # huge integers; inf + -inf
+        table = np.array(flat, dtype=float).reshape(-1, 3)
+    except OverflowError:  # an int too large for a double
         return None
-    start = 0
-    for count in counts:
-        if not any(vs[start:start + count]):
-            return None
-        start += count
-    placed_x, placed_y = list(compress(xs, vs)), list(compress(ys, vs))
+    if not table.size:
+        return table
+    if not abs(table).max() < _SAFE:
+        return None
+    placed = table[:, 2] > 0
+    starts = np.cumsum(counts) - counts
+    if not np.logical_or.reduceat(placed, starts).all():
+        return None
     tolerance = checks.EDGE_TOLERANCE
-    if placed_x and not (-tolerance <= min(placed_x) and max(placed_x) <= spec.width + tolerance
-                         and -tolerance <= min(placed_y)
-                         and max(placed_y) <= spec.height + tolerance):
+    xs, ys = table[placed, 0], table[placed, 1]
+    if not (-tolerance <= xs.min() and xs.max() <= spec.width + tolerance
+            and -tolerance <= ys.min() and ys.max() <= spec.height + tolerance):
         return None
-    return flat
+    return table
 
 
 class Comparison(NamedTuple):
