@@ -9,13 +9,15 @@ with COCO visibility flags v (0 not labelled / not placed, 1 labelled but hidden
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from itertools import chain, repeat
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from graders import checks
-from graders.matching import assign, edges
+from graders.matching import Edge, assign, edges
 from graders.result import Score
 
 COCO_KEYPOINTS = (
@@ -35,6 +37,10 @@ BOX_KEYS = ("x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _SEQUENCES = frozenset({list, tuple})
 _VISIBILITY = frozenset({0, 1, 2})
+_SPEC_KEYS = frozenset({"width", "height", "keypoints", "sigmas", "oks_threshold"})
+SPEC_CACHE_SIZE = 64
+_NESTED_KEYS = ("keypoints", "sigmas")
+_SCALARS = frozenset({int, float, bool, str, type(None)})
 _SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
@@ -44,9 +50,11 @@ class PointSpec(NamedTuple):
     width: int
     height: int
     names: tuple[str, ...]
-    index: dict[str, int]
+    index: Mapping[str, int]
     sigmas: np.ndarray
     oks_threshold: float
+    variances: np.ndarray  # (2 sigma)², as compare needs them
+    limits: np.ndarray  # the largest x and y on the image, edge tolerance included
 
 
 class Persons(NamedTuple):
@@ -57,7 +65,42 @@ class Persons(NamedTuple):
     areas: np.ndarray
 
 
+_SPEC_CACHE: dict[tuple, PointSpec] = {}  # spec_key -> checked spec, oldest first
+
+
 def parse_spec(spec: Any) -> PointSpec:
+    """A checked spec, from a small cache when an equal plain spec was checked before: items
+    share their spec, and checking 17 names and sigmas per scored answer is a cost worth
+    saving. Invalid specs are never cached, so their errors come from check_spec each time."""
+    key = spec_key(spec)
+    if key is None:
+        return check_spec(spec)
+    checked = _SPEC_CACHE.get(key)
+    if checked is None:
+        checked = check_spec(spec)
+        if len(_SPEC_CACHE) >= SPEC_CACHE_SIZE:
+            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE), None), None)  # the oldest entry
+        _SPEC_CACHE[key] = checked
+    return checked
+
+
+def spec_key(spec: Any) -> tuple | None:
+    """A hashable copy of a plain spec, or None. Every value is tagged with its exact type,
+    since True == 1 == 1.0 in Python but not to check_spec: equal keys mean specs that
+    check_spec cannot tell apart (NaN, unequal to itself, only ever misses the cache)."""
+    if type(spec) is not dict or not _SPEC_KEYS >= spec.keys():
+        return None
+    names, sigmas = spec.get("keypoints"), spec.get("sigmas", {})
+    scalars = [(key, value) for key, value in spec.items() if key not in _NESTED_KEYS]
+    if (type(names) not in _SEQUENCES or type(sigmas) is not dict
+            or not {str} >= set(map(type, names)) or not {str} >= set(map(type, sigmas))
+            or not _SCALARS >= {type(value) for _, value in chain(scalars, sigmas.items())}):
+        return None
+    return (*((key, type(value), value) for key, value in chain(scalars, sigmas.items())),
+            type(names), tuple(names), len(scalars))
+
+
+def check_spec(spec: Any) -> PointSpec:
     """Check a points spec; sigmas come from the spec, then COCO's, then the default 0.09."""
     checks.obj(spec, "spec", ("width", "height", "keypoints"), ("sigmas", "oks_threshold"))
     width, height = checks.image_size(spec, "spec")
@@ -67,10 +110,15 @@ def parse_spec(spec: Any) -> PointSpec:
     sigmas = np.array([given.get(n, COCO_SIGMAS.get(n, DEFAULT_SIGMA)) for n in names])
     threshold = checks.fraction(spec.get("oks_threshold", DEFAULT_OKS_THRESHOLD),
                                 "spec.oks_threshold")
-    return PointSpec(width, height, names, index, sigmas, threshold)
+    variances = (sigmas * 2) ** 2
+    limits = np.array([width, height]) + checks.EDGE_TOLERANCE
+    for array in (sigmas, variances, limits):
+        array.setflags(write=False)  # a cached spec is shared by every caller
+    return PointSpec(width, height, names, MappingProxyType(index), sigmas, threshold,
+                     variances, limits)
 
 
-def parse_sigmas(value: Any, index: dict[str, int]) -> dict[str, float]:
+def parse_sigmas(value: Any, index: Mapping[str, int]) -> dict[str, float]:
     """Per-keypoint sigmas in (0, 1], keyed by names the spec lists."""
     if type(value) is not dict:
         checks.fail("spec.sigmas", f"must be an object, got {checks.type_name(value)}")
@@ -233,13 +281,15 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
     if not abs(table).max() < _SAFE:
         return None
     placed = table[:, 2] > 0
-    starts = np.cumsum(counts) - counts
-    if not np.logical_or.reduceat(placed, starts).all():
+    if len(set(counts)) == 1:  # equal counts, the usual case: one row per person
+        anyone = placed.reshape(len(counts), -1).any(axis=1)
+    else:
+        anyone = np.logical_or.reduceat(placed, np.cumsum(counts) - counts)
+    if not anyone.all():
         return None
-    tolerance = checks.EDGE_TOLERANCE
-    xs, ys = table[placed, 0], table[placed, 1]
-    if not (-tolerance <= xs.min() and xs.max() <= spec.width + tolerance
-            and -tolerance <= ys.min() and ys.max() <= spec.height + tolerance):
+    # Unplaced points become (0, 0), which is on the image, so they never fail the bounds.
+    xy = table[:, :2] * placed[:, None]
+    if not (xy.min() >= -checks.EDGE_TOLERANCE and (xy.max(axis=0) <= spec.limits).all()):
         return None
     return table
 
@@ -262,7 +312,7 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     dx = answer.xy[None, :, :, 0] - gold.xy[:, None, :, 0]
     dy = answer.xy[None, :, :, 1] - gold.xy[:, None, :, 1]
     squared = dx**2 + dy**2
-    variances = (spec.sigmas * 2) ** 2
+    variances = spec.variances
     e = squared / variances / (gold.areas[:, None, None] + np.spacing(1)) / 2
     similarity = np.exp(-e)
     similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
@@ -278,7 +328,9 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     given = parse(checked, answer, "answer")
     n_gold, n_answer = len(expected.areas), len(given.areas)
     comparison = compare(checked, expected, given)
-    pairs = assign(edges(comparison.oks, comparison.oks > 0), prefer_at=checked.oks_threshold)
+    pairs = decided_pairs(comparison.oks, checked.oks_threshold)
+    if pairs is None:
+        pairs = assign(edges(comparison.oks, comparison.oks > 0), prefer_at=checked.oks_threshold)
     if n_gold:
         points = min(sum(oks for _, _, oks in pairs) / n_gold, 1.0)
     else:
@@ -292,6 +344,31 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         "oks_threshold": checked.oks_threshold,
     }
     return Score(points, n_gold == n_answer == good, details)
+
+
+def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
+    """What assign(edges(oks, oks > 0), prefer_at=threshold) returns, without the solver when
+    the pairs at or above the threshold decide it alone (the usual case), else None.
+
+    Proof: let the m cells >= threshold (threshold > 0, so all candidates) share no row and
+    no column, and let m = min(R, C), R and C the rows and columns with a candidate. assign
+    maximises the count of such cells first; no matching has more than min(R, C) pairs, and
+    one with m such cells is made of them only, so it is exactly these m cells: the unique
+    optimum. Its gain is m * bonus + their OKS, with bonus = m + 1; any other matching has
+    at most m - 1 such cells and m pairs of OKS <= 1, so it gains at least 1 less, a margin
+    no rounding in the solver can close. Both give the edges sorted by gold index.
+    """
+    if not oks.size:
+        return []
+    good = oks >= threshold
+    per_row, per_col = good.sum(axis=1), good.sum(axis=0)
+    if per_row.max() > 1 or per_col.max() > 1:
+        return None
+    candidate = oks > 0
+    count = int(per_row.sum())
+    if count != min(int(candidate.any(axis=1).sum()), int(candidate.any(axis=0).sum())):
+        return None
+    return edges(oks, good)
 
 
 def describe(
@@ -309,12 +386,13 @@ def describe(
         similarity = comparison.similarity[i, j].tolist()
     keypoints = {
         name: {
-            "distance": distance[k] if visible[k] and given[k] else None,
-            "similarity": (similarity[k] if given[k] else 0.0) if visible[k] else None,
-            "visible_in_gold": visible[k],
-            "given": given[k],
+            "distance": d if v and g else None,
+            "similarity": (s if g else 0.0) if v else None,
+            "visible_in_gold": v,
+            "given": g,
         }
-        for k, name in enumerate(spec.names)
+        for name, v, g, d, s in zip(spec.names, visible, given, distance, similarity,
+                                    strict=True)
     }
     oks = float(comparison.oks[i, j]) if j is not None else 0.0
     return {"gold": i, "answer": j, "oks": oks, "matched": oks >= spec.oks_threshold,
