@@ -54,7 +54,6 @@ class PointSpec(NamedTuple):
     sigmas: np.ndarray
     oks_threshold: float
     variances: np.ndarray  # (2 sigma)², as compare needs them
-    limits: np.ndarray  # the largest x and y on the image, edge tolerance included
 
 
 class Persons(NamedTuple):
@@ -111,11 +110,10 @@ def check_spec(spec: Any) -> PointSpec:
     threshold = checks.fraction(spec.get("oks_threshold", DEFAULT_OKS_THRESHOLD),
                                 "spec.oks_threshold")
     variances = (sigmas * 2) ** 2
-    limits = np.array([width, height]) + checks.EDGE_TOLERANCE
-    for array in (sigmas, variances, limits):
+    for array in (sigmas, variances):
         array.setflags(write=False)  # a cached spec is shared by every caller
     return PointSpec(width, height, names, MappingProxyType(index), sigmas, threshold,
-                     variances, limits)
+                     variances)
 
 
 def parse_sigmas(value: Any, index: Mapping[str, int]) -> dict[str, float]:
@@ -280,16 +278,17 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
         return table
     if not abs(table).max() < _SAFE:
         return None
-    placed = table[:, 2] > 0
-    if len(set(counts)) == 1:  # equal counts, the usual case: one row per person
-        anyone = placed.reshape(len(counts), -1).any(axis=1)
-    else:
-        anyone = np.logical_or.reduceat(placed, np.cumsum(counts) - counts)
-    if not anyone.all():
-        return None
+    start = 0
+    for count in counts:
+        if not any(vs[start:start + count]):
+            return None
+        start += count
     # Unplaced points become (0, 0), which is on the image, so they never fail the bounds.
-    xy = table[:, :2] * placed[:, None]
-    if not (xy.min() >= -checks.EDGE_TOLERANCE and (xy.max(axis=0) <= spec.limits).all()):
+    xy = table[:, :2] * (table[:, 2:] > 0)
+    high_x, high_y = xy.max(axis=0).tolist()
+    tolerance = checks.EDGE_TOLERANCE
+    if not (xy.min() >= -tolerance and high_x <= spec.width + tolerance
+            and high_y <= spec.height + tolerance):
         return None
     return table
 
@@ -361,14 +360,14 @@ def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
     if not oks.size:
         return []
     good = oks >= threshold
-    per_row, per_col = good.sum(axis=1), good.sum(axis=0)
-    if per_row.max() > 1 or per_col.max() > 1:
+    rows, cols = (part.tolist() for part in np.nonzero(good))
+    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
-    candidate = oks > 0
-    count = int(per_row.sum())
-    if count != min(int(candidate.any(axis=1).sum()), int(candidate.any(axis=0).sum())):
+    # Every row and column with a cell >= threshold has a candidate, so m <= min(R, C).
+    candidate_rows, candidate_cols = (set(part.tolist()) for part in np.nonzero(oks > 0))
+    if len(rows) != min(len(candidate_rows), len(candidate_cols)):
         return None
-    return edges(oks, good)
+    return list(zip(rows, cols, oks[good].tolist(), strict=True))
 
 
 def describe(
