@@ -27,11 +27,10 @@ _SPAN_VALUES = itemgetter("label", "start", "end")
 
 
 class SpanSpec(NamedTuple):
-    """A checked spec: text length, allowed labels (each mapped to its index), mode, overlap
-    threshold."""
+    """A checked spec: text length, allowed labels (an ordered set), mode, overlap threshold."""
 
     length: int
-    labels: dict[str, int]
+    labels: dict[str, None]
     mode: str
     overlap_threshold: float
 
@@ -60,7 +59,7 @@ def parse_spec(spec: Any) -> SpanSpec:
         if mode != "overlap":
             checks.fail("spec.overlap_threshold", "is only used with match 'overlap'")
         threshold = checks.fraction(spec["overlap_threshold"], "spec.overlap_threshold")
-    return SpanSpec(len(text), {label: i for i, label in enumerate(labels)}, mode, threshold)
+    return SpanSpec(len(text), dict.fromkeys(labels), mode, threshold)
 
 
 def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
@@ -132,7 +131,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         allowed = overlap == 1.0
     else:
         allowed = overlap >= checked.overlap_threshold
-    matching = quick_matching(checked, allowed, overlap, expected.labels, given.labels)
+    matching = quick_matching(allowed, overlap, expected.labels, given.labels)
     if matching is None:
         matching = match_labelled(edges(overlap, allowed), expected.labels, given.labels)
     hits = len(matching.matched)
@@ -157,11 +156,10 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
 
 
 def quick_matching(
-    spec: SpanSpec, allowed: np.ndarray, overlap: np.ndarray, gold_labels: list[str],
-    answer_labels: list[str],
+    allowed: np.ndarray, overlap: np.ndarray, gold_labels: list[str], answer_labels: list[str],
 ) -> Matching | None:
-    """What match_labelled(edges(overlap, allowed), ...) returns, in numpy, when no span is in
-    two allowed pairs (the usual case: spans of a text rarely overlap much), else None.
+    """What match_labelled(edges(overlap, allowed), ...) returns, without its sets and solver
+    calls, when no span is in two allowed pairs (the usual case), else None.
 
     Then the allowed pairs already are a matching, and so is every subset: match_labelled's
     assign returns a subset whose spans each occur once as it is, sorted, which is the
@@ -169,18 +167,18 @@ def quick_matching(
     only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
     same-label ones touch no other pair). The rest are missed and extra.
     """
-    if not allowed.size:
+    rows, cols = (part.tolist() for part in np.nonzero(allowed))
+    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
-    if allowed.sum(axis=1).max() > 1 or allowed.sum(axis=0).max() > 1:
-        return None
-    same = np.array([spec.labels[label] for label in gold_labels])[:, None] == np.array(
-        [spec.labels[label] for label in answer_labels])
-    same &= allowed
-    matched = edges(overlap, same)
-    taken = same
+    pairs = list(zip(rows, cols, overlap[allowed].tolist(), strict=True))
+    matched = [pair for pair in pairs if gold_labels[pair[0]] == answer_labels[pair[1]]]
     mislabelled: list[Edge] = []
     if len(matched) < min(len(gold_labels), len(answer_labels)):
-        taken = allowed
-        mislabelled = edges(overlap, allowed ^ same)
-    return Matching(matched, mislabelled, np.flatnonzero(~taken.any(axis=1)).tolist(),
-                    np.flatnonzero(~taken.any(axis=0)).tolist())
+        mislabelled = [pair for pair in pairs if gold_labels[pair[0]] != answer_labels[pair[1]]]
+    else:
+        pairs = matched
+    gold_taken = {gold for gold, _, _ in pairs}
+    answer_taken = {answer for _, answer, _ in pairs}
+    return Matching(matched, mislabelled,
+                    [i for i in range(len(gold_labels)) if i not in gold_taken],
+                    [j for j in range(len(answer_labels)) if j not in answer_taken])
