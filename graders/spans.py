@@ -7,7 +7,8 @@ spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap
 
 from __future__ import annotations
 
-from operator import itemgetter, le, lt
+from itertools import compress
+from operator import eq, itemgetter, le, lt, not_
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -79,9 +80,11 @@ def parse(spec: SpanSpec, value: Any, role: str) -> Spans:
     rows = quick_rows(spec, items)
     if rows is None:
         rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
-    if role == "gold":
-        refuse_overlaps(rows)
     labels, starts, ends = zip(*rows, strict=True) if rows else ((), (), ())
+    if role == "gold" and not all(map(le, ends, starts[1:])):
+        # Else they are in text order and each ends before the next starts: as start < end,
+        # every span ends before all later ones start, so no two overlap, whatever the labels.
+        refuse_overlaps(rows)
     return Spans(span_rows(starts, ends, role == "gold"), list(labels))
 
 
@@ -108,11 +111,6 @@ def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]
 
 def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
     """Name a gold span that overlaps another with the same label (the later one of the two)."""
-    _, starts, ends = zip(*rows, strict=True) if rows else ((), (), ())
-    if all(map(le, ends, starts[1:])):
-        # In text order and each ending before the next starts: as start < end, every span
-        # ends before all later ones start, so no two overlap, whatever their labels.
-        return
     order = sorted(range(len(rows)), key=rows.__getitem__)
     for before, after in zip(order, order[1:], strict=False):
         if rows[before][0] == rows[after][0] and rows[after][1] < rows[before][2]:
@@ -171,14 +169,20 @@ def quick_matching(
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
     pairs = list(zip(rows, cols, overlap[allowed].tolist(), strict=True))
-    matched = [pair for pair in pairs if gold_labels[pair[0]] == answer_labels[pair[1]]]
+    same = list(map(eq, map(gold_labels.__getitem__, rows), map(answer_labels.__getitem__, cols)))
+    matched = list(compress(pairs, same))
     mislabelled: list[Edge] = []
     if len(matched) < min(len(gold_labels), len(answer_labels)):
-        mislabelled = [pair for pair in pairs if gold_labels[pair[0]] != answer_labels[pair[1]]]
+        mislabelled = list(compress(pairs, map(not_, same)))
     else:
         pairs = matched
-    gold_taken = {gold for gold, _, _ in pairs}
-    answer_taken = {answer for _, answer, _ in pairs}
-    return Matching(matched, mislabelled,
-                    [i for i in range(len(gold_labels)) if i not in gold_taken],
-                    [j for j in range(len(answer_labels)) if j not in answer_taken])
+    return Matching(matched, mislabelled, unpaired(len(gold_labels), [p[0] for p in pairs]),
+                    unpaired(len(answer_labels), [p[1] for p in pairs]))
+
+
+def unpaired(count: int, paired: list[int]) -> list[int]:
+    """The indices below `count` that are not in `paired` (which has no repeats), in order."""
+    if len(paired) == count:
+        return []
+    taken = set(paired)
+    return [i for i in range(count) if i not in taken]
