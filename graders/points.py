@@ -308,15 +308,16 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     order of operations as pycocotools' computeOks. Unlike COCO, a keypoint the trainee did
     not place scores 0 instead of being measured from (0, 0).
     """
-    dx = answer.xy[None, :, :, 0] - gold.xy[:, None, :, 0]
-    dy = answer.xy[None, :, :, 1] - gold.xy[:, None, :, 1]
-    squared = dx**2 + dy**2
-    variances = spec.variances
-    e = squared / variances / (gold.areas[:, None, None] + np.spacing(1)) / 2
-    similarity = np.exp(-e)
+    delta = answer.xy[None, :, :, :] - gold.xy[:, None, :, :]
+    delta *= delta  # the same floats as dx**2 and dy**2
+    squared = delta[..., 0] + delta[..., 1]
+    e = squared / spec.variances
+    e /= gold.areas[:, None, None] + np.spacing(1)
+    e /= -2  # the same float as -(x / 2)
+    similarity = np.exp(e, out=e)
     similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
     counted = gold.placed[:, None, :]
-    oks = (similarity * counted).sum(axis=2) / counted.sum(axis=2)
+    oks = (similarity * counted).sum(axis=2) / gold.placed.sum(axis=1)[:, None]
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
