@@ -9,13 +9,15 @@ with COCO visibility flags v (0 not labelled / not placed, 1 labelled but hidden
 from __future__ import annotations
 
 import math
-from itertools import chain, compress
+from collections.abc import Mapping
+from itertools import chain, repeat
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from graders import checks
-from graders.matching import assign, edges
+from graders.matching import Edge, assign, edges
 from graders.result import Score
 
 COCO_KEYPOINTS = (
@@ -35,6 +37,10 @@ BOX_KEYS = ("x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _SEQUENCES = frozenset({list, tuple})
 _VISIBILITY = frozenset({0, 1, 2})
+_SPEC_KEYS = frozenset({"width", "height", "keypoints", "sigmas", "oks_threshold"})
+SPEC_CACHE_SIZE = 64
+_NESTED_KEYS = ("keypoints", "sigmas")
+_SCALARS = frozenset({int, float, bool, str, type(None)})
 _SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
@@ -44,9 +50,10 @@ class PointSpec(NamedTuple):
     width: int
     height: int
     names: tuple[str, ...]
-    index: dict[str, int]
+    index: Mapping[str, int]
     sigmas: np.ndarray
     oks_threshold: float
+    variances: np.ndarray  # (2 sigma)², as compare needs them
 
 
 class Persons(NamedTuple):
@@ -57,7 +64,42 @@ class Persons(NamedTuple):
     areas: np.ndarray
 
 
+_SPEC_CACHE: dict[tuple, PointSpec] = {}  # spec_key -> checked spec, oldest first
+
+
 def parse_spec(spec: Any) -> PointSpec:
+    """A checked spec, from a small cache when an equal plain spec was checked before: items
+    share their spec, and checking 17 names and sigmas per scored answer is a cost worth
+    saving. Invalid specs are never cached, so their errors come from check_spec each time."""
+    key = spec_key(spec)
+    if key is None:
+        return check_spec(spec)
+    checked = _SPEC_CACHE.get(key)
+    if checked is None:
+        checked = check_spec(spec)
+        if len(_SPEC_CACHE) >= SPEC_CACHE_SIZE:
+            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE), None), None)  # the oldest entry
+        _SPEC_CACHE[key] = checked
+    return checked
+
+
+def spec_key(spec: Any) -> tuple | None:
+    """A hashable copy of a plain spec, or None. Every value is tagged with its exact type,
+    since True == 1 == 1.0 in Python but not to check_spec: equal keys mean specs that
+    check_spec cannot tell apart (NaN, unequal to itself, only ever misses the cache)."""
+    if type(spec) is not dict or not _SPEC_KEYS >= spec.keys():
+        return None
+    names, sigmas = spec.get("keypoints"), spec.get("sigmas", {})
+    scalars = [(key, value) for key, value in spec.items() if key not in _NESTED_KEYS]
+    if (type(names) not in _SEQUENCES or type(sigmas) is not dict
+            or not {str} >= set(map(type, names)) or not {str} >= set(map(type, sigmas))
+            or not _SCALARS >= {type(value) for _, value in chain(scalars, sigmas.items())}):
+        return None
+    return (*((key, type(value), value) for key, value in chain(scalars, sigmas.items())),
+            type(names), tuple(names), len(scalars))
+
+
+def check_spec(spec: Any) -> PointSpec:
     """Check a points spec; sigmas come from the spec, then COCO's, then the default 0.09."""
     checks.obj(spec, "spec", ("width", "height", "keypoints"), ("sigmas", "oks_threshold"))
     width, height = checks.image_size(spec, "spec")
@@ -67,10 +109,14 @@ def parse_spec(spec: Any) -> PointSpec:
     sigmas = np.array([given.get(n, COCO_SIGMAS.get(n, DEFAULT_SIGMA)) for n in names])
     threshold = checks.fraction(spec.get("oks_threshold", DEFAULT_OKS_THRESHOLD),
                                 "spec.oks_threshold")
-    return PointSpec(width, height, names, index, sigmas, threshold)
+    variances = (sigmas * 2) ** 2
+    for array in (sigmas, variances):
+        array.setflags(write=False)  # a cached spec is shared by every caller
+    return PointSpec(width, height, names, MappingProxyType(index), sigmas, threshold,
+                     variances)
 
 
-def parse_sigmas(value: Any, index: dict[str, int]) -> dict[str, float]:
+def parse_sigmas(value: Any, index: Mapping[str, int]) -> dict[str, float]:
     """Per-keypoint sigmas in (0, 1], keyed by names the spec lists."""
     if type(value) is not dict:
         checks.fail("spec.sigmas", f"must be an object, got {checks.type_name(value)}")
@@ -171,18 +217,14 @@ def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | No
     what is wrong (it also handles what this skips: person boxes, gold without an area).
 
     Every check of parse_person is made, once over all keypoints of all persons: exact types
-    with set(map(type, ...)), finiteness with one fsum, ranges with min and max of the placed
-    coordinates. NaN and the infinities make the fsum non-finite, huge integers overflow it.
+    with set(map(type, ...)), then finiteness, size and ranges with numpy over one table.
     """
     gold = role == "gold"
-    index, image_area = spec.index, spec.width * spec.height
-    persons: list[int] = []
-    positions: list[int] = []
-    values: list = []
+    names, index, image_area = spec.names, spec.index, spec.width * spec.height
+    dicts: list[dict] = []
     areas: list[float] = []
-    counts: list[int] = []
     in_order = True  # every person lists every keypoint in spec order: no scatter needed
-    for person, item in enumerate(items):
+    for item in items:
         if type(item) is not dict:
             return None
         points, area = item.get("keypoints"), item.get("area")
@@ -193,53 +235,62 @@ def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | No
                 return None
         elif not (type(area) in _NUMBERS and 0 < area <= image_area):
             return None
-        if not ({str} >= set(map(type, points)) and index.keys() >= points.keys()):
-            return None
-        in_order = in_order and tuple(points) == spec.names
-        persons += [person] * len(points)
-        positions += map(index.__getitem__, points)
-        counts.append(len(points))
-        values += points.values()
+        if tuple(points) != names:
+            if not ({str} >= set(map(type, points)) and index.keys() >= points.keys()):
+                return None
+            in_order = False
+        dicts.append(points)
         areas.append(float(area) if gold else math.nan)
-    flat = quick_values(spec, values, counts)
-    if flat is None:
+    counts = list(map(len, dicts))
+    table = quick_values(spec, list(chain.from_iterable(map(dict.values, dicts))), counts)
+    if table is None:
         return None
-    table = np.array(flat, dtype=float).reshape(-1, 3)
     if in_order:
-        rows = table.reshape(len(areas), len(spec.names), 3)
+        rows = table.reshape(len(areas), len(names), 3)
     else:
-        rows = np.zeros((len(areas), len(spec.names), 3))
+        persons = list(chain.from_iterable(map(repeat, range(len(dicts)), counts)))
+        positions = list(map(index.__getitem__, chain.from_iterable(dicts)))
+        rows = np.zeros((len(areas), len(names), 3))
         rows[persons, positions] = table
     return Persons(rows[:, :, :2], rows[:, :, 2] > 0, np.array(areas, dtype=float))
 
 
-def quick_values(spec: PointSpec, values: list, counts: list[int]) -> list | None:
-    """The keypoints [x, y, v] as one flat list if every one is plainly valid, else None;
-    `counts`: how many keypoints each person has, each needing one with v > 0."""
+def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray | None:
+    """The keypoints [x, y, v] as an (n, 3) table if every one is plainly valid, else None;
+    `counts`: how many keypoints each person has, each needing one with v > 0.
+
+    Types are checked before numpy sees a value (it would take True or "1" for a number).
+    An int of 2**53 or more becomes a float of at least 2**53 (or overflows), and NaN makes
+    the maximum NaN, so one `abs max < 2**53` refuses what checks.number refuses.
+    """
     if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
         return None
     flat = list(chain.from_iterable(values))
-    xs, ys, vs = flat[0::3], flat[1::3], flat[2::3]
+    vs = flat[2::3]
     if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))
-            and _VISIBILITY >= set(vs)):
+            and _VISIBILITY >= set(vs)) or 0 in counts:
         return None
     try:
-        if not (math.isfinite(math.fsum(flat)) and max(map(abs, flat), default=0) < _SAFE):
-            return None
-    except (OverflowError, ValueError):  # huge integers; inf + -inf
+        table = np.array(flat, dtype=float).reshape(-1, 3)
+    except OverflowError:  # an int too large for a double
+        return None
+    if not table.size:
+        return table
+    if not abs(table).max() < _SAFE:
         return None
     start = 0
     for count in counts:
         if not any(vs[start:start + count]):
             return None
         start += count
-    placed_x, placed_y = list(compress(xs, vs)), list(compress(ys, vs))
+    # Unplaced points become (0, 0), which is on the image, so they never fail the bounds.
+    xy = table[:, :2] * (table[:, 2:] > 0)
+    high_x, high_y = xy.max(axis=0).tolist()
     tolerance = checks.EDGE_TOLERANCE
-    if placed_x and not (-tolerance <= min(placed_x) and max(placed_x) <= spec.width + tolerance
-                         and -tolerance <= min(placed_y)
-                         and max(placed_y) <= spec.height + tolerance):
+    if not (xy.min() >= -tolerance and high_x <= spec.width + tolerance
+            and high_y <= spec.height + tolerance):
         return None
-    return flat
+    return table
 
 
 class Comparison(NamedTuple):
@@ -257,15 +308,16 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     order of operations as pycocotools' computeOks. Unlike COCO, a keypoint the trainee did
     not place scores 0 instead of being measured from (0, 0).
     """
-    dx = answer.xy[None, :, :, 0] - gold.xy[:, None, :, 0]
-    dy = answer.xy[None, :, :, 1] - gold.xy[:, None, :, 1]
-    squared = dx**2 + dy**2
-    variances = (spec.sigmas * 2) ** 2
-    e = squared / variances / (gold.areas[:, None, None] + np.spacing(1)) / 2
-    similarity = np.exp(-e)
+    delta = answer.xy[None, :, :, :] - gold.xy[:, None, :, :]
+    delta *= delta  # the same floats as dx**2 and dy**2
+    squared = delta[..., 0] + delta[..., 1]
+    e = squared / spec.variances
+    e /= gold.areas[:, None, None] + np.spacing(1)
+    e /= -2  # the same float as -(x / 2)
+    similarity = np.exp(e, out=e)
     similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
     counted = gold.placed[:, None, :]
-    oks = (similarity * counted).sum(axis=2) / counted.sum(axis=2)
+    oks = (similarity * counted).sum(axis=2) / gold.placed.sum(axis=1)[:, None]
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
@@ -276,7 +328,9 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     given = parse(checked, answer, "answer")
     n_gold, n_answer = len(expected.areas), len(given.areas)
     comparison = compare(checked, expected, given)
-    pairs = assign(edges(comparison.oks, comparison.oks > 0), prefer_at=checked.oks_threshold)
+    pairs = decided_pairs(comparison.oks, checked.oks_threshold)
+    if pairs is None:
+        pairs = assign(edges(comparison.oks, comparison.oks > 0), prefer_at=checked.oks_threshold)
     if n_gold:
         points = min(sum(oks for _, _, oks in pairs) / n_gold, 1.0)
     else:
@@ -290,6 +344,31 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         "oks_threshold": checked.oks_threshold,
     }
     return Score(points, n_gold == n_answer == good, details)
+
+
+def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
+    """What assign(edges(oks, oks > 0), prefer_at=threshold) returns, without the solver when
+    the pairs at or above the threshold decide it alone (the usual case), else None.
+
+    Proof: let the m cells >= threshold (threshold > 0, so all candidates) share no row and
+    no column, and let m = min(R, C), R and C the rows and columns with a candidate. assign
+    maximises the count of such cells first; no matching has more than min(R, C) pairs, and
+    one with m such cells is made of them only, so it is exactly these m cells: the unique
+    optimum. Its gain is m * bonus + their OKS, with bonus = m + 1; any other matching has
+    at most m - 1 such cells and m pairs of OKS <= 1, so it gains at least 1 less, a margin
+    no rounding in the solver can close. Both give the edges sorted by gold index.
+    """
+    if not oks.size:
+        return []
+    good = oks >= threshold
+    rows, cols = (part.tolist() for part in np.nonzero(good))
+    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
+        return None
+    # Every row and column with a cell >= threshold has a candidate, so m <= min(R, C).
+    candidate_rows, candidate_cols = (set(part.tolist()) for part in np.nonzero(oks > 0))
+    if len(rows) != min(len(candidate_rows), len(candidate_cols)):
+        return None
+    return list(zip(rows, cols, oks[good].tolist(), strict=True))
 
 
 def describe(
@@ -307,12 +386,13 @@ def describe(
         similarity = comparison.similarity[i, j].tolist()
     keypoints = {
         name: {
-            "distance": distance[k] if visible[k] and given[k] else None,
-            "similarity": (similarity[k] if given[k] else 0.0) if visible[k] else None,
-            "visible_in_gold": visible[k],
-            "given": given[k],
+            "distance": d if v and g else None,
+            "similarity": (s if g else 0.0) if v else None,
+            "visible_in_gold": v,
+            "given": g,
         }
-        for k, name in enumerate(spec.names)
+        for name, v, g, d, s in zip(spec.names, visible, given, distance, similarity,
+                                    strict=True)
     }
     oks = float(comparison.oks[i, j]) if j is not None else 0.0
     return {"gold": i, "answer": j, "oks": oks, "matched": oks >= spec.oks_threshold,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import graders
-from graders import ScoringError
+from graders import ScoringError, points
+from graders.matching import assign, edges
 from graders.points import COCO_SIGMAS, DEFAULT_SIGMA
 
 SPEC = {"width": 640, "height": 480, "keypoints": ["nose", "left_elbow", "right_knee", "tail"]}
@@ -283,3 +285,40 @@ def test_bad_specs_are_refused(spec, message):
     with pytest.raises(ScoringError) as error:
         graders.validate("points", spec, [])
     assert str(error.value) == message
+
+
+def test_decided_pairs_are_what_the_solver_picks():
+    """Random OKS matrices, many with ties at the threshold and zeros: whenever decided_pairs
+    answers, its answer is the Hungarian assignment's."""
+    rng = np.random.default_rng(7)
+    decided = 0
+    for _ in range(3000):
+        shape = tuple(rng.integers(0, 7, size=2))
+        oks = rng.choice([0.0, 0.2, 0.5, 0.7, 1.0], size=shape) * (rng.random(shape) < 0.7)
+        oks = np.where(rng.random(shape) < 0.5, rng.random(shape), oks)
+        pairs = points.decided_pairs(oks, 0.5)
+        if pairs is not None:
+            decided += 1
+            assert pairs == assign(edges(oks, oks > 0), prefer_at=0.5)
+    assert decided > 300
+
+
+def test_specs_are_cached_only_when_they_check_the_same():
+    first = points.parse_spec({**SPEC, "oks_threshold": 1})
+    assert points.parse_spec({**SPEC, "oks_threshold": 1}) is first
+    assert points.parse_spec({**SPEC, "oks_threshold": 1.0}) is not first
+    with pytest.raises(ScoringError, match="must be a number, got boolean"):
+        points.parse_spec({**SPEC, "oks_threshold": True})
+    with pytest.raises(ValueError, match="read-only"):
+        first.sigmas[0] = 1.0
+    with pytest.raises(TypeError):
+        first.index["nose"] = 3  # type: ignore[index]
+
+
+def test_a_full_spec_cache_drops_its_oldest_entry():
+    specs = [{**SPEC, "width": 100 + i} for i in range(points.SPEC_CACHE_SIZE + 1)]
+    first = points.parse_spec(specs[0])
+    for spec in specs[1:]:
+        points.parse_spec(spec)
+    assert points.parse_spec(specs[-1]) is points.parse_spec(specs[-1])
+    assert points.parse_spec(specs[0]) is not first
