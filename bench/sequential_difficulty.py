@@ -20,9 +20,9 @@ database) to POOL items. Scenarios:
   section drawn first (exams.sampling.draw_block) puts them;
 - new_uniform: NEW items of unknown facility (as hard as the hardest known item) join the
   pool, drawn alike with the known ones;
-- new_known_first: the same pool, the known items drawn first, as sequential exams draw
-  (exams.sampling.known_first; block by block that is a uniform order of the known items
-  followed by one of the new ones);
+- new_known_first: the same pool as sequential exams draw it: one new item as the attempt's
+  trial in its first block, then the known items first (exams.sampling.draw_block; block by
+  block that is a uniform order of the known items followed by one of the new ones);
 - easy_new_uniform: as new_uniform, but the new items are as easy as the demo's easiest.
 """
 
@@ -41,12 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exams.sequential import SequentialRules, boundaries, characteristics  # noqa: E402
 
-# Facility (share right, as (right + 1/2) / (answers + 1)) of the demo clothing course's 23
-# exam items with at least 5 answers after a fresh `bootcamp demo` (27 items in the pool;
-# facilities from 39% to 94%); --from-demo reads them again.
-DEMO_FACILITIES = (0.82, 0.554, 0.938, 0.632, 0.643, 0.691, 0.797, 0.5, 0.621, 0.683, 0.597,
-                   0.597, 0.581, 0.7, 0.513, 0.731, 0.5, 0.783, 0.738, 0.676, 0.386, 0.681,
-                   0.854)
+# Facility (share right, as (right + 1/2) / (answers + 1)) of the demo clothing course's 27
+# exam items, each with at least 5 answers after a fresh `bootcamp demo` (facilities from 30%,
+# the wrong-gold item, to 90%); --from-demo reads them again.
+DEMO_FACILITIES = (0.3, 0.726, 0.674, 0.618, 0.5, 0.682, 0.5, 0.5, 0.682, 0.82, 0.844, 0.661,
+                   0.69, 0.735, 0.617, 0.66, 0.9, 0.735, 0.518, 0.674, 0.713, 0.794, 0.738,
+                   0.833, 0.712, 0.595, 0.5)
 POOL = 130  # items in the simulated pool: more than the test's 123
 QUOTA = 5  # hardest items drawn first in `hard_quota`
 NEW = 30  # items of unknown facility in the `new_*` scenarios
@@ -83,6 +83,15 @@ def orders_of(rng: np.random.Generator, trainees: int, first: Sequence[int],
     return np.hstack([head, tail])
 
 
+def with_trial(rng: np.random.Generator, orders: np.ndarray) -> np.ndarray:
+    """The orders with one new item (of the columns after POOL) moved into the first block,
+    as an attempt's trial item (exams.services.attempts.TRIAL_ITEMS) is drawn."""
+    rows = np.arange(len(orders))
+    trial = orders[rows, POOL + rng.integers(0, NEW, len(orders))]
+    kept = orders[orders != trial[:, None]].reshape(len(orders), -1)
+    return np.hstack([kept[:, :2], trial[:, None], kept[:, 2:]])
+
+
 def simulate(rules: SequentialRules, facilities: Sequence[float], trainees: int,
              seed: int = 0) -> dict[str, float]:
     """Pass rates at p0 and p1 in each scenario of the module docstring."""
@@ -98,8 +107,8 @@ def simulate(rules: SequentialRules, facilities: Sequence[float], trainees: int,
     }
     with_new = np.concatenate([logit(known), np.full(NEW, logit(known.min()))]) - centre
     pools["new_uniform"] = (with_new, lambda t: orders_of(rng, t, range(POOL + NEW), []))
-    pools["new_known_first"] = (with_new, lambda t: orders_of(
-        rng, t, range(POOL), range(POOL, POOL + NEW)))
+    pools["new_known_first"] = (with_new, lambda t: with_trial(
+        rng, orders_of(rng, t, range(POOL), range(POOL, POOL + NEW))))
     easy_new = np.concatenate([logit(known), np.full(NEW, logit(known.max()))]) - centre
     pools["easy_new_uniform"] = (easy_new, lambda t: orders_of(rng, t, range(POOL + NEW), []))
     exact = characteristics(rules, [rules.p0, rules.p1])

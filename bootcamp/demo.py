@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask_migrate import upgrade
 
@@ -212,14 +213,14 @@ def _exam_trainees() -> list[DemoAccount]:
     return accounts
 
 
-def _take(attempt, rng: random.Random, *, right: Callable[[int], bool],
+def _take(attempt, rng: random.Random, *, right: Callable[[Any, int], bool],
           at: datetime | None = None):
     """Take the attempt to its end (block by block if sequential): the gold to the item at
-    position n where right(n), else a wrong answer; every answer and hand-in at `at` (the
-    start when not given)."""
+    position n where right(item, n), else a wrong answer; every answer and hand-in at `at`
+    (the start when not given)."""
     answered = attempt.started_at
     return take_exam(attempt, lambda item, position: (
-        item.gold if right(position) else wrong_answer(item.kind, item.spec, item.gold)),
+        item.gold if right(item, position) else wrong_answer(item.kind, item.spec, item.gold)),
         answered_at=lambda: answered, handed_in_at=lambda: at or answered, rng=rng)
 
 
@@ -229,7 +230,7 @@ def _qualify(user: User, course, rng: random.Random, pin_version=None) -> None:
     attempt = attempts.start(user, course, rng=rng)
     if pin_version is not None:
         attempt.manual_version_id = pin_version.id
-    _take(attempt, rng, right=lambda _: True)
+    _take(attempt, rng, right=lambda item, position: True)
 
 
 def _qualify_then_refresh(user: User, course, rng: random.Random) -> None:
@@ -247,7 +248,8 @@ def _qualify_then_refresh(user: User, course, rng: random.Random) -> None:
 
 
 def _fail_every_attempt(user: User, course, rng: random.Random) -> None:
-    """Every attempt half wrong, days apart so that the retry delay has passed."""
+    """Every attempt half wrong, days apart so that the retry delay has passed; the critical
+    items right, so that the test fails on the evidence, not at a first critical miss."""
     from bootcamp.types import utcnow
     from exams.services import attempts, qualifications
     from exams.services.settings import settings_for
@@ -257,7 +259,7 @@ def _fail_every_attempt(user: User, course, rng: random.Random) -> None:
     started = utcnow() - (delay + timedelta(hours=1)) * allowed
     for _ in range(allowed):
         attempt = _take(attempts.start(user, course, now=started, rng=rng), rng,
-                        right=lambda position: position % 2 == 0,
+                        right=lambda item, position: item.critical or position % 2 == 0,
                         at=started + timedelta(minutes=10))
         started += delay + timedelta(hours=1)
         if qualifications.status_of(user.id, course.id) == qualifications.Status.FAILED:

@@ -29,7 +29,7 @@ from bootcamp.users.models import Role, User
 from bootcamp.users.passwords import hash_password
 
 COURSE = "clothing-tagging"
-SEED = 1  # a seed whose history shows the typical picture (tests rely on its numbers)
+SEED = 2  # a seed whose history shows the typical picture (tests rely on its numbers)
 COHORT_SIZE = 50
 # (name, days since it started): two weeks apart, the first about five weeks ago.
 COHORTS = (("Cohort A", 33), ("Cohort B", 19))

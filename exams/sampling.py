@@ -6,7 +6,8 @@ A quota asks for at least that many items on its section; an item that tests two
 counts for both. A sequential exam draws in blocks (draw_block), quota items first, and may
 not stop before its quotas are met (covered_at); within the quotas and the rest alike it
 prefers items whose difficulty is known (known_first), so that a new item of unmeasured
-difficulty enters only where the measured ones run out.
+difficulty enters only where the measured ones run out, or as an attempt's one trial item
+(`trials`): without it a new item would never be answered, so never measured.
 """
 
 from __future__ import annotations
@@ -64,16 +65,23 @@ def sample(pool: Sequence[PoolItem], count: int, quotas: Mapping[str, int],
 
 def draw_block(pool: Sequence[PoolItem], drawn: Sequence[int], size: int,
                quotas: Mapping[str, int], rng: random.Random, *,
-               shuffle: bool = True, known: Collection[int] | None = None) -> list[int]:
+               shuffle: bool = True, known: Collection[int] | None = None,
+               trials: int = 0) -> list[int]:
     """The next block of a sequential attempt: up to `size` items of `pool` not in `drawn`,
     the quotas' shortfall (what `drawn` does not cover yet) first, so that coverage is met as
     early as possible, then uniform draws. Fewer than `size` only when the pool runs out.
     `known`: the ids of items whose difficulty is known; each draw (a quota's, the rest's)
-    takes them first (known_first). None (or an empty set): every item alike."""
+    takes them first (known_first). None (or an empty set): every item alike. `trials`: up to
+    that many items of unknown difficulty drawn uniformly before the rest (fewer when fewer
+    are left, none without `known`), so that new items get answered and become known."""
     taken = set(drawn)
+    unknown = [item.id for item in pool if item.id not in taken
+               and known and item.id not in known]
+    trial = rng.sample(unknown, min(trials, len(unknown), size)) if known else []
+    taken.update(trial)
     rest = [item for item in pool if item.id not in taken]
-    chosen = _draw(rest, min(size, len(rest)), quotas, rng, drawn=_covered(pool, taken),
-                   known=known)
+    chosen = trial + _draw(rest, min(size - len(trial), len(rest)), quotas, rng,
+                           drawn=_covered(pool, taken), known=known)
     if shuffle:
         rng.shuffle(chosen)
     return chosen

@@ -38,6 +38,10 @@ from exams.services.settings import exam_pool, sequential_rules, settings_for
 
 # Saves that left the browser before the deadline may arrive a little after it.
 SAVE_GRACE = timedelta(seconds=10)
+# Items of unknown facility a sequential attempt draws whatever the known ones could give:
+# one, so that each attempt measures a new item while the test rests on known ones (drawn
+# only known-first, a new item would never be answered: docs/exams.md, "Unequal difficulty").
+TRIAL_ITEMS = 1
 _SCORE_COLUMNS = ("item_revision", "points", "correct", "details")
 
 
@@ -231,13 +235,14 @@ def start(user: User, course: Course, *, now: datetime | None = None,
 
 def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random,
                  known: frozenset[int]) -> list[int]:
-    """The first block of a sequential attempt, items of known facility first; SamplingError
-    unless the pool can give the test all its items (max_items, quotas met)."""
+    """The first block of a sequential attempt: one trial item of unknown facility if there
+    is one (TRIAL_ITEMS), then items of known facility first; SamplingError unless the pool
+    can give the test all its items (max_items, quotas met)."""
     problems = sampling_problems(pool, plan.rules.max_items, plan.quotas)
     if problems:
         raise SamplingError(" ".join(problems))
     return draw_block(pool, [], plan.next_size(0), plan.quotas, rng, shuffle=bool(plan.shuffle),
-                      known=known)
+                      known=known, trials=TRIAL_ITEMS)
 
 
 def lock_attempt(attempt_id: int) -> Attempt | None:

@@ -133,6 +133,23 @@ def test_a_block_prefers_known_items_for_the_quotas_and_for_the_rest(seed):
     assert known - {1} <= set(block) and len(set(block)) == 5 and 1 not in block
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_a_trial_takes_one_unknown_item_whatever_the_known_could_give(seed):
+    known = {1, 2, 3, 4, 5, 6}
+    block = draw_block(POOL, [], 4, {}, random.Random(seed), known=known, trials=1)
+    assert len(set(block)) == 4 and len(set(block) - known) == 1
+    # No unknown item left, or nothing known (a new course): no trial, the plain draw.
+    everything = {item.id for item in POOL}
+    assert set(draw_block(POOL, [], 4, {}, random.Random(seed), known=everything,
+                          trials=1)) <= everything
+    assert draw_block(POOL, [3], 4, QUOTAS, random.Random(seed), known=set(), trials=1) == (
+        draw_block(POOL, [3], 4, QUOTAS, random.Random(seed)))
+    # The trial item counts for the quotas: they are still met in the block.
+    block = draw_block(POOL, [], 3, {"towels": 1}, random.Random(seed), known={1, 2, 5, 6},
+                       trials=1)
+    assert {5, 7} & set(block) and len(set(block) - {1, 2, 5, 6}) >= 1
+
+
 def test_with_nothing_known_a_block_is_drawn_as_without_the_preference():
     for seed in range(20):
         assert draw_block(POOL, [3], 4, QUOTAS, random.Random(seed), known=set()) == (
