@@ -16,8 +16,8 @@ before the clock starts. The apps take turns for 5 rounds (3 with --quick) and e
 counts. It prints lookup_cpu_ms, bare_cpu_ms (per request) and cpu_ratio (bare / lookup: the
 req/s ratio two sync workers would reach if CPU were all that mattered).
 
-`--profile N` then prints cProfile's top N functions by own time, then by cumulative time, (on stderr) over one more
-batch of lookups.
+`--profile N` then prints cProfile's top N functions by own CPU time, then by cumulative CPU
+time (on stderr), over one more batch of lookups.
 """
 
 from __future__ import annotations
