@@ -1,7 +1,7 @@
 """What the app-wide hooks do to an API request: the security headers still come with every
 answer, and the browser's hooks (session bookkeeping, the signed-in trainee's own sweep, the
-page rate limiter, CSRF protection, the remember-me cookie) do not run for a machine's request, which is why a lookup need not pay
-for them."""
+page rate limiter, CSRF protection, the remember-me cookie) do not run for a machine's
+request, which is why a lookup need not pay for them."""
 
 from __future__ import annotations
 
