@@ -1,7 +1,8 @@
 """Every benchmark still runs: each bench/*.py in quick mode prints only `metric: value` lines.
 
-bench/api_lookup.py loads PostgreSQL and drives gunicorn with wrk, and bench/cohort_dashboard.py
-loads PostgreSQL and times the dashboards' queries: they run on the PostgreSQL pass
+bench/api_lookup.py loads PostgreSQL and drives gunicorn with wrk, bench/api_lookup_cpu.py loads
+it and times the lookup's CPU in process, and bench/cohort_dashboard.py loads PostgreSQL and
+times the dashboards' queries: they run on the PostgreSQL pass
 (TEST_DATABASE_URL set, which they inherit) and are skipped on SQLite-only runs.
 """
 
@@ -21,7 +22,7 @@ BENCHMARKS = sorted((ROOT / "bench").glob("*.py"))
 METRIC = re.compile(r"^[a-z0-9_]+: [0-9.]+$")
 
 
-POSTGRES_ONLY = ("api_lookup.py", "cohort_dashboard.py")
+POSTGRES_ONLY = ("api_lookup.py", "api_lookup_cpu.py", "cohort_dashboard.py")
 
 
 def skip_reason(script: Path) -> str | None:

@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from bootcamp import outbox  # noqa: F401  (the tables, for migrations)
 from bootcamp.api import models  # noqa: F401
-from bootcamp.extensions import csrf, db, limiter
+from bootcamp.extensions import csrf, db, limiter, login_manager
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
@@ -65,7 +65,7 @@ def init_api(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix=PREFIX)
     spec.register(app)
     app.session_interface = CookieSessionsForPages()
-    _limiter_for_pages_only(app)
+    _hooks_for_pages_only(app)
 
 
 class CookieSessionsForPages(SecureCookieSessionInterface):
@@ -81,27 +81,43 @@ class CookieSessionsForPages(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def _limiter_for_pages_only(app: Flask) -> None:
-    """Let the limiter's app-wide hooks return at once for API requests. Exempt or not, its
-    before_request hook finds the view, its exemptions and meta limits, and its after_request
-    hook looks for deductions: ~0.05 ms of every lookup, for limits the API never has."""
-    for hooks in (app.before_request_funcs.get(None, []), app.after_request_funcs.get(None, [])):
-        hooks[:] = [_pages_only(hook) if _is_limiters(hook) else hook for hook in hooks]
+def _hooks_for_pages_only(app: Flask) -> None:
+    """Let the app-wide hooks that never do anything for an API request return at once for
+    it, instead of each finding that out again on every lookup:
+    - the limiter's: exempt or not, its before_request hook finds the view, its exemptions and
+      meta limits, its after_request hook looks for deductions (~0.05 ms) and its teardown
+      makes a request context of its own only to clear it, for limits the API never has (each
+      token has its own, auth.py);
+    - CSRF protection's: the blueprint is exempt (it reads no cookie);
+    - Flask-Login's remember-me cookie refresh: it acts only on what login_user or
+      logout_user put in the session during the same request, and no API view calls either."""
+    for registry in (app.before_request_funcs, app.after_request_funcs,
+                     app.teardown_request_funcs):
+        hooks = registry.get(None, [])
+        hooks[:] = [_pages_only(hook) if _does_nothing_for_the_api(hook) else hook
+                    for hook in hooks]
 
 
-def _is_limiters(hook: Callable) -> bool:
-    """Flask-Limiter registers a bound method (before) and a partial on itself (after)."""
+def _does_nothing_for_the_api(hook: Callable) -> bool:
+    """Flask-Limiter registers bound methods (before, teardown) and a partial on itself
+    (after), Flask-WTF a closure named csrf_protect, Flask-Login a bound method."""
     owner = hook.args[0] if isinstance(hook, partial) and hook.args else (
         getattr(hook, "__self__", None))
-    return owner is limiter
+    if owner is limiter:
+        return True
+    if owner is login_manager:
+        return hook.__name__ == "_update_remember_cookie"
+    return getattr(hook, "__qualname__", "") == "CSRFProtect.init_app.<locals>.csrf_protect"
 
 
 def _pages_only(hook: Callable) -> Callable:
-    """`hook` for every request but the API's (a before_request or an after_request hook)."""
+    """`hook` for every request but the API's (a before_request, after_request or
+    teardown_request hook: the last two get one argument, the response or the exception)."""
 
-    def for_pages(*response: Response) -> Response | None:
+    def for_pages(*argument: Response | BaseException | None) -> Response | None:
         if request.blueprint == "api":
-            return response[0] if response else None  # after_request hands the response on
-        return hook(*response)
+            # after_request hands the response on; what a teardown returns is ignored
+            return argument[0] if argument else None
+        return hook(*argument)
 
     return for_pages

@@ -8,7 +8,7 @@ from flask import Response as FlaskResponse
 from flask import current_app, request
 from pydantic import BaseModel
 from spectree import Response
-from werkzeug.http import quote_etag
+from werkzeug.http import parse_etags, quote_etag
 
 from bootcamp.api.schemas import Problem
 
@@ -34,6 +34,8 @@ def with_etag(model: BaseModel) -> tuple[bytes, int, list[tuple[str, str]]]:
     body = model.model_dump_json().encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     headers = [("ETag", quote_etag(etag)), ("Cache-Control", "private, no-cache")]
-    if request.if_none_match.contains_weak(etag):
+    # Parsed only when sent: request.if_none_match would parse an absent header too.
+    sent = request.headers.get("If-None-Match")
+    if sent and parse_etags(sent).contains_weak(etag):
         return b"", 304, headers
     return body, 200, [("Content-Type", "application/json"), *headers]

@@ -1,7 +1,7 @@
 """What the app-wide hooks do to an API request: the security headers still come with every
 answer, and the browser's hooks (session bookkeeping, the signed-in trainee's own sweep, the
-page rate limiter) do not run for a machine's request, which is why a lookup need not pay
-for them."""
+page rate limiter, CSRF protection, the remember-me cookie) do not run for a machine's
+request, which is why a lookup need not pay for them."""
 
 from __future__ import annotations
 
@@ -122,3 +122,32 @@ def test_a_bearer_request_opens_no_cookie_session(app, client, api_world, token,
     client.get("/api/v1/test-session")  # no token: a browser's request, its own session
     assert seen == [True, False]
     assert "/auth/login" not in client.get("/").headers.get("Location", "")  # still logged in
+
+
+def test_an_api_request_skips_csrf_protection_a_page_does_not(client, api_world, token,
+                                                              monkeypatch):
+    """The API blueprint is CSRF-exempt: its requests do not even ask."""
+    from bootcamp.extensions import csrf
+
+    asked = []
+    protect = csrf.protect
+    monkeypatch.setattr(csrf, "protect", lambda **kw: asked.append(1) or protect(**kw))
+    assert client.get(LOOKUP, headers=token.headers).status_code == 200
+    assert asked == []
+    assert client.post("/auth/login", data={}).status_code == 400  # no CSRF token
+    assert asked == [1]
+
+
+def test_the_extensions_app_wide_hooks_are_all_wrapped(app):
+    """Every hook of the limiter and Flask-Login's remember-me refresh is behind the API
+    check (one left bare, after an upgrade renamed it, say, would run for every lookup)."""
+    from bootcamp.extensions import login_manager
+
+    hooks = [hook for registry in (app.before_request_funcs, app.after_request_funcs,
+                                   app.teardown_request_funcs)
+             for hook in registry.get(None, [])]
+    owners = [hook.args[0] if hasattr(hook, "args") else getattr(hook, "__self__", None)
+              for hook in hooks]
+    assert limiter not in owners
+    assert login_manager not in owners
+    assert "csrf_protect" not in [getattr(hook, "__name__", "") for hook in hooks]
