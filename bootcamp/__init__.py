@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import cached_property
+from inspect import iscoroutinefunction
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,23 +24,22 @@ from bootcamp.extensions import compress, csrf, db, limiter, login_manager, migr
 class BootcampFlask(Flask):
     """Flask, remembering which hooks and views are coroutines. Flask asks
     inspect.iscoroutinefunction of every hook and the view on each request (a dozen times:
-    ~0.02 ms of every API lookup); a function's answer never changes. At most
-    SYNC_FUNCTIONS_KEPT are kept: a class-based view or copy_current_request_context hands it
-    a new bound method or closure on every request."""
-
-    SYNC_FUNCTIONS_KEPT = 1024
+    ~0.02 ms of every API lookup); a function's answer never changes. Kept weakly: a
+    class-based view or copy_current_request_context hands it a new bound method or closure
+    on every request, which must not outlive it."""
 
     def ensure_sync(self, func: Callable) -> Callable:
-        known = self._sync_functions.get(func)
-        if known is None:
-            known = super().ensure_sync(func)
-            if len(self._sync_functions) < self.SYNC_FUNCTIONS_KEPT:
-                self._sync_functions[func] = known
-        return known
+        try:
+            sync = self._sync_functions[func]
+        except KeyError:  # a bool, not func itself: a value must not keep its key alive
+            sync = self._sync_functions[func] = not iscoroutinefunction(func)
+        except TypeError:  # not weakly referable (a builtin): asked each time
+            return super().ensure_sync(func)
+        return func if sync else super().ensure_sync(func)
 
     @cached_property
-    def _sync_functions(self) -> dict[Callable, Callable]:
-        return {}
+    def _sync_functions(self) -> WeakKeyDictionary[Callable, bool]:
+        return WeakKeyDictionary()
 
 
 def create_app(config: dict | None = None) -> Flask:
