@@ -28,6 +28,7 @@ from tests.factories import (
     EXPLANATION,
     KINDS_SLUG,
     TRACKS_GOLD,
+    TRACKS_SPEC,
     Taker,
     gold_leaks,
     has_number,
@@ -111,7 +112,8 @@ def test_the_take_page_mounts_both_tools_on_the_attempts_media(app, taker):
         assert hidden_answer(section, n) == []
         assert '<img class="item-media"' not in section  # the tool shows the media
     tracks = page.split(f'id="item-{where["t-clip"]}"')[1].split("</section>")[0]
-    assert "&#34;frames&#34;: 24" in tracks or '"frames": 24' in tracks
+    spec = re.search(r"data-spec='([^']*)'", tracks).group(1)
+    assert json.loads(html.unescape(spec)) == TRACKS_SPEC  # the spec, and nothing of the gold
     assert "js/widgets/index." in page
     # What the tools fetch: the strip, and the cloud packed (?packed, as cuboids.js asks).
     strip = taker.get(f"/attempts/{attempt_id}/media/clip-02.png")
