@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -417,6 +418,55 @@ def make_exam_course(app: Flask, author: User, enrol: tuple[User, ...] = (), *,
         ("media/shirt.png", {"width": 120, "height": 90}), ("media/street.png", TAKING_BOXES_SPEC))}
     return _exam_course(app, author, slug, TAKING_MANUAL, taking_natives(), rules, enrol,
                         title="Exam taking", media=media)
+
+
+# The drawn kinds' exam: the taking course's items and a tracks and a cuboids item on the
+# street-scenes demo's exam clip and cloud, with golds of numbers that only a leak can show.
+KINDS_SLUG = "exam-kinds"
+KINDS_MANUAL = TAKING_MANUAL + """
+## Following road users {#tracks}
+
+Follow every car through the clip, frame by frame.
+
+## Lidar {#lidar}
+
+Draw a cuboid around every car in the point cloud.
+"""
+STREET_MEDIA = Path(__file__).resolve().parents[1] / "examples" / "street-scenes" / "media"
+CLIP, CLOUD = "media/clip-02.png", "media/lidar-02.pcd"
+TRACKS_SPEC = {"width": 320, "height": 180, "frames": 24,
+               "labels": ["car", "pedestrian", "cyclist"]}
+TRACKS_GOLD = [{"id": 1, "label": "car", "boxes": {
+    str(frame): {"x": x, "y": 87.263, "w": 56.371, "h": 25.189}
+    for frame, x in enumerate((61.437, 73.529, 85.613, 97.841))}}]
+CUBOIDS_SPEC = {"labels": ["car", "motorcycle"],
+                "range": {"x": [-30, 30], "y": [-12, 12], "z": [-3, 3]}}
+CUBOIDS_GOLD = [{"label": "car", "x": 12.347, "y": 4.613, "z": -0.981, "l": 4.417,
+                 "w": 1.823, "h": 1.537, "yaw": 3.1216}]
+KINDS_KEYS = [*TAKING_KEYS, "t-clip", "q-cloud"]
+KINDS_RULES = replace(TAKING_RULES, item_count=len(KINDS_KEYS))
+
+
+def kinds_natives() -> list[dict]:
+    """The taking course's items, then the tracks and the cuboids exam items."""
+    drawn = [native("t-clip", "tracks", TRACKS_SPEC, TRACKS_GOLD, ["tracks"], media=CLIP,
+                    pools=("exam",), prompt="Follow every car through the clip."),
+             native("q-cloud", "cuboids", CUBOIDS_SPEC, CUBOIDS_GOLD, ["lidar"], media=CLOUD,
+                    pools=("exam",), prompt="Draw a cuboid around every car.")]
+    for item in drawn:
+        item["explanation"] = EXPLANATION.format(key=item["id"])
+    return [*taking_natives(), *drawn]
+
+
+def make_kinds_exam_course(app: Flask, author: User, enrol: tuple[User, ...] = (), *,
+                           image: Callable[[dict | None], bytes] = fake_png) -> int:
+    """The drawn kinds' course: every kind in one exam, in bank order; enrols."""
+    media = {path: image(spec) for path, spec in (
+        ("media/shirt.png", {"width": 120, "height": 90}), ("media/street.png", TAKING_BOXES_SPEC))}
+    media |= {path: (STREET_MEDIA / path.removeprefix("media/")).read_bytes()
+              for path in (CLIP, CLOUD)}
+    return _exam_course(app, author, KINDS_SLUG, KINDS_MANUAL, kinds_natives(), KINDS_RULES,
+                        enrol, title="Exam of every kind", media=media)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,16 @@ for (const element of document.querySelectorAll("[data-countdown]")) {
 
 // --- The take page. ---------------------------------------------------------------------------
 
+/** An answer as text, every object's keys in one order: a drawing tool rewrites its answer when
+ * it starts, in its own key order (the page's JSON has them sorted), and the same answer must
+ * not be taken for a change and saved again on every load. */
+function canonical(answer) {
+  return JSON.stringify(answer, (key, value) => (
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((name) => [name, value[name]]))
+      : value));
+}
+
 const form = document.getElementById("exam-form");
 if (form) startExam(form);
 
@@ -169,7 +179,7 @@ function startExam(form) {
   function changed(item) {
     if (closed) return;
     const answer = readAnswer(item);
-    const serial = JSON.stringify(answer);
+    const serial = canonical(answer);
     if (serial === item.last) return;
     item.last = serial;
     storage.set(item.position, { answer, seq: nextSeq() });
@@ -267,7 +277,7 @@ function startExam(form) {
     } else if (entry) {
       storage.remove(item.position);
     }
-    item.last = JSON.stringify(readAnswer(item));
+    item.last = canonical(readAnswer(item));
     lastSeq = Math.max(lastSeq, item.savedSeq);
     const watch = () => changed(item);
     item.section.addEventListener("change", watch);
