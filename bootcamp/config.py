@@ -138,8 +138,12 @@ def load_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         # Pages and JSON compressed by the app (Flask-Compress; static files come compressed
-        # already, from WhiteNoise): Brotli where the browser takes it, else gzip.
+        # already, from WhiteNoise): Brotli where the browser takes it, else gzip. At fast
+        # levels: on a 43-page manual's 265 KB page, Brotli 1 makes 53.6 KB in 0.7 ms where
+        # the default 4 made 50.8 KB in 2.3 ms, and gzip 3 53 KB in 3 ms where 6 took 6.6 ms.
         "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 1,
+        "COMPRESS_LEVEL": 3,
         "COMPRESS_MIMETYPES": ["text/html", "text/plain", "text/csv", "application/json",
                                "application/problem+json", "image/svg+xml"],
         "FORGOT_LIMIT_PER_IP": os.environ.get("BOOTCAMP_FORGOT_LIMIT_PER_IP", "20 per hour"),

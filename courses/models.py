@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -28,11 +29,19 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.orm.attributes import get_history
 
 from bootcamp.extensions import db
 from bootcamp.types import JSONData, UTCDateTime, str_enum, utcnow
+
+
+def markdown_digest(markdown: str) -> str:
+    """SHA-256 of a manual's Markdown, in hex."""
+    return hashlib.sha256(markdown.encode()).hexdigest()
+
+
+EMPTY_DIGEST = markdown_digest("")
 
 
 class CourseStatus(enum.StrEnum):
@@ -86,6 +95,9 @@ class ManualVersion(db.Model):
         str_enum(VersionStatus, "manual_version_status"), default=VersionStatus.DRAFT
     )
     markdown: Mapped[str] = mapped_column(Text, default="", deferred=True)  # up to 1 MB
+    # SHA-256 of the Markdown, set with it: what a worker's kept rendering is keyed by, so that
+    # no page loads a megabyte of Markdown to find its rendering (courses/services/manuals.py).
+    digest: Mapped[str] = mapped_column(String(64), default=EMPTY_DIGEST)
     changelog: Mapped[str] = mapped_column(Text, default="")
     material_sections: Mapped[list[str]] = mapped_column(JSONData, default=list)
     # Id, title and digest of each section, kept when published so that counting sections
@@ -97,6 +109,11 @@ class ManualVersion(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     course: Mapped[Course] = relationship(back_populates="versions")
+
+    @validates("markdown")
+    def _digest_markdown(self, key: str, markdown: str) -> str:
+        self.digest = markdown_digest(markdown)
+        return markdown
 
     @property
     def is_published(self) -> bool:

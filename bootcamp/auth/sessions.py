@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app, flash, g, request, session
 from flask_login import current_user, login_user, logout_user
@@ -13,7 +14,7 @@ from bootcamp.users.models import User, UserSession
 from bootcamp.users.sessions import (
     SessionPolicy,
     discard_session,
-    find_session,
+    find_session_with_facts,
     record_activity,
     start_session,
 )
@@ -54,15 +55,22 @@ def log_in(user: User) -> None:
 
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, or None."""
-    found = find_session(token)
-    if found is None:
+    loaded = find_session_with_facts(token)
+    if loaded is None:
         return None
+    found, g.session_facts = loaded
     if policy().expired(found, utcnow()):
         g.expired_session = found
         return None
     g.user_session = found
     found.user.session_key = token
     return found.user
+
+
+def session_fact(name: str) -> Any:
+    """A fact registered with bootcamp.users.sessions.register_fact about the signed-in user,
+    as loaded with their session in this request; None when no session was loaded."""
+    return g.get("session_facts", {}).get(name)
 
 
 def current_session() -> UserSession | None:

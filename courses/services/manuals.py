@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import event, func, select
@@ -262,17 +262,19 @@ def render_version(version: ManualVersion, media_prefix: str) -> RenderedManual:
     this transaction: a page that commits after this stores it for the next."""
     if not version.is_published:
         return render_manual(version.markdown, media_url_for(media_prefix))
-    return _kept_in_process(version.id, media_prefix, RENDERER_VERSION, version.markdown)
+    return _kept_in_process(version.id, media_prefix, RENDERER_VERSION, version.digest)
 
 
 @lru_cache(maxsize=16)
 def _kept_in_process(version_id: int, media_prefix: str, renderer: int,
-                     markdown: str) -> RenderedManual:
+                     digest: str) -> RenderedManual:
     """The kept rendering, also held by each worker for its most read versions: decoding a
     43-page manual's sections from the database costs more than the rest of its page. The
-    markdown in the key tells apart versions of the same id in different databases."""
+    Markdown's digest in the key tells apart versions of the same id in different databases,
+    without loading the Markdown."""
     kept = db.session.get(ManualRendering, version_id)
     if kept is None or kept.renderer != renderer:
+        markdown = db.session.get(ManualVersion, version_id).markdown
         return kept_manual(keep_rendering(version_id, render_to_keep(markdown)), media_prefix)
     return kept_manual(kept.sections, media_prefix)
 
@@ -281,7 +283,10 @@ def diff_versions(old: ManualVersion, new: ManualVersion, media_prefix: str) -> 
     return diff_manuals(render_version(old, media_prefix), render_version(new, media_prefix))
 
 
-# Reading: every view of the manual and every section marked read is an event.
+# Reading: every view of the manual (but a reload, REOPEN_SECONDS) and every section marked
+# read is an event.
+
+REOPEN_SECONDS = 60
 
 
 def record_opened(user: User, course: Course, version: ManualVersion, *,
@@ -299,6 +304,24 @@ def mark_section_read(user: User, course: Course, version: ManualVersion,
     record_event("section_read", user_id=user.id, course_id=course.id,
                  data={"version": version.number, "section": section_id}
                  ).created_at = now or utcnow()
+
+
+def open_manual(user: User, course: Course, version: ManualVersion, *,
+                now: datetime | None = None) -> int | None:
+    """Record that the trainee opened `version` and return the newest version they had opened
+    before (None: never). A reload of the newest version within REOPEN_SECONDS of the last
+    opening is the same reading: it writes nothing, which spares the page a write and a
+    commit (and the active time moves by at most that much, graders/activity.py)."""
+    newest, last_at = db.session.execute(
+        select(func.max(Event.data["version"].as_integer()), func.max(Event.created_at))
+        .where(Event.user_id == user.id, Event.course_id == course.id,
+               Event.of_kind("manual_opened"))
+    ).one()
+    now = now or utcnow()
+    if not (newest == version.number and last_at is not None
+            and now - last_at < timedelta(seconds=REOPEN_SECONDS)):
+        record_opened(user, course, version, now=now)
+    return newest
 
 
 def last_read_version(user_id: int, course_id: int) -> int | None:

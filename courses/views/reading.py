@@ -16,6 +16,7 @@ from courses.rendering import render_markdown
 from courses.services import catalog, enrolment, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
+from courses.views.manual_markup import manual_markup
 from exams.services import dropout, summary, timing
 from exams.services import progress as trainee_progress
 
@@ -101,15 +102,15 @@ def leave(slug: str):
 
 def _show_version(course, version, current: bool):
     prefix = media_prefix(course)
-    last_read = manuals.last_read_version(current_user.id, course.id)
+    last_read = manuals.open_manual(current_user, course, version)
     changes = (manuals.changes_since(course, last_read, prefix)
-               if current and last_read else None)
-    manuals.record_opened(current_user, course, version)
+               if current and last_read and last_read != version.number else None)
+    changed = changes.diff.changed_ids if changes else frozenset()
     page = render_template(
-        "courses/manual.html", course=course, version=version,
-        manual=manuals.render_version(version, prefix), changes=changes, current=current,
-        read=manuals.sections_still_read(current_user.id, course, version),
-        form=ActionForm(),
+        "courses/manual.html", course=course, version=version, changes=changes, current=current,
+        markup=manual_markup(version, prefix, url_for("courses.mark_read", slug=course.slug),
+                             ActionForm().csrf_token(), changed,
+                             manuals.sections_still_read(current_user.id, course, version)),
     )
     # After the page: the commit keeps the opening (and a rendering made now) and would
     # expire what the page still reads.

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 import graders
@@ -273,28 +274,24 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     now = now or utcnow()
     if not attempt.is_open or is_past_deadline(attempt, now, SAVE_GRACE):
         raise AttemptClosed("This attempt is closed: its time is up or it was submitted.")
+    drawn = aliased(Response)  # the items drawn so far, counted in the same query
     row = db.session.execute(
-        select(Response, Item).join(Item, Item.id == Response.item_id)
+        select(Response, Item, select(func.count()).select_from(drawn)
+               .where(drawn.attempt_id == attempt.id).scalar_subquery())
+        .join(Item, Item.id == Response.item_id)
         .where(Response.attempt_id == attempt.id, Response.position == position)).first()
     if row is None:
         raise LookupError(f"attempt {attempt.id} has no item {position}")
-    if attempt.is_sequential and position < _block_start(attempt):
+    response, item, count = row
+    if attempt.is_sequential and position < blocks.Plan.of(attempt.sequential).block_start(count):
         raise ItemLocked(f"Item {position} was in a block that is graded already: its answer "
                          "can no longer change.")
-    response, item = row
     if answer is not None:
         practice.refuse_malformed(item, answer)
     if seq > response.answer_seq:
         response.answer, response.answer_seq, response.saved_at = answer, seq, now
     db.session.flush()
     return response
-
-
-def _block_start(attempt: Attempt) -> int:
-    """The first position of the block a sequential attempt is on."""
-    drawn = db.session.scalar(select(func.count()).select_from(Response)
-                              .where(Response.attempt_id == attempt.id))
-    return blocks.Plan.of(attempt.sequential).block_start(drawn or 0)
 
 
 def score_response(item: Item, answer: Any) -> graders.Score:

@@ -14,18 +14,20 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
-from functools import cache
 
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, bindparam
 
+from bootcamp.auth.sessions import session_fact
 from bootcamp.extensions import db
 from bootcamp.types import utcnow
+from bootcamp.users.sessions import register_fact
 from exams.services import attempts, qualifications
 from exams.views import bp
 
 SWEEP_SECONDS = 30  # how often (per process and app) a request closes expired attempts
+DUE_FACT = "exam_due"
 
 
 _sweep_lock = threading.Lock()
@@ -45,18 +47,15 @@ def sweep(now: datetime | None = None, user_id: int | None = None) -> tuple[int,
     return len(due), lapsed
 
 
-@cache
-def _due_statement() -> Select:
-    """The query of _anything_due, built once: building it took longer than running it."""
-    now, user_id = bindparam("now"), bindparam("user_id")
-    return select(attempts.expired_query(now, user_id).exists()
-                  | qualifications.due_query(now, user_id).exists())
+def _due(now: ColumnElement[datetime], user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the trainee has an attempt or a qualification for the sweep."""
+    return (attempts.expired_query(now, user_id).exists()
+            | qualifications.due_query(now, user_id).exists())
 
 
-def _anything_due(user_id: int) -> bool:
-    """Whether the trainee has an attempt or a qualification for the sweep: one query before
-    every page, where the sweep itself asks two (and most pages have nothing due)."""
-    return bool(db.session.scalar(_due_statement(), {"now": utcnow(), "user_id": user_id}))
+# Asked before every page with the signed-in trainee's session, not in a query of its own:
+# most pages have nothing due, and the sweep itself asks two.
+register_fact(DUE_FACT, lambda user_id: _due(bindparam("now"), user_id))
 
 
 @bp.before_app_request
@@ -70,7 +69,7 @@ def sweep_expired() -> None:
     # has not applied yet as expired (bootcamp/api/standings.py), and everyone's sweep below
     # still runs from API requests too.
     if (request.method in ("GET", "HEAD") and request.blueprint != "api"
-            and current_user.is_authenticated and _anything_due(current_user.id)):
+            and current_user.is_authenticated and session_fact(DUE_FACT)):
         sweep(user_id=current_user.id)
     interval = current_app.config.get("EXAM_SWEEP_SECONDS", SWEEP_SECONDS)
     state = current_app.extensions.setdefault("exam_sweep", {"last": None})

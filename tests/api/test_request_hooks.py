@@ -62,7 +62,7 @@ def sweeps(app, monkeypatch) -> list:
     already done for the next SWEEP_SECONDS and something always due for the trainee's own."""
     app.extensions["exam_sweep"] = {"last": float("inf")}
     seen: list = []
-    monkeypatch.setattr(sweep, "_anything_due", lambda user_id: True)
+    monkeypatch.setattr(sweep, "session_fact", lambda name: name == sweep.DUE_FACT)
     monkeypatch.setattr(sweep, "sweep", lambda now=None, user_id=None: seen.append(user_id))
     return seen
 
@@ -84,7 +84,8 @@ def test_api_requests_still_run_everyones_sweep(app, client, api_world, token, s
 
 def test_an_api_request_loads_no_browser_session(client, api_world, token, monkeypatch):
     touched = []
-    monkeypatch.setattr(sessions, "find_session", lambda token: touched.append(token))
+    monkeypatch.setattr(sessions, "find_session_with_facts",
+                        lambda token: touched.append(token))
     monkeypatch.setattr(sessions, "record_activity", lambda *args: touched.append(args))
     assert client.get(LOOKUP, headers=token.headers).status_code == 200
     assert touched == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from bootcamp.audit import AuditEntry
 from bootcamp.extensions import db
+from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion, PublishedVersionImmutable, VersionStatus
 from courses.services import manuals
@@ -231,6 +234,30 @@ def test_drafts_render_unsafe_html_harmlessly(app, instructor, course_id):
 
 
 # Reading.
+
+
+def test_opening_the_manual_again_within_a_minute_is_the_same_reading(app, instructor, trainee,
+                                                                      published):
+    with app.app_context():
+        course = db.session.get(Course, published)
+        user = db.session.get(User, trainee.id)
+        v1 = manuals.version_by_number(course, 1)
+        start = utcnow()
+        assert manuals.open_manual(user, course, v1, now=start) is None
+        db.session.commit()
+        soon = start + timedelta(seconds=manuals.REOPEN_SECONDS - 1)
+        assert manuals.open_manual(user, course, v1, now=soon) == 1  # a reload: not recorded
+        manuals.publish_draft(course, "Armour.", ["armour"], db.session.get(User, instructor.id))
+        v2 = manuals.version_by_number(course, 2)
+        assert manuals.open_manual(user, course, v2, now=soon) == 1  # a newer version is
+        assert manuals.open_manual(user, course, v1, now=soon) == 2  # and so is an older one
+        db.session.commit()
+        later = soon + timedelta(seconds=manuals.REOPEN_SECONDS + 1)
+        assert manuals.open_manual(user, course, v2, now=later) == 2  # newest, but a minute on
+        db.session.commit()
+    opened = events_of(app, "manual_opened", trainee.id)
+    assert [e["version"] for e in opened] == [1, 2, 1, 2]
+
 
 
 def test_reading_records_events_with_version_and_section(app, instructor, trainee, published):
