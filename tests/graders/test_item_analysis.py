@@ -13,6 +13,7 @@ from graders.item_analysis import (
     discrimination_band,
     facility_band,
     needs_checking,
+    surely_negative,
 )
 
 NAN = math.nan
@@ -216,3 +217,22 @@ def test_shapes_must_agree():
         analyse([[1, 0]], disputes=[1])
     with pytest.raises(ValueError, match="shape"):
         analyse([[1, 0]], answers=[["a"]])
+
+
+def test_a_slightly_negative_discrimination_over_few_answers_is_not_suspicious():
+    # 13 answers where the item's correlation with the rest is about -0.28: chance can do that.
+    rest = np.array([9, 8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3], dtype=float)
+    item = np.array([1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1], dtype=float)
+    scores = np.column_stack([item, *(rest[:, None] > np.arange(9)).T.astype(float)])
+    noisy = analyse(scores).items[0]
+    assert -47.6 < noisy.discrimination < 0 and Flag.SUSPICIOUS not in noisy.flags
+    # The same trainees where only the weakest get it right: far beyond chance.
+    scores[:, 0] = (rest < 5).astype(float)
+    assert Flag.SUSPICIOUS in analyse(scores).items[0].flags
+
+
+@pytest.mark.parametrize(("n", "critical"), [(13, -0.476), (20, -0.378), (50, -0.235)])
+def test_negative_discrimination_must_pass_a_one_sided_t_test(n, critical):
+    assert surely_negative(critical - 0.002, n)
+    assert not surely_negative(critical + 0.002, n)
+    assert not surely_negative(-0.99, 2) and surely_negative(-1.0, 3)
