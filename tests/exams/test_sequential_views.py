@@ -188,6 +188,9 @@ def test_the_exam_page_gives_the_sequential_rules(app, seq_taker):
     home = text(taker.get(f"/courses/{SLUG}"))
     assert "Items 5 to 20: it ends as soon as the result is certain" in home
     assert "Pass mark" not in home
+    for page in (body, home):  # a sequential exam has no score to speak of
+        assert "fails the exam, whatever the other answers" in page
+        assert "whatever the score" not in page
 
 
 def test_a_score_of_fewer_than_three_decided_items_is_never_shown(app, seq_taker):
