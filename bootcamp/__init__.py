@@ -114,11 +114,13 @@ def configure_hooks(app: Flask) -> None:
     """Headers, error pages, template helpers and CLI commands."""
     from bootcamp.cli import register_commands
     from bootcamp.errors import init_errors
+    from bootcamp.page_reads import init_page_reads
     from bootcamp.security import init_security
     from bootcamp.static_files import init_static
     from bootcamp.templating import init_templating
 
     init_security(app)
+    init_page_reads(app)
     init_static(app)
     init_errors(app)
     init_templating(app)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 import graders
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
+from bootcamp.page_reads import reads_only
 from courses import kinds
 from courses.models import Course, Item
 from courses.practice_modules import Module, Try, module_of
@@ -57,6 +58,7 @@ def practice_module(slug: str, module: str):
 
 
 @bp.route("/<slug>/practice/<module>/<item_key>", methods=["GET", "POST"])
+@reads_only  # its GET; the POST of an answer keeps its transaction
 @login_required
 def practice_item(slug: str, module: str, item_key: str):
     course, stores = _practice_course(slug)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from bootcamp.extensions import db
 from bootcamp.forms import ActionForm
+from bootcamp.page_reads import reads_only
 from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course
@@ -34,12 +35,14 @@ def training_centre(user: User) -> dict[str, Any]:
 
 
 @bp.route("/")
+@reads_only
 @login_required
 def index():
     return render_template("courses/index.html", **training_centre(current_user))
 
 
 @bp.route("/<slug>")
+@reads_only
 @login_required
 def home(slug: str):
     course = viewable_course(slug)
@@ -119,6 +122,7 @@ def _show_version(course, version, current: bool):
 
 
 @bp.route("/<slug>/manual")
+@reads_only
 @login_required
 def manual(slug: str):
     course = viewable_course(slug)
@@ -130,6 +134,7 @@ def manual(slug: str):
 
 
 @bp.route("/<slug>/manual/v<int:number>")
+@reads_only
 @login_required
 def manual_version(slug: str, number: int):
     course = viewable_course(slug)
@@ -160,6 +165,7 @@ def mark_read(slug: str):
 
 
 @bp.route("/<slug>/manual/changes")
+@reads_only
 @login_required
 def changes(slug: str):
     course = viewable_course(slug)

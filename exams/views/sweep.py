@@ -37,6 +37,8 @@ def sweep(now: datetime | None = None, user_id: int | None = None) -> tuple[int,
     """Grade attempts past their deadline and expire lapsed qualifications, everyone's or one
     trainee's; (attempts closed, qualifications expired)."""
     now = now or utcnow()
+    # Out of a page's autocommit reads (bootcamp/page_reads.py): the locks need a transaction.
+    db.session.commit()
     due = attempts.expired(now, user_id)
     for attempt in due:
         attempts.close_if_expired(attempt, now)

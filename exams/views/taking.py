@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from bootcamp.errors import problem
 from bootcamp.extensions import csrf, db
 from bootcamp.forms import ActionForm
+from bootcamp.page_reads import reads_only
 from bootcamp.types import utcnow
 from courses import kinds
 from courses.media_paths import media_path_problem
@@ -142,6 +143,7 @@ def start(slug: str):
 # --- Taking an attempt. -----------------------------------------------------------------------
 
 @bp.route("/attempts/<int:attempt_id>")
+@reads_only
 @login_required
 def take(attempt_id: int):
     attempt = _own_attempt(attempt_id)
