@@ -2,10 +2,10 @@
 // a finger or the keyboard. The answer is [{label, x, y, w, h}] in whole image pixels.
 import {
   announcer, arrowStep, clamp, clear, h, keysHelp, labelKeys, listEntry, numberKey, placeTags, readAnswer,
-  s, toolbar, writeAnswer,
+  toolbar, writeAnswer,
 } from "./common.js";
 import {
-  cornerNear, dragging, fitBox, handles, resized, tagSpots,
+  boxGroup, cornerNear, dragging, fitBox, focusBox, resized,
 } from "./rects.js";
 import { surface, zoomKeys } from "./surface.js";
 
@@ -72,28 +72,13 @@ export function mount(root, { spec, mediaUrl, input }) {
     const u = area.unit();
     clear(area.layer);
     const tags = [];
-    boxes.forEach((b, i) => {
-      const tag = s("text", {
-        class: "widget-tag", x: b.x, y: b.y, "font-size": 14 * u, "stroke-width": 3 * u,
-        text: `${i + 1} ${b.label}`,
-      });
-      tags.push({ element: tag, candidates: tagSpots(b, u), of: b });
-      const group = s("g", {
-        class: `widget-box widget-c${labels.indexOf(b.label) % 8}${i === selected ? " is-selected" : ""}`,
-        "data-index": i, tabindex: 0, role: "button", "aria-label": describe(b, i),
-      },
-      s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }), tag);
-      if (i === selected) group.append(...handles(b, u));
-      group.addEventListener("focus", () => select(i, false));
-      area.layer.append(group);
-    });
+    boxes.forEach((b, i) => area.layer.append(boxGroup(b, {
+      index: i, colour: labels.indexOf(b.label), selected: i === selected,
+      ariaLabel: describe(b, i), text: `${i + 1} ${b.label}`, u, tags,
+      onFocus: () => select(i, false),
+    })));
     placeTags(tags, area.view(), 2 * u);
-    if (refocus && selected >= 0) focusBox(selected);
-  }
-
-  const boxElement = (i) => area.layer.querySelector(`[data-index="${i}"]`);
-  function focusBox(i) {
-    boxElement(i)?.focus({ preventScroll: true });
+    if (refocus && selected >= 0) focusBox(area.layer, selected);
   }
 
   function select(i, focus) {
@@ -101,7 +86,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       selected = i;
       render();
     }
-    if (focus && i >= 0) focusBox(i);
+    if (focus && i >= 0) focusBox(area.layer, i);
   }
 
   function pickLabel(index) {
@@ -126,7 +111,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const hadFocus = area.layer.contains(document.activeElement);
     selected = boxes.length ? Math.min(i, boxes.length - 1) : -1;
     commit(`Deleted ${gone.label} box ${i + 1}`);
-    if (hadFocus) (selected >= 0 ? focusBox(selected) : area.element.focus());
+    if (hadFocus) (selected >= 0 ? focusBox(area.layer, selected) : area.element.focus());
   }
 
   // Keyboard: the surface and every box take the keys (they bubble up to the SVG).
@@ -139,7 +124,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       const w = Math.max(1, Math.round(W / 4));
       const ht = Math.max(1, Math.round(H / 4));
       add(fit({ x: (W - w) / 2, y: (H - ht) / 2, w, h: ht }, labels[label]));
-      focusBox(selected);
+      focusBox(area.layer, selected);
     } else if (step && selected >= 0) nudge(step, event.shiftKey);
     else if ((event.key === "Delete" || event.key === "Backspace") && selected >= 0) remove(selected);
     else if (event.key === "Escape" && selected >= 0) {
@@ -189,7 +174,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const before = index >= 0 ? { ...boxes[index] } : null;
     const screen = [event.clientX, event.clientY];
     drag = { mode, corner, index, pick, before, origin: p, screen, moved: false, pointer: event.pointerId };
-    if (index >= 0) focusBox(index);
+    if (index >= 0) focusBox(area.layer, index);
     else area.element.focus({ preventScroll: true });
     area.element.setPointerCapture(event.pointerId);
     event.preventDefault();
@@ -234,7 +219,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     } else {
       commit(`${mode === "move" ? "Moved" : "Resized"} ${describe(boxes[index], index)}`);
     }
-    focusBox(index);
+    focusBox(area.layer, index);
   }
   area.element.addEventListener("pointerup", (event) => endDrag(event, false));
   area.element.addEventListener("pointercancel", (event) => endDrag(event, true));

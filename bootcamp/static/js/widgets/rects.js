@@ -1,5 +1,6 @@
 // Axis-aligned boxes on an image, in image pixels: what the boxes and tracks widgets share
-// (fitting a dragged box to whole pixels, its tag's spots, its corner handles and resizing).
+// (fitting a dragged box to whole pixels, drawing it with its tag, its corner handles,
+// focusing it and resizing it).
 import { clamp, s } from "./common.js";
 
 export const CORNERS = { nw: [0, 0], ne: [1, 0], sw: [0, 1], se: [1, 1] };
@@ -29,6 +30,28 @@ export function handles(b, u) {
     class: `widget-handle widget-handle-${name}`, width: 10 * u, height: 10 * u,
     x: b.x + fx * b.w - 5 * u, y: b.y + fy * b.h - 5 * u,
   }));
+}
+
+/** Box b drawn as item `index` of a layer: its frame, its tag `text` (pushed onto `tags` for
+ * placeTags), the handles when selected; `onFocus` runs when the keyboard reaches it. */
+export function boxGroup(b, { index, colour, selected, extraClass = "", ariaLabel, text, u, tags, onFocus }) {
+  const tag = s("text", {
+    class: "widget-tag", x: b.x, y: b.y, "font-size": 14 * u, "stroke-width": 3 * u, text,
+  });
+  tags.push({ element: tag, candidates: tagSpots(b, u), of: b });
+  const group = s("g", {
+    class: `widget-box widget-c${colour % 8}${selected ? " is-selected" : ""}${extraClass}`,
+    "data-index": index, tabindex: 0, role: "button", "aria-label": ariaLabel,
+  },
+  s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }), tag);
+  if (selected) group.append(...handles(b, u));
+  group.addEventListener("focus", onFocus);
+  return group;
+}
+
+/** Keyboard focus to box `index` of a layer drawn with boxGroup, without scrolling. */
+export function focusBox(layer, index) {
+  layer.querySelector(`[data-index="${index}"]`)?.focus({ preventScroll: true });
 }
 
 /** The name of the corner of b within `reach` image pixels of p, or null. */

@@ -13,7 +13,7 @@ import {
   readAnswer, s, toolbar, typing, writeAnswer,
 } from "./common.js";
 import {
-  cornerNear, dragging, fitBox, handles, resized, tagSpots,
+  boxGroup, cornerNear, dragging, fitBox, focusBox, resized,
 } from "./rects.js";
 import { surface } from "./surface.js";
 
@@ -247,24 +247,15 @@ export function mount(root, { spec, mediaUrl, input }) {
       const at = boxAt(track, frame);
       if (!at) return;
       const b = at.box;
-      const tag = s("text", {
-        class: "widget-tag", x: b.x, y: b.y, "font-size": 14 * u, "stroke-width": 3 * u,
-        text: `${track.id} ${track.label}`,
-      });
-      tags.push({ element: tag, candidates: tagSpots(b, u), of: b });
-      const kind = at.key ? "key frame" : "in between, follows the key frames";
-      const group = s("g", {
-        class: `widget-box widget-c${labels.indexOf(track.label) % 8}${i === selected ? " is-selected" : ""}${at.key ? "" : " is-interpolated"}`,
-        "data-index": i, tabindex: 0, role: "button",
-        "aria-label": `${nameOf(i)} ${where(b)}, ${kind}`,
-      },
-      s("rect", { class: "widget-frame", x: b.x, y: b.y, width: b.w, height: b.h }), tag);
-      if (i === selected) group.append(...handles(b, u));
-      group.addEventListener("focus", () => select(i, false));
-      area.layer.append(group);
+      area.layer.append(boxGroup(b, {
+        index: i, colour: labels.indexOf(track.label), selected: i === selected,
+        extraClass: at.key ? "" : " is-interpolated",
+        ariaLabel: `${nameOf(i)} ${where(b)}, ${at.key ? "key frame" : "in between, follows the key frames"}`,
+        text: `${track.id} ${track.label}`, u, tags, onFocus: () => select(i, false),
+      }));
     });
     placeTags(tags, area.view(), 2 * u);
-    if (refocus && selected >= 0) focusBox(selected);
+    if (refocus && selected >= 0) focusBox(area.layer, selected);
   }
 
   /** The selected track frame by frame: key frames dark, frames in between light, out of view
@@ -284,17 +275,12 @@ export function mount(root, { spec, mediaUrl, input }) {
     goTo(Math.floor(((event.clientX - box.left) / box.width) * F), true);
   });
 
-  const boxElement = (i) => area.layer.querySelector(`[data-index="${i}"]`);
-  function focusBox(i) {
-    boxElement(i)?.focus({ preventScroll: true });
-  }
-
   function select(i, focus) {
     if (i !== selected) {
       selected = i;
       render();
     }
-    if (focus && i >= 0) focusBox(i);
+    if (focus && i >= 0) focusBox(area.layer, i);
   }
 
   function goTo(f, speak) {
@@ -351,7 +337,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const w = Math.max(1, Math.round(W / 4));
     const ht = Math.max(1, Math.round(H / 4));
     addTrack(fit({ x: (W - w) / 2, y: (H - ht) / 2, w, h: ht }));
-    focusBox(selected);
+    focusBox(area.layer, selected);
   }
 
   function remove(i) {
@@ -434,7 +420,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       ? fit({ ...b, w: clamp(b.w + dx, 1, W - b.x), h: clamp(b.h + dy, 1, H - b.y) })
       : { ...b, x: clamp(b.x + dx, 0, W - b.w), y: clamp(b.y + dy, 0, H - b.h) };
     place(selected, next, resize ? "Resized" : "Moved");
-    focusBox(selected);
+    focusBox(area.layer, selected);
   }
 
   /** Drop the drag in progress (two fingers took over for a pinch): as if it never began. */
@@ -472,7 +458,7 @@ export function mount(root, { spec, mediaUrl, input }) {
       mode, corner, index, pick, before, origin: p, screen: [event.clientX, event.clientY], moved: false,
       pointer: event.pointerId, keysBefore: index >= 0 ? [...tracks[index].keys] : null, created: false,
     };
-    if (index >= 0 && mode !== "draw") focusBox(index);
+    if (index >= 0 && mode !== "draw") focusBox(area.layer, index);
     else area.element.focus({ preventScroll: true });
     area.element.setPointerCapture(event.pointerId);
     event.preventDefault();
@@ -512,7 +498,7 @@ export function mount(root, { spec, mediaUrl, input }) {
     const box = boxAt(tracks[index], frame).box;
     if (created) commit(`Started ${nameOf(index)} at frame ${frame + 1} ${where(box)}`);
     else commit(`${{ draw: "Drew", move: "Moved", resize: "Resized" }[mode]} ${nameOf(index)} ${where(box)} at frame ${frame + 1}`);
-    focusBox(index);
+    focusBox(area.layer, index);
   }
   area.element.addEventListener("pointerup", (event) => endDrag(event, false));
   area.element.addEventListener("pointercancel", (event) => endDrag(event, true));
