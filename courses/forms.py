@@ -25,6 +25,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from courses.clips import MAX_CLIP_FRAMES
+from courses.importers.mot import parse_classes
 from courses.models import CourseStatus, ItemStatus, StaffRole
 from courses.rendering import limit_problems
 
@@ -120,10 +122,19 @@ class BundleUploadForm(FlaskForm):
         FileRequired(), FileAllowed(["zip"], "Upload a .zip file.")])
 
 
+def _mot_classes(_form: FlaskForm, field: StringField) -> None:
+    if field.data:
+        try:
+            parse_classes(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)[:1].upper() + str(exc)[1:] + ".") from exc
+
+
 class ItemsImportForm(FlaskForm):
     items = FileField("Items file", validators=[
         FileRequired(),
-        FileAllowed(["jsonl", "json", "csv"], "Upload a .jsonl, .json or .csv file.")])
+        FileAllowed(["jsonl", "json", "csv", "txt", "xml"],
+                    "Upload a .jsonl, .json, .csv, .txt or .xml file.")])
     format = SelectField("Format", choices=[
         SelectChoice("jsonl", "Bootcamp items (JSONL)"),
         SelectChoice("coco", "COCO JSON (boxes, keypoints)"),
@@ -131,6 +142,9 @@ class ItemsImportForm(FlaskForm):
         SelectChoice("csv", "CSV (choice, labels)"),
         SelectChoice("kitti", "KITTI label_2 file (lidar cuboids; calib/ and velodyne/ in the "
                               "zip)"),
+        SelectChoice("mot", "MOTChallenge gt.txt (tracks; the sequence folder, with "
+                            "seqinfo.ini and img1/, in the zip)"),
+        SelectChoice("cvat-video", "CVAT for video XML (tracks; the frames in the zip)"),
     ])
     media = FileField("Images (.zip, optional)", validators=[
         FileAllowed(["zip"], "Upload the images as a .zip file.")])
@@ -142,6 +156,16 @@ class ItemsImportForm(FlaskForm):
     ])
     pool = SelectField("Pool for converted items", choices=[
         SelectChoice("practice", "Practice"), SelectChoice("exam", "Exam")])
+    clip = IntegerField(
+        "Tracks: frames per item (optional)",
+        validators=[Optional(), NumberRange(min=1, max=MAX_CLIP_FRAMES,
+                                            message=f"Give 1 to {MAX_CLIP_FRAMES} frames.")],
+        description=f"A longer video is cut into clips of this many frames (at most and by "
+                    f"default {MAX_CLIP_FRAMES}).")
+    classes = StringField(
+        "MOTChallenge: classes to keep (optional)", validators=[Length(max=500), _mot_classes],
+        description="CLASS=LABEL pairs, for example 1=pedestrian,3=car. Without them: "
+                    "gt/labels.txt, else MOTChallenge's classes 1 to 7.")
 
 
 class ItemFieldsForm(FlaskForm):

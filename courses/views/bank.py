@@ -50,18 +50,30 @@ def _save(upload, folder: Path) -> Path:
     return path
 
 
+def _sequence_folder(unpacked: Path) -> Path:
+    """A MOTChallenge sequence zipped with its folder (MOT17-02/seqinfo.ini) or without it."""
+    inside = list(unpacked.iterdir())
+    if len(inside) == 1 and inside[0].is_dir() and not (unpacked / "img1").is_dir():
+        return inside[0]
+    return unpacked
+
+
 def _convert(form: ItemsImportForm, course, folder: Path) -> tuple[str, importers.Converted]:
     """Turn the uploads into native items and the media files they need."""
     media_dir = None
     if form.media.data:
         media_dir = unpack_zip(form.media.data.stream, folder / "media")
+        if form.format.data == "mot":
+            media_dir = _sequence_folder(media_dir)
     source = _save(form.items.data, folder)
     config = form.config.data
     converted = item_import.convert(
         course, form.format.data, source, media_dir, pool=form.pool.data,
         annotation=form.annotation.data,
         config=config.read().decode("utf-8") if config else None,
-        config_file=Path(config.filename or "config.xml").name if config else "config.xml")
+        config_file=Path(config.filename or "config.xml").name if config else "config.xml",
+        classes=importers.parse_classes(form.classes.data) if form.classes.data else None,
+        clip=form.clip.data)
     return source.name, converted
 
 

@@ -104,3 +104,62 @@ def test_problems_found_against_the_course_cite_the_items_lines(app, instructor)
     # The first row (line 2) names the sections what-counts and mirrors.
     assert "items.csv:2: item &#34;mirror-01&#34;: sections mirrors are not" in csv_page
     assert count(app, Item) == 0
+
+
+def zipped(folder: Path, *, with_folder: bool) -> io.BytesIO:
+    """The folder's files in a zip, under the folder's own name or at the top."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                base = folder.parent if with_folder else folder
+                archive.write(path, path.relative_to(base).as_posix())
+    buffer.seek(0)
+    return buffer
+
+
+def test_instructors_import_mot_and_cvat_tracks_in_the_browser(app, instructor, tmp_path):
+    from tests.courses.test_importers_cvat_video import box, export, frames_folder, track
+    from tests.courses.test_importers_mot import sequence
+
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, instructor)
+    root = sequence(tmp_path / "MOT17-02")
+    gt = (root / "gt" / "gt.txt").read_bytes()
+    for with_folder in (True, False):  # zipped with the sequence's folder or without
+        response = post_form(client, "/courses/tagging/items", {
+            "format": "mot", "annotation": "ground-truth", "pool": "exam", "clip": "3",
+            "classes": "1=person,3=car", "items": (io.BytesIO(gt), "gt.txt"),
+            "media": (zipped(root, with_folder=with_folder), "MOT17-02.zip"),
+        }, page="/courses/tagging/items", content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        kinds = set(db.session.scalars(select(Item.kind)))
+    assert kinds == {"tracks"} and count(app, Item) == 2
+
+    export_folder = frames_folder(tmp_path / "export")
+    xml = export(track(0, "car", box(0, (10, 10, 30, 20)), box(4, (50, 10, 70, 20), outside=1)))
+    response = post_form(client, "/courses/tagging/items", {
+        "format": "cvat-video", "annotation": "ground-truth", "pool": "practice",
+        "items": (io.BytesIO(xml.encode()), "annotations.xml"),
+        "media": (zipped(export_folder, with_folder=False), "frames.zip"),
+    }, page="/courses/tagging/items", content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert count(app, Item) == 3
+
+
+def test_a_wrong_classes_field_says_how_to_write_it(app, instructor, tmp_path):
+    from tests.courses.test_importers_mot import sequence
+
+    make_course(app, instructor, versions=(MANUAL,))
+    client = signed_in(app, instructor)
+    root = sequence(tmp_path / "seq")
+    response = post_form(client, "/courses/tagging/items", {
+        "format": "mot", "annotation": "ground-truth", "pool": "practice",
+        "classes": "pedestrian", "clip": "9999",
+        "items": (io.BytesIO((root / "gt" / "gt.txt").read_bytes()), "gt.txt"),
+    }, page="/courses/tagging/items", content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Give classes as CLASS=LABEL pairs" in page and "Give 1 to 300 frames." in page
+    assert count(app, Item) == 0
