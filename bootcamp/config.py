@@ -132,6 +132,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),  # also the longest a log-in lasts
+        # ...so the cookie keeps the expiry it got at log-in: re-signing it on every answer
+        # would only move a date the server-side session (bootcamp/users/sessions.py) overrules.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_MINUTES": _positive_int("BOOTCAMP_SESSION_IDLE_MINUTES", 30),
         "HSTS_ENABLED": secure_cookies,
         "PROXY_HOPS": int(os.environ.get("BOOTCAMP_PROXY_HOPS", "0") or 0),
