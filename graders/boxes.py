@@ -7,12 +7,14 @@ gold and answer: a list of {"label", "x", "y", "w", "h"} in pixels, top-left ori
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.geometry import EDGE_ROWS, edge_iou
 from graders.matching import Matching, edges, match_labelled, precision_recall_f1
 from graders.result import Score
@@ -31,7 +33,7 @@ class BoxSpec(NamedTuple):
 
     width: int
     height: int
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     iou_threshold: float
 
 
@@ -47,14 +49,17 @@ class Boxes(NamedTuple):
         return list(zip(self.labels, *[values] * EDGE_ROWS, strict=True))
 
 
-def parse_spec(spec: Any) -> BoxSpec:
+def check_spec(spec: Any) -> BoxSpec:
     """Check a boxes spec and fill in the default threshold."""
     checks.obj(spec, "spec", ("width", "height", "labels"), ("iou_threshold",))
     width, height = checks.image_size(spec, "spec")
     labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
     threshold = spec.get("iou_threshold", DEFAULT_IOU_THRESHOLD)
     threshold = checks.fraction(threshold, "spec.iou_threshold")
-    return BoxSpec(width, height, dict.fromkeys(labels), threshold)
+    return BoxSpec(width, height, MappingProxyType(dict.fromkeys(labels)), threshold)
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_box(spec: BoxSpec, value: Any, path: str) -> tuple[str, float, float, float, float]:

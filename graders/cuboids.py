@@ -11,13 +11,14 @@ points the car backwards, so it reports a heading error of 180° (the IoU is una
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.boxes import LOOSE_IOU, two_places_down
 from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
 from graders.result import Score
@@ -45,7 +46,7 @@ _MAX_QUICK_YAW = 2.0**53 - 1  # an integer yaw within it is one checks.number ac
 class CuboidSpec(NamedTuple):
     """A checked spec: allowed labels (an ordered set), the cloud's extent, the threshold."""
 
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     range: tuple[tuple[float, float], ...]
     iou_threshold: float
 
@@ -61,14 +62,17 @@ class Cuboids(NamedTuple):
         return list(zip(self.labels, map(tuple, self.array.tolist()), strict=True))
 
 
-def parse_spec(spec: Any) -> CuboidSpec:
+def check_spec(spec: Any) -> CuboidSpec:
     """Check a cuboids spec and fill in the default threshold."""
     checks.obj(spec, "spec", ("labels", "range"), ("iou_threshold",))
     labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
     extent = parse_range(spec["range"], "spec.range")
     threshold = spec.get("iou_threshold", DEFAULT_IOU_THRESHOLD)
     threshold = checks.fraction(threshold, "spec.iou_threshold")
-    return CuboidSpec(dict.fromkeys(labels), extent, threshold)
+    return CuboidSpec(MappingProxyType(dict.fromkeys(labels)), extent, threshold)
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_range(value: Any, path: str) -> tuple:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.matching import Edge, assign, edges
 from graders.result import Score
 
@@ -37,10 +37,6 @@ BOX_KEYS = ("x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _SEQUENCES = frozenset({list, tuple})
 _VISIBILITY = frozenset({0, 1, 2})
-_SPEC_KEYS = frozenset({"width", "height", "keypoints", "sigmas", "oks_threshold"})
-SPEC_CACHE_SIZE = 64
-_NESTED_KEYS = ("keypoints", "sigmas")
-_SCALARS = frozenset({int, float, bool, str, type(None)})
 _SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
@@ -62,41 +58,6 @@ class Persons(NamedTuple):
     xy: np.ndarray
     placed: np.ndarray
     areas: np.ndarray
-
-
-_SPEC_CACHE: dict[tuple, PointSpec] = {}  # spec_key -> checked spec, oldest first
-
-
-def parse_spec(spec: Any) -> PointSpec:
-    """A checked spec, from a small cache when an equal plain spec was checked before: items
-    share their spec, and checking 17 names and sigmas per scored answer is a cost worth
-    saving. Invalid specs are never cached, so their errors come from check_spec each time."""
-    key = spec_key(spec)
-    if key is None:
-        return check_spec(spec)
-    checked = _SPEC_CACHE.get(key)
-    if checked is None:
-        checked = check_spec(spec)
-        if len(_SPEC_CACHE) >= SPEC_CACHE_SIZE:
-            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE), None), None)  # the oldest entry
-        _SPEC_CACHE[key] = checked
-    return checked
-
-
-def spec_key(spec: Any) -> tuple | None:
-    """A hashable copy of a plain spec, or None. Every value is tagged with its exact type,
-    since True == 1 == 1.0 in Python but not to check_spec: equal keys mean specs that
-    check_spec cannot tell apart (NaN, unequal to itself, only ever misses the cache)."""
-    if type(spec) is not dict or not _SPEC_KEYS >= spec.keys():
-        return None
-    names, sigmas = spec.get("keypoints"), spec.get("sigmas", {})
-    scalars = [(key, value) for key, value in spec.items() if key not in _NESTED_KEYS]
-    if (type(names) not in _SEQUENCES or type(sigmas) is not dict
-            or not {str} >= set(map(type, names)) or not {str} >= set(map(type, sigmas))
-            or not _SCALARS >= {type(value) for _, value in chain(scalars, sigmas.items())}):
-        return None
-    return (*((key, type(value), value) for key, value in chain(scalars, sigmas.items())),
-            type(names), tuple(names), len(scalars))
 
 
 def check_spec(spec: Any) -> PointSpec:
@@ -124,6 +85,9 @@ def parse_sigmas(value: Any, index: Mapping[str, int]) -> dict[str, float]:
         checks.member(name, checks.key_path("spec.sigmas", name), index, "keypoint")
         checks.fraction(sigma, f"spec.sigmas.{name}")
     return {name: float(sigma) for name, sigma in value.items()}
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_point(spec: PointSpec, value: Any, path: str) -> tuple[float, float, int]:

@@ -7,13 +7,15 @@ spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import compress
 from operator import eq, itemgetter, le, lt, not_
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.geometry import span_iou, span_rows
 from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
 from graders.result import Score
@@ -31,7 +33,7 @@ class SpanSpec(NamedTuple):
     """A checked spec: text length, allowed labels (an ordered set), mode, overlap threshold."""
 
     length: int
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     mode: str
     overlap_threshold: float
 
@@ -43,7 +45,7 @@ class Spans(NamedTuple):
     labels: list[str]
 
 
-def parse_spec(spec: Any) -> SpanSpec:
+def check_spec(spec: Any) -> SpanSpec:
     """Check a spans spec; the text is needed to check offsets in the same unit it is stored in."""
     checks.obj(spec, "spec", ("text", "labels"), ("match", "overlap_threshold"))
     text = spec["text"]
@@ -60,7 +62,20 @@ def parse_spec(spec: Any) -> SpanSpec:
         if mode != "overlap":
             checks.fail("spec.overlap_threshold", "is only used with match 'overlap'")
         threshold = checks.fraction(spec["overlap_threshold"], "spec.overlap_threshold")
-    return SpanSpec(len(text), dict.fromkeys(labels), mode, threshold)
+    return SpanSpec(len(text), MappingProxyType(dict.fromkeys(labels)), mode, threshold)
+
+
+def spec_key(spec: Any) -> bytes | None:
+    """The cache key of a spec with a string text, which checking reads only the length of: a
+    transcript of a megabyte is too much to copy per scored answer and keep. Other specs are
+    invalid: they get no key and are checked each time."""
+    if type(spec) is not dict or type(spec.get("text")) is not str:
+        return None
+    rest = {key: value for key, value in spec.items() if key != "text"}
+    return spec_cache.spec_key((len(spec["text"]), rest))
+
+
+parse_spec = spec_cache.cached(check_spec, spec_key)
 
 
 def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:

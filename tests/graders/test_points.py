@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import graders
-from graders import ScoringError, points
+from graders import ScoringError, points, spec_cache
 from graders.matching import assign, edges
 from graders.points import COCO_SIGMAS, DEFAULT_SIGMA
 
@@ -316,7 +316,7 @@ def test_specs_are_cached_only_when_they_check_the_same():
 
 
 def test_a_full_spec_cache_drops_its_oldest_entry():
-    specs = [{**SPEC, "width": 100 + i} for i in range(points.SPEC_CACHE_SIZE + 1)]
+    specs = [{**SPEC, "width": 100 + i} for i in range(spec_cache.SIZE + 1)]
     first = points.parse_spec(specs[0])
     for spec in specs[1:]:
         points.parse_spec(spec)
