@@ -16,7 +16,7 @@ import numpy as np
 
 from graders import checks, spec_cache
 from graders.geometry import EDGE_ROWS, edge_iou
-from graders.matching import Matching, edges, match_labelled, precision_recall_f1
+from graders.matching import Matching, match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_BOXES = 1000
@@ -137,8 +137,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     table = np.array(expected.values + given.values, dtype=float).reshape(-1, EDGE_ROWS).T.copy()
     split = len(expected.labels)
     iou = edge_iou(table[:, :split], table[:, split:])
-    candidates = edges(iou, iou >= checked.iou_threshold)
-    matching = match_labelled(candidates, expected.labels, given.labels)
+    matching = match_cells(iou, iou >= checked.iou_threshold, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details = describe(matching, expected, given)

@@ -20,7 +20,7 @@ import numpy as np
 
 from graders import checks, spec_cache
 from graders.boxes import LOOSE_IOU, two_places_down
-from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
+from graders.matching import Edge, Matching, match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_CUBOIDS = 500
@@ -181,8 +181,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     expected = parse(checked, gold, "gold")
     given = parse(checked, answer, "answer")
     iou, bev = cuboid_iou(expected.array, given.array)
-    matching = match_labelled(edges(iou, iou >= checked.iou_threshold),
-                              expected.labels, given.labels)
+    matching = match_cells(iou, iou >= checked.iou_threshold, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details = describe(matching, expected, given, bev)

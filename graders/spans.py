@@ -8,8 +8,7 @@ spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import compress
-from operator import eq, itemgetter, le, lt, not_
+from operator import itemgetter, le, lt
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from graders import checks, spec_cache
 from graders.geometry import span_iou, span_rows
-from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
+from graders.matching import match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_TEXT_CHARS = 1_000_000
@@ -144,9 +143,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         allowed = overlap == 1.0
     else:
         allowed = overlap >= checked.overlap_threshold
-    matching = quick_matching(allowed, overlap, expected.labels, given.labels)
-    if matching is None:
-        matching = match_labelled(edges(overlap, allowed), expected.labels, given.labels)
+    matching = match_cells(overlap, allowed, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details: dict[str, Any] = {
@@ -166,38 +163,3 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         details["overlap_threshold"] = checked.overlap_threshold
     correct = hits == len(expected.labels) == len(given.labels)
     return Score(f1, correct, details)
-
-
-def quick_matching(
-    allowed: np.ndarray, overlap: np.ndarray, gold_labels: list[str], answer_labels: list[str],
-) -> Matching | None:
-    """What match_labelled(edges(overlap, allowed), ...) returns, without its sets and solver
-    calls, when no span is in two allowed pairs (the usual case), else None.
-
-    Then the allowed pairs already are a matching, and so is every subset: match_labelled's
-    assign returns a subset whose spans each occur once as it is, sorted, which is the
-    row-major order of edges. Its first pass takes the same-label pairs; its second, run
-    only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
-    same-label ones touch no other pair). The rest are missed and extra.
-    """
-    rows, cols = (part.tolist() for part in np.nonzero(allowed))
-    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
-        return None
-    pairs = list(zip(rows, cols, overlap[allowed].tolist(), strict=True))
-    same = list(map(eq, map(gold_labels.__getitem__, rows), map(answer_labels.__getitem__, cols)))
-    matched = list(compress(pairs, same))
-    mislabelled: list[Edge] = []
-    if len(matched) < min(len(gold_labels), len(answer_labels)):
-        mislabelled = list(compress(pairs, map(not_, same)))
-    else:
-        pairs = matched
-    return Matching(matched, mislabelled, unpaired(len(gold_labels), [p[0] for p in pairs]),
-                    unpaired(len(answer_labels), [p[1] for p in pairs]))
-
-
-def unpaired(count: int, paired: list[int]) -> list[int]:
-    """The indices below `count` that are not in `paired` (which has no repeats), in order."""
-    if len(paired) == count:
-        return []
-    taken = set(paired)
-    return [i for i in range(count) if i not in taken]
