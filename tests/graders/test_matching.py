@@ -112,6 +112,15 @@ def test_precision_recall_f1(hits, gold, answer, expected):
     assert precision_recall_f1(hits, gold, answer) == pytest.approx(expected)
 
 
+def random_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """A random similarity matrix, its allowed cells, and two labels per side at random."""
+    shape = tuple(rng.integers(0, 7, size=2))
+    allowed = rng.random(shape) < rng.choice([0.1, 0.3, 0.6])
+    similarity = np.where(allowed, rng.random(shape), 0.0)
+    return (similarity, allowed, list(rng.choice(["car", "bike"], size=shape[0])),
+            list(rng.choice(["car", "bike"], size=shape[1])))
+
+
 def test_quick_match_labelled_is_what_match_labelled_gives():
     """Random allowed matrices and labels: whenever quick_match_labelled answers, its answer is
     match_labelled's, and it answers for every matrix with at most one pair per row and
@@ -119,11 +128,7 @@ def test_quick_match_labelled_is_what_match_labelled_gives():
     rng = np.random.default_rng(11)
     answered = 0
     for _ in range(3000):
-        shape = tuple(rng.integers(0, 7, size=2))
-        allowed = rng.random(shape) < rng.choice([0.1, 0.3, 0.6])
-        overlap = np.where(allowed, rng.random(shape), 0.0)
-        gold_labels = list(rng.choice(["car", "bike"], size=shape[0]))
-        answer_labels = list(rng.choice(["car", "bike"], size=shape[1]))
+        overlap, allowed, gold_labels, answer_labels = random_cells(rng)
         quick = quick_match_labelled(allowed, overlap, gold_labels, answer_labels)
         one_each = not allowed.size or allowed.sum(axis=0).max() <= 1 >= allowed.sum(axis=1).max()
         assert (quick is not None) == one_each
@@ -133,14 +138,9 @@ def test_quick_match_labelled_is_what_match_labelled_gives():
     assert answered > 500
 
 
-
 def test_match_cells_is_match_labelled_over_the_allowed_cells():
     rng = np.random.default_rng(12)
     for _ in range(1000):
-        shape = tuple(rng.integers(0, 7, size=2))
-        allowed = rng.random(shape) < rng.choice([0.1, 0.3, 0.6])
-        overlap = np.where(allowed, rng.random(shape), 0.0)
-        gold_labels = list(rng.choice(["car", "bike"], size=shape[0]))
-        answer_labels = list(rng.choice(["car", "bike"], size=shape[1]))
+        overlap, allowed, gold_labels, answer_labels = random_cells(rng)
         assert match_cells(overlap, allowed, gold_labels, answer_labels) == match_labelled(
             edges(overlap, allowed), gold_labels, answer_labels)
