@@ -11,7 +11,7 @@ points the car backwards, so it reports a heading error of 180° (the IoU is una
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -191,18 +191,16 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     return Score(f1, correct, details)
 
 
-def measures(pairs: list[Edge], labels: Callable[[int, int], dict[str, str]],
-             gold: list[list[float]], answer: list[list[float]],
-             bev: np.ndarray) -> list[dict[str, Any]]:
-    """Per pair: its indices and `labels`, then 3D and BEV IoU, centre distance (m) and heading
-    error (degrees, 0..180)."""
+def measures(pairs: list[Edge], gold: list[list[float]], answer: list[list[float]],
+             bev: np.ndarray) -> list[tuple[int, int, float, float, float, float]]:
+    """Per pair: its indices, 3D and BEV IoU, centre distance (m) and heading error (degrees,
+    0..180)."""
     if not pairs:
         return []
     rows, cols, _ = zip(*pairs, strict=True)
     dist, degrees, remainder, tau = math.dist, math.degrees, math.remainder, math.tau
-    return [{"gold": i, "answer": j, **labels(i, j), "iou": iou, "bev_iou": flat,
-             "centre_distance": dist(gold[i][:3], answer[j][:3]),
-             "heading_error": degrees(abs(remainder(answer[j][6] - gold[i][6], tau)))}
+    return [(i, j, iou, flat, dist(gold[i][:3], answer[j][:3]),
+             degrees(abs(remainder(answer[j][6] - gold[i][6], tau))))
             for (i, j, iou), flat in zip(pairs, bev[rows, cols].tolist(), strict=True)]
 
 
@@ -210,25 +208,28 @@ def describe(matching: Matching, gold: Cuboids, answer: Cuboids,
              bev: np.ndarray) -> dict[str, Any]:
     """Feedback: matched and mislabelled pairs with their measures, misses and extras."""
     values = gold.array.tolist(), answer.array.tolist(), bev
-    matched = measures(matching.matched, lambda i, _: {"label": gold.labels[i]}, *values)
-    mislabelled = measures(matching.mislabelled,
-                           lambda i, j: {"gold_label": gold.labels[i],
-                                         "answer_label": answer.labels[j]}, *values)
-    return {"matched": matched, "mislabelled": mislabelled, "missed": matching.missed,
-            "extra": matching.extra, "warnings": warnings(matched)}
+    labels, given = gold.labels, answer.labels
+    matched = measures(matching.matched, *values)
+    mislabelled = [
+        {"gold": i, "answer": j, "gold_label": labels[i], "answer_label": given[j],
+         "iou": iou, "bev_iou": flat, "centre_distance": distance, "heading_error": heading}
+        for i, j, iou, flat, distance, heading in measures(matching.mislabelled, *values)]
+    return {"matched": [{"gold": i, "answer": j, "label": labels[i], "iou": iou,
+                         "bev_iou": flat, "centre_distance": distance, "heading_error": heading}
+                        for i, j, iou, flat, distance, heading in matched],
+            "mislabelled": mislabelled, "missed": matching.missed, "extra": matching.extra,
+            "warnings": warnings(matched)}
 
 
-def warnings(matched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def warnings(matched: list[tuple[int, int, float, float, float, float]]) -> list[dict[str, Any]]:
     """Matched boxes that pass but are loose (3D IoU < 0.8) or turned (> 20° off heading)."""
     notes = []
-    for pair in matched:
-        iou, heading = pair["iou"], pair["heading_error"]
+    for i, j, iou, _, _, heading in matched:
         if iou < LOOSE_IOU:
-            notes.append({"gold": pair["gold"], "answer": pair["answer"], "iou": iou,
+            notes.append({"gold": i, "answer": j, "iou": iou,
                           "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"})
         if heading > TURNED_DEGREES:
-            notes.append({"gold": pair["gold"], "answer": pair["answer"],
-                          "heading_error": heading,
+            notes.append({"gold": i, "answer": j, "heading_error": heading,
                           "message": f"turned box: heading {heading:.0f}° off"})
     return notes
 
