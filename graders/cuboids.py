@@ -29,9 +29,10 @@ MAX_RANGE = 10_000.0  # metres from the sensor: far beyond any lidar
 MAX_SIDE = 500.0  # metres: no labelled object is longer
 DEFAULT_IOU_THRESHOLD = 0.5
 CHUNK_PAIRS = 4096  # pairs per array pass: bounds memory when hostile cuboids all overlap
-_ALONG = np.array([0.5, -0.5, -0.5, 0.5])  # corners counter-clockwise from front left
-_ACROSS = np.array([0.5j, 0.5j, -0.5j, -0.5j])
-_NEXT_CORNER = np.array([1, 2, 3, 0])
+# Corners counter-clockwise from front left, then the first again: each edge is two neighbours.
+_ALONG = np.array([0.5, -0.5, -0.5, 0.5, 0.5])
+_ACROSS = np.array([0.5j, 0.5j, -0.5j, -0.5j, 0.5j])
+_SIGNS = np.array([[-1.0], [1.0]])  # the lines x, y = -half, then x, y = +half
 _NEXT_POINT = np.roll(np.arange(20), -1)  # 5 points of the clipped path per edge
 TURNED_DEGREES = 20.0  # a matched box turned further than this gets a warning
 AXES = ("x", "y", "z")
@@ -253,15 +254,16 @@ def cuboid_iou(gold: np.ndarray, answer: np.ndarray) -> tuple[np.ndarray, np.nda
     apart = np.abs(centre[:split, None] - centre[split:])
     rows, cols = np.nonzero((apart <= reach[:split, None] + reach[split:]) & (rise > 0))
     iou = np.zeros((split, len(answer)))
-    bev = np.zeros_like(iou)
+    bev = np.zeros((split, len(answer)))
     for start in range(0, len(rows), CHUNK_PAIRS):
         i, j = rows[start:start + CHUNK_PAIRS], cols[start:start + CHUNK_PAIRS]
         # q's footprint in p's frame, where p's is the rectangle |x| <= l / 2, |y| <= w / 2.
         back, k = turn[i].conj(), j + split
         relative, shift = turn[k] * back, (centre[k] - centre[i]) * back
         p, q = gold[i], answer[j]
-        corners = (q[:, 3, None] * _ALONG + q[:, 4, None] * _ACROSS) * relative[:, None]
-        area = clipped_area(corners + shift[:, None], p[:, 3:5] / 2)
+        ring = (q[:, 3, None] * _ALONG + q[:, 4, None] * _ACROSS) * relative[:, None]
+        ring += shift[:, None]
+        area = clipped_area(ring, p[:, 3:5] / 2)
         bev[i, j], iou[i, j] = pair_iou(p, q, area, rise[i, j])
     return iou, bev
 
@@ -276,14 +278,15 @@ def pair_iou(p: np.ndarray, q: np.ndarray, area: np.ndarray,
     volume = area * np.minimum(rise, np.minimum(height_p, height_q))
     bev = area / (area_p + area_q - area)
     iou = volume / (area_p * height_p + area_q * height_q - volume)
-    same = (p == q).all(axis=1)  # equal cuboids score exactly 1, as a threshold of 1 needs
-    if same.any():
+    if np.count_nonzero(p[:, 0] == q[:, 0]):  # equal cuboids have equal x
+        same = (p == q).all(axis=1)  # they score exactly 1, as a threshold of 1 needs
         bev[same] = iou[same] = 1.0
     return bev, iou
 
 
-def clipped_area(corners: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """Areas of the parts of convex polygons (k, 4), counter-clockwise, inside |x|, |y| <= half.
+def clipped_area(ring: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Areas of the parts of convex polygons inside |x|, |y| <= half; `ring` (k, 5): their
+    corners counter-clockwise, then the first corner again.
 
     Each polygon is mapped by the nearest-point projection onto its rectangle: the image, a
     closed path inside the rectangle, still winds once around every point of the
@@ -293,19 +296,21 @@ def clipped_area(corners: np.ndarray, half: np.ndarray) -> np.ndarray:
     edge becomes those four points (clamped to the edge) and its end. No tolerance is needed:
     touching, nested and identical footprints are no special cases.
     """
-    count = len(corners)
-    high = half[:, None, None, :]  # (k, 1, 1, 2): x and y
-    following = corners[:, _NEXT_CORNER]
+    count = len(ring)
+    corners, following = ring[:, :4], ring[:, 1:]
     step = following - corners
-    start = corners.view(float).reshape(count, 4, 1, 2)
+    limits = half[:, None, None, :] * _SIGNS  # (k, 1, 2, 2): -half, +half; x and y
+    crossing = limits - corners.view(float).reshape(count, 4, 1, 2)
     with np.errstate(divide="ignore", invalid="ignore"):  # an edge parallel to a line
-        crossing = (np.concatenate((-high, high), axis=2) - start) / step.view(
-            float).reshape(count, 4, 1, 2)
+        crossing /= step.view(float).reshape(count, 4, 1, 2)
     # fmin and fmax turn 0 / 0 into an end of the edge, which is a point on it as good as any.
-    crossing = np.sort(np.fmax(np.fmin(crossing.reshape(count, 4, 4), 1.0), 0.0), axis=2)
+    crossing = crossing.reshape(count, 4, 4)
+    np.fmax(np.fmin(crossing, 1.0, out=crossing), 0.0, out=crossing)
+    crossing.sort(axis=2)
     path = np.concatenate((corners[..., None] + crossing * step[..., None],
                            following[..., None]), axis=2).reshape(count, 20)
     flat = path.view(float).reshape(count, 20, 2)
-    np.minimum(np.maximum(flat, -high[:, 0], out=flat), high[:, 0], out=flat)
+    np.minimum(np.maximum(flat, limits[:, :, 0], out=flat), limits[:, :, 1], out=flat)
     twice = (path.conj() * path[:, _NEXT_POINT]).imag.sum(axis=1)
-    return np.maximum(twice / 2, 0.0)
+    twice /= 2
+    return np.maximum(twice, 0.0, out=twice)
