@@ -37,6 +37,7 @@ BOX_KEYS = ("x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _SEQUENCES = frozenset({list, tuple})
 _VISIBILITY = frozenset({0, 1, 2})
+_EPS = np.spacing(1)  # COCO's eps, added to areas
 _SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
@@ -224,15 +225,19 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
     `counts`: how many keypoints each person has, each needing one with v > 0.
 
     Types are checked before numpy sees a value (it would take True or "1" for a number).
-    An int of 2**53 or more becomes a float of at least 2**53 (or overflows), and NaN makes
-    the maximum NaN, so one `abs max < 2**53` refuses what checks.number refuses.
+    NaN makes a column's minimum and maximum NaN, which fail every comparison. When every
+    point is placed (the usual case), the bounds of the image refuse what checks.number
+    refuses; else an int of 2**53 or more becomes a float of at least 2**53 (or overflows),
+    so one `abs max < 2**53` does, and unplaced points count as (0, 0), on the image.
     """
     if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
         return None
     flat = list(chain.from_iterable(values))
     vs = flat[2::3]
-    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))
-            and _VISIBILITY >= set(vs)) or 0 in counts:
+    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))) or 0 in counts:
+        return None
+    flags = set(vs)
+    if not _VISIBILITY >= flags:
         return None
     try:
         table = np.array(flat, dtype=float).reshape(-1, 3)
@@ -240,18 +245,20 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
         return None
     if not table.size:
         return table
-    if not abs(table).max() < _SAFE:
-        return None
-    start = 0
-    for count in counts:
-        if not any(vs[start:start + count]):
+    placed = table
+    if 0 in flags:
+        if not abs(table).max() < _SAFE:
             return None
-        start += count
-    # Unplaced points become (0, 0), which is on the image, so they never fail the bounds.
-    xy = table[:, :2] * (table[:, 2:] > 0)
-    high_x, high_y = xy.max(axis=0).tolist()
+        start = 0
+        for count in counts:
+            if not any(vs[start:start + count]):
+                return None
+            start += count
+        placed = table * (table[:, 2:] > 0)
+    low_x, low_y, _ = np.minimum.reduce(placed).tolist()
+    high_x, high_y, _ = np.maximum.reduce(placed).tolist()
     tolerance = checks.EDGE_TOLERANCE
-    if not (xy.min() >= -tolerance and high_x <= spec.width + tolerance
+    if not (low_x >= -tolerance and low_y >= -tolerance and high_x <= spec.width + tolerance
             and high_y <= spec.height + tolerance):
         return None
     return table
@@ -276,12 +283,12 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     delta *= delta  # the same floats as dx**2 and dy**2
     squared = delta[..., 0] + delta[..., 1]
     e = squared / spec.variances
-    e /= gold.areas[:, None, None] + np.spacing(1)
+    e /= gold.areas[:, None, None] + _EPS
     e /= -2  # the same float as -(x / 2)
     similarity = np.exp(e, out=e)
     similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
     counted = gold.placed[:, None, :]
-    oks = (similarity * counted).sum(axis=2) / gold.placed.sum(axis=1)[:, None]
+    oks = np.add.reduce(similarity * counted, axis=2) / np.add.reduce(gold.placed, axis=1)[:, None]
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
