@@ -91,21 +91,22 @@ def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
 def parse(spec: SpanSpec, value: Any, role: str) -> Spans:
     """A list of spans; in gold, spans with the same label must not overlap (ambiguous gold)."""
     items = checks.array(value, role, MAX_SPANS)
-    rows = quick_rows(spec, items)
-    if rows is None:
+    columns = quick_columns(spec, items)
+    if columns is None:
         rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
-    labels, starts, ends = zip(*rows, strict=True) if rows else ((), (), ())
+        columns = tuple(zip(*rows, strict=True)) if rows else ((), (), ())
+    labels, starts, ends = columns
     if role == "gold" and not all(map(le, ends, starts[1:])):
         # Else they are in text order and each ends before the next starts: as start < end,
         # every span ends before all later ones start, so no two overlap, whatever the labels.
-        refuse_overlaps(rows)
+        refuse_overlaps(list(zip(labels, starts, ends, strict=True)))
     return Spans(span_rows(starts, ends, role == "gold"), list(labels))
 
 
-def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]] | None:
-    """(label, start, end) rows of spans that are plainly valid, or None so that parse_span can
-    say what is wrong. Every check of parse_span is made, each once over all spans: exact types
-    by set(map(type, ...)), then 0 <= start < end <= len(text) with min, max and map(lt)."""
+def quick_columns(spec: SpanSpec, items: list | tuple) -> tuple[tuple, tuple, tuple] | None:
+    """The labels, starts and ends of spans that are plainly valid, or None so that parse_span
+    can say what is wrong. Every check of parse_span is made, each once over all spans: exact
+    types by set(map(type, ...)), then 0 <= start < end <= len(text) with min, max and map(lt)."""
     if not ({dict} >= set(map(type, items)) and {3} >= set(map(len, items))):
         return None
     try:
@@ -113,14 +114,14 @@ def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]
     except KeyError:
         return None
     if not rows:
-        return rows
+        return (), (), ()
     labels, starts, ends = zip(*rows, strict=True)
     if not ({str} >= set(map(type, labels)) and {int} >= set(map(type, starts))
             and {int} >= set(map(type, ends)) and spec.labels.keys() >= set(labels)):
         return None
     if not (min(starts) >= 0 and max(ends) <= spec.length and all(map(lt, starts, ends))):
         return None
-    return rows
+    return labels, starts, ends
 
 
 def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
