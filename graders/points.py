@@ -225,7 +225,7 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
     `counts`: how many keypoints each person has, each needing one with v > 0.
 
     Types are checked before numpy sees a value (it would take True or "1" for a number).
-    NaN makes a column's minimum and maximum NaN, which fail every comparison. When every
+    NaN makes the minimum and a maximum NaN, which fail every comparison. When every
     point is placed (the usual case), the bounds of the image refuse what checks.number
     refuses; else an int of 2**53 or more becomes a float of at least 2**53 (or overflows),
     so one `abs max < 2**53` does, and unplaced points count as (0, 0), on the image.
@@ -255,11 +255,11 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
                 return None
             start += count
         placed = table * (table[:, 2:] > 0)
-    low_x, low_y, _ = np.minimum.reduce(placed).tolist()
-    high_x, high_y, _ = np.maximum.reduce(placed).tolist()
+    # Reductions of 1-D arrays: over all values (v >= 0 is on the image), then per axis.
     tolerance = checks.EDGE_TOLERANCE
-    if not (low_x >= -tolerance and low_y >= -tolerance and high_x <= spec.width + tolerance
-            and high_y <= spec.height + tolerance):
+    if not (np.minimum.reduce(placed.reshape(-1)) >= -tolerance
+            and np.maximum.reduce(placed[:, 0]) <= spec.width + tolerance
+            and np.maximum.reduce(placed[:, 1]) <= spec.height + tolerance):
         return None
     return table
 
