@@ -309,8 +309,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     good = sum(oks >= checked.oks_threshold for _, _, oks in pairs)
     paired = {gold: answer for gold, answer, _ in pairs}
     details = {
-        "persons": [describe(checked, expected, given, comparison, i, paired.get(i))
-                    for i in range(n_gold)],
+        "persons": describe(checked, expected, given, comparison, paired),
         "extra": sorted(set(range(n_answer)) - set(paired.values())),
         "oks_threshold": checked.oks_threshold,
     }
@@ -342,29 +341,32 @@ def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
     return list(zip(rows, cols, oks[good].tolist(), strict=True))
 
 
-def describe(
-    spec: PointSpec, gold: Persons, answer: Persons, comparison: Comparison, i: int,
-    j: int | None,
-) -> dict[str, Any]:
-    """Feedback for gold person i and the answer person j paired with it (or None)."""
-    visible = gold.placed[i].tolist()
-    if j is None:
-        given, distance = [False] * len(visible), [0.0] * len(visible)
-        similarity = distance  # never read: nothing was given
-    else:
-        given = answer.placed[j].tolist()
-        distance = comparison.distance[i, j].tolist()
-        similarity = comparison.similarity[i, j].tolist()
-    keypoints = {
-        name: {
-            "distance": d if v and g else None,
-            "similarity": (s if g else 0.0) if v else None,
-            "visible_in_gold": v,
-            "given": g,
+def describe(spec: PointSpec, gold: Persons, answer: Persons, comparison: Comparison,
+             paired: dict[int, int]) -> list[dict[str, Any]]:
+    """Feedback for each gold person i and the answer person paired with it (or None)."""
+    names, threshold = spec.names, spec.oks_threshold
+    given, oks = answer.placed.tolist(), comparison.oks.tolist()
+    unpaired = [False] * len(names), [0.0] * len(names)  # similarity is never read for these
+    persons = []
+    for i, visible in enumerate(gold.placed.tolist()):
+        j = paired.get(i)
+        if j is None:
+            placed, distance = unpaired
+            similarity, value = distance, 0.0
+        else:
+            placed, value = given[j], oks[i][j]
+            distance = comparison.distance[i, j].tolist()
+            similarity = comparison.similarity[i, j].tolist()
+        keypoints = {
+            name: {
+                "distance": d if v and g else None,
+                "similarity": (s if g else 0.0) if v else None,
+                "visible_in_gold": v,
+                "given": g,
+            }
+            for name, v, g, d, s in zip(names, visible, placed, distance, similarity,
+                                        strict=True)
         }
-        for name, v, g, d, s in zip(spec.names, visible, given, distance, similarity,
-                                    strict=True)
-    }
-    oks = float(comparison.oks[i, j]) if j is not None else 0.0
-    return {"gold": i, "answer": j, "oks": oks, "matched": oks >= spec.oks_threshold,
-            "keypoints": keypoints}
+        persons.append({"gold": i, "answer": j, "oks": value, "matched": value >= threshold,
+                        "keypoints": keypoints})
+    return persons
