@@ -43,8 +43,8 @@ def cached(check: Callable[[Any], T],
         result = entries.get(found)
         if result is None:
             result = check(spec)
-            if len(entries) >= SIZE:
-                del entries[next(iter(entries))]
+            if len(entries) >= SIZE:  # the oldest goes (pop: another thread may be first)
+                entries.pop(next(iter(entries), None), None)
             entries[found] = result
         return result
 

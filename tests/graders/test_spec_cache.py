@@ -72,3 +72,12 @@ def test_spans_specs_are_keyed_by_the_length_of_a_string_text():
 def test_cached_labels_are_read_only(module, spec):
     with pytest.raises(TypeError):
         module.parse_spec(spec).labels["bike"] = None
+
+
+def test_a_full_cache_drops_its_oldest_entry():
+    specs = [{**BOXES, "width": 100 + i} for i in range(spec_cache.SIZE + 1)]
+    first = boxes.parse_spec(specs[0])
+    for spec in specs[1:]:
+        boxes.parse_spec(spec)
+    assert boxes.parse_spec(specs[-1]) is boxes.parse_spec(specs[-1])
+    assert boxes.parse_spec(specs[0]) is not first
