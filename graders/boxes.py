@@ -23,6 +23,7 @@ MAX_BOXES = 1000
 MAX_LABELS = 100
 DEFAULT_IOU_THRESHOLD = 0.5
 LOOSE_IOU = 0.8
+_BELOW_LOOSE = f" < {LOOSE_IOU}"
 BOX_KEYS = ("label", "x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _BOX_VALUES = itemgetter(*BOX_KEYS)
@@ -160,7 +161,7 @@ def describe(matching: Matching, gold: Boxes, answer: Boxes) -> dict[str, Any]:
     ]
     warnings = [
         {"gold": i, "answer": j, "iou": iou,
-         "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"}
+         "message": loose_message(iou)}
         for i, j, iou in matching.matched
         if iou < LOOSE_IOU
     ]
@@ -168,7 +169,8 @@ def describe(matching: Matching, gold: Boxes, answer: Boxes) -> dict[str, Any]:
             "extra": matching.extra, "warnings": warnings}
 
 
-def two_places_down(value: float) -> str:
-    """Two decimals rounded down, so that IoU 0.799 never reads "0.80 < 0.8"."""
+def loose_message(iou: float) -> str:
+    """The warning for a matched box below LOOSE_IOU, its IoU to two decimals rounded down,
+    so that IoU 0.799 never reads "0.80 < 0.8"."""
     # The epsilon keeps 0.58 (stored as 0.57999...) from showing as 0.57.
-    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+    return f"loose box: IoU {math.floor(iou * 100 + 1e-9) / 100:.2f}{_BELOW_LOOSE}"

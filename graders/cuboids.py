@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from graders import checks, spec_cache
-from graders.boxes import LOOSE_IOU, two_places_down
+from graders.boxes import LOOSE_IOU, loose_message
 from graders.matching import Edge, Matching, match_cells, precision_recall_f1
 from graders.result import Score
 
@@ -228,7 +228,7 @@ def warnings(matched: list[tuple[int, int, float, float, float, float]]) -> list
     for i, j, iou, _, _, heading in matched:
         if iou < LOOSE_IOU:
             notes.append({"gold": i, "answer": j, "iou": iou,
-                          "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"})
+                          "message": loose_message(iou)})
         if heading > TURNED_DEGREES:
             notes.append({"gold": i, "answer": j, "heading_error": heading,
                           "message": f"turned box: heading {heading:.0f}° off"})
