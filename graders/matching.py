@@ -112,7 +112,8 @@ def quick_match_labelled(
     only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
     same-label ones touch no other pair). The rest are missed and extra.
     """
-    rows, cols = (part.tolist() for part in np.nonzero(allowed))
+    found_rows, found_cols = np.nonzero(allowed)
+    rows, cols = found_rows.tolist(), found_cols.tolist()
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
     pairs = list(zip(rows, cols, similarity[allowed].tolist(), strict=True))
@@ -120,11 +121,11 @@ def quick_match_labelled(
     matched = list(compress(pairs, same))
     mislabelled: list[Edge] = []
     if len(matched) < min(len(gold_labels), len(answer_labels)):
-        mislabelled = list(compress(pairs, map(not_, same)))
+        mislabelled = list(compress(pairs, map(not_, same)))  # every pair is taken
     else:
-        pairs = matched
-    return Matching(matched, mislabelled, unpaired(len(gold_labels), [p[0] for p in pairs]),
-                    unpaired(len(answer_labels), [p[1] for p in pairs]))
+        rows, cols = list(compress(rows, same)), list(compress(cols, same))
+    return Matching(matched, mislabelled, unpaired(len(gold_labels), rows),
+                    unpaired(len(answer_labels), cols))
 
 
 def unpaired(count: int, paired: list[int]) -> list[int]:
