@@ -7,20 +7,23 @@ gold and answer: a list of {"label", "x", "y", "w", "h"} in pixels, top-left ori
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.geometry import EDGE_ROWS, edge_iou
-from graders.matching import Matching, edges, match_labelled, precision_recall_f1
+from graders.matching import Matching, match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_BOXES = 1000
 MAX_LABELS = 100
 DEFAULT_IOU_THRESHOLD = 0.5
 LOOSE_IOU = 0.8
+_BELOW_LOOSE = f" < {LOOSE_IOU}"
 BOX_KEYS = ("label", "x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _BOX_VALUES = itemgetter(*BOX_KEYS)
@@ -31,7 +34,7 @@ class BoxSpec(NamedTuple):
 
     width: int
     height: int
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     iou_threshold: float
 
 
@@ -47,14 +50,17 @@ class Boxes(NamedTuple):
         return list(zip(self.labels, *[values] * EDGE_ROWS, strict=True))
 
 
-def parse_spec(spec: Any) -> BoxSpec:
+def check_spec(spec: Any) -> BoxSpec:
     """Check a boxes spec and fill in the default threshold."""
     checks.obj(spec, "spec", ("width", "height", "labels"), ("iou_threshold",))
     width, height = checks.image_size(spec, "spec")
     labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
     threshold = spec.get("iou_threshold", DEFAULT_IOU_THRESHOLD)
     threshold = checks.fraction(threshold, "spec.iou_threshold")
-    return BoxSpec(width, height, dict.fromkeys(labels), threshold)
+    return BoxSpec(width, height, MappingProxyType(dict.fromkeys(labels)), threshold)
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_box(spec: BoxSpec, value: Any, path: str) -> tuple[str, float, float, float, float]:
@@ -132,8 +138,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     table = np.array(expected.values + given.values, dtype=float).reshape(-1, EDGE_ROWS).T.copy()
     split = len(expected.labels)
     iou = edge_iou(table[:, :split], table[:, split:])
-    candidates = edges(iou, iou >= checked.iou_threshold)
-    matching = match_labelled(candidates, expected.labels, given.labels)
+    matching = match_cells(iou, iou >= checked.iou_threshold, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details = describe(matching, expected, given)
@@ -156,7 +161,7 @@ def describe(matching: Matching, gold: Boxes, answer: Boxes) -> dict[str, Any]:
     ]
     warnings = [
         {"gold": i, "answer": j, "iou": iou,
-         "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"}
+         "message": loose_message(iou)}
         for i, j, iou in matching.matched
         if iou < LOOSE_IOU
     ]
@@ -164,7 +169,8 @@ def describe(matching: Matching, gold: Boxes, answer: Boxes) -> dict[str, Any]:
             "extra": matching.extra, "warnings": warnings}
 
 
-def two_places_down(value: float) -> str:
-    """Two decimals rounded down, so that IoU 0.799 never reads "0.80 < 0.8"."""
+def loose_message(iou: float) -> str:
+    """The warning for a matched box below LOOSE_IOU, its IoU to two decimals rounded down,
+    so that IoU 0.799 never reads "0.80 < 0.8"."""
     # The epsilon keeps 0.58 (stored as 0.57999...) from showing as 0.57.
-    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+    return f"loose box: IoU {math.floor(iou * 100 + 1e-9) / 100:.2f}{_BELOW_LOOSE}"

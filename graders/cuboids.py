@@ -11,15 +11,16 @@ points the car backwards, so it reports a heading error of 180° (the IoU is una
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Mapping
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
-from graders.boxes import LOOSE_IOU, two_places_down
-from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
+from graders import checks, spec_cache
+from graders.boxes import LOOSE_IOU, loose_message
+from graders.matching import Edge, Matching, match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_CUBOIDS = 500
@@ -28,9 +29,10 @@ MAX_RANGE = 10_000.0  # metres from the sensor: far beyond any lidar
 MAX_SIDE = 500.0  # metres: no labelled object is longer
 DEFAULT_IOU_THRESHOLD = 0.5
 CHUNK_PAIRS = 4096  # pairs per array pass: bounds memory when hostile cuboids all overlap
-_ALONG = np.array([0.5, -0.5, -0.5, 0.5])  # corners counter-clockwise from front left
-_ACROSS = np.array([0.5j, 0.5j, -0.5j, -0.5j])
-_NEXT_CORNER = np.array([1, 2, 3, 0])
+# Corners counter-clockwise from front left, then the first again: each edge is two neighbours.
+_ALONG = np.array([0.5, -0.5, -0.5, 0.5, 0.5])
+_ACROSS = np.array([0.5j, 0.5j, -0.5j, -0.5j, 0.5j])
+_SIGNS = np.array([[-1.0], [1.0]])  # the lines x, y = -half, then x, y = +half
 _NEXT_POINT = np.roll(np.arange(20), -1)  # 5 points of the clipped path per edge
 TURNED_DEGREES = 20.0  # a matched box turned further than this gets a warning
 AXES = ("x", "y", "z")
@@ -45,7 +47,7 @@ _MAX_QUICK_YAW = 2.0**53 - 1  # an integer yaw within it is one checks.number ac
 class CuboidSpec(NamedTuple):
     """A checked spec: allowed labels (an ordered set), the cloud's extent, the threshold."""
 
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     range: tuple[tuple[float, float], ...]
     iou_threshold: float
 
@@ -61,14 +63,17 @@ class Cuboids(NamedTuple):
         return list(zip(self.labels, map(tuple, self.array.tolist()), strict=True))
 
 
-def parse_spec(spec: Any) -> CuboidSpec:
+def check_spec(spec: Any) -> CuboidSpec:
     """Check a cuboids spec and fill in the default threshold."""
     checks.obj(spec, "spec", ("labels", "range"), ("iou_threshold",))
     labels = checks.names(spec["labels"], "spec.labels", 1, MAX_LABELS)
     extent = parse_range(spec["range"], "spec.range")
     threshold = spec.get("iou_threshold", DEFAULT_IOU_THRESHOLD)
     threshold = checks.fraction(threshold, "spec.iou_threshold")
-    return CuboidSpec(dict.fromkeys(labels), extent, threshold)
+    return CuboidSpec(MappingProxyType(dict.fromkeys(labels)), extent, threshold)
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_range(value: Any, path: str) -> tuple:
@@ -177,8 +182,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     expected = parse(checked, gold, "gold")
     given = parse(checked, answer, "answer")
     iou, bev = cuboid_iou(expected.array, given.array)
-    matching = match_labelled(edges(iou, iou >= checked.iou_threshold),
-                              expected.labels, given.labels)
+    matching = match_cells(iou, iou >= checked.iou_threshold, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details = describe(matching, expected, given, bev)
@@ -188,18 +192,16 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     return Score(f1, correct, details)
 
 
-def measures(pairs: list[Edge], labels: Callable[[int, int], dict[str, str]],
-             gold: list[list[float]], answer: list[list[float]],
-             bev: np.ndarray) -> list[dict[str, Any]]:
-    """Per pair: its indices and `labels`, then 3D and BEV IoU, centre distance (m) and heading
-    error (degrees, 0..180)."""
+def measures(pairs: list[Edge], gold: list[list[float]], answer: list[list[float]],
+             bev: np.ndarray) -> list[tuple[int, int, float, float, float, float]]:
+    """Per pair: its indices, 3D and BEV IoU, centre distance (m) and heading error (degrees,
+    0..180)."""
     if not pairs:
         return []
     rows, cols, _ = zip(*pairs, strict=True)
     dist, degrees, remainder, tau = math.dist, math.degrees, math.remainder, math.tau
-    return [{"gold": i, "answer": j, **labels(i, j), "iou": iou, "bev_iou": flat,
-             "centre_distance": dist(gold[i][:3], answer[j][:3]),
-             "heading_error": degrees(abs(remainder(answer[j][6] - gold[i][6], tau)))}
+    return [(i, j, iou, flat, dist(gold[i][:3], answer[j][:3]),
+             degrees(abs(remainder(answer[j][6] - gold[i][6], tau))))
             for (i, j, iou), flat in zip(pairs, bev[rows, cols].tolist(), strict=True)]
 
 
@@ -207,25 +209,28 @@ def describe(matching: Matching, gold: Cuboids, answer: Cuboids,
              bev: np.ndarray) -> dict[str, Any]:
     """Feedback: matched and mislabelled pairs with their measures, misses and extras."""
     values = gold.array.tolist(), answer.array.tolist(), bev
-    matched = measures(matching.matched, lambda i, _: {"label": gold.labels[i]}, *values)
-    mislabelled = measures(matching.mislabelled,
-                           lambda i, j: {"gold_label": gold.labels[i],
-                                         "answer_label": answer.labels[j]}, *values)
-    return {"matched": matched, "mislabelled": mislabelled, "missed": matching.missed,
-            "extra": matching.extra, "warnings": warnings(matched)}
+    labels, given = gold.labels, answer.labels
+    matched = measures(matching.matched, *values)
+    mislabelled = [
+        {"gold": i, "answer": j, "gold_label": labels[i], "answer_label": given[j],
+         "iou": iou, "bev_iou": flat, "centre_distance": distance, "heading_error": heading}
+        for i, j, iou, flat, distance, heading in measures(matching.mislabelled, *values)]
+    return {"matched": [{"gold": i, "answer": j, "label": labels[i], "iou": iou,
+                         "bev_iou": flat, "centre_distance": distance, "heading_error": heading}
+                        for i, j, iou, flat, distance, heading in matched],
+            "mislabelled": mislabelled, "missed": matching.missed, "extra": matching.extra,
+            "warnings": warnings(matched)}
 
 
-def warnings(matched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def warnings(matched: list[tuple[int, int, float, float, float, float]]) -> list[dict[str, Any]]:
     """Matched boxes that pass but are loose (3D IoU < 0.8) or turned (> 20° off heading)."""
     notes = []
-    for pair in matched:
-        iou, heading = pair["iou"], pair["heading_error"]
+    for i, j, iou, _, _, heading in matched:
         if iou < LOOSE_IOU:
-            notes.append({"gold": pair["gold"], "answer": pair["answer"], "iou": iou,
-                          "message": f"loose box: IoU {two_places_down(iou)} < {LOOSE_IOU}"})
+            notes.append({"gold": i, "answer": j, "iou": iou,
+                          "message": loose_message(iou)})
         if heading > TURNED_DEGREES:
-            notes.append({"gold": pair["gold"], "answer": pair["answer"],
-                          "heading_error": heading,
+            notes.append({"gold": i, "answer": j, "heading_error": heading,
                           "message": f"turned box: heading {heading:.0f}° off"})
     return notes
 
@@ -249,15 +254,16 @@ def cuboid_iou(gold: np.ndarray, answer: np.ndarray) -> tuple[np.ndarray, np.nda
     apart = np.abs(centre[:split, None] - centre[split:])
     rows, cols = np.nonzero((apart <= reach[:split, None] + reach[split:]) & (rise > 0))
     iou = np.zeros((split, len(answer)))
-    bev = np.zeros_like(iou)
+    bev = np.zeros((split, len(answer)))
     for start in range(0, len(rows), CHUNK_PAIRS):
         i, j = rows[start:start + CHUNK_PAIRS], cols[start:start + CHUNK_PAIRS]
         # q's footprint in p's frame, where p's is the rectangle |x| <= l / 2, |y| <= w / 2.
         back, k = turn[i].conj(), j + split
         relative, shift = turn[k] * back, (centre[k] - centre[i]) * back
         p, q = gold[i], answer[j]
-        corners = (q[:, 3, None] * _ALONG + q[:, 4, None] * _ACROSS) * relative[:, None]
-        area = clipped_area(corners + shift[:, None], p[:, 3:5] / 2)
+        ring = (q[:, 3, None] * _ALONG + q[:, 4, None] * _ACROSS) * relative[:, None]
+        ring += shift[:, None]
+        area = clipped_area(ring, p[:, 3:5] / 2)
         bev[i, j], iou[i, j] = pair_iou(p, q, area, rise[i, j])
     return iou, bev
 
@@ -272,14 +278,15 @@ def pair_iou(p: np.ndarray, q: np.ndarray, area: np.ndarray,
     volume = area * np.minimum(rise, np.minimum(height_p, height_q))
     bev = area / (area_p + area_q - area)
     iou = volume / (area_p * height_p + area_q * height_q - volume)
-    same = (p == q).all(axis=1)  # equal cuboids score exactly 1, as a threshold of 1 needs
-    if same.any():
+    if np.count_nonzero(p[:, 0] == q[:, 0]):  # equal cuboids have equal x
+        same = (p == q).all(axis=1)  # they score exactly 1, as a threshold of 1 needs
         bev[same] = iou[same] = 1.0
     return bev, iou
 
 
-def clipped_area(corners: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """Areas of the parts of convex polygons (k, 4), counter-clockwise, inside |x|, |y| <= half.
+def clipped_area(ring: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Areas of the parts of convex polygons inside |x|, |y| <= half; `ring` (k, 5): their
+    corners counter-clockwise, then the first corner again.
 
     Each polygon is mapped by the nearest-point projection onto its rectangle: the image, a
     closed path inside the rectangle, still winds once around every point of the
@@ -289,19 +296,21 @@ def clipped_area(corners: np.ndarray, half: np.ndarray) -> np.ndarray:
     edge becomes those four points (clamped to the edge) and its end. No tolerance is needed:
     touching, nested and identical footprints are no special cases.
     """
-    count = len(corners)
-    high = half[:, None, None, :]  # (k, 1, 1, 2): x and y
-    following = corners[:, _NEXT_CORNER]
+    count = len(ring)
+    corners, following = ring[:, :4], ring[:, 1:]
     step = following - corners
-    start = corners.view(float).reshape(count, 4, 1, 2)
+    limits = half[:, None, None, :] * _SIGNS  # (k, 1, 2, 2): -half, +half; x and y
+    crossing = limits - corners.view(float).reshape(count, 4, 1, 2)
     with np.errstate(divide="ignore", invalid="ignore"):  # an edge parallel to a line
-        crossing = (np.concatenate((-high, high), axis=2) - start) / step.view(
-            float).reshape(count, 4, 1, 2)
+        crossing /= step.view(float).reshape(count, 4, 1, 2)
     # fmin and fmax turn 0 / 0 into an end of the edge, which is a point on it as good as any.
-    crossing = np.sort(np.fmax(np.fmin(crossing.reshape(count, 4, 4), 1.0), 0.0), axis=2)
+    crossing = crossing.reshape(count, 4, 4)
+    np.fmax(np.fmin(crossing, 1.0, out=crossing), 0.0, out=crossing)
+    crossing.sort(axis=2)
     path = np.concatenate((corners[..., None] + crossing * step[..., None],
                            following[..., None]), axis=2).reshape(count, 20)
     flat = path.view(float).reshape(count, 20, 2)
-    np.minimum(np.maximum(flat, -high[:, 0], out=flat), high[:, 0], out=flat)
+    np.minimum(np.maximum(flat, limits[:, :, 0], out=flat), limits[:, :, 1], out=flat)
     twice = (path.conj() * path[:, _NEXT_POINT]).imag.sum(axis=1)
-    return np.maximum(twice / 2, 0.0)
+    twice /= 2
+    return np.maximum(twice, 0.0, out=twice)

@@ -9,6 +9,8 @@ assignment solver decides; it is deterministic, so the same input always gives t
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import eq, not_
 from typing import NamedTuple
 
 import numpy as np
@@ -87,6 +89,51 @@ def match_labelled(
         missed=[i for i in range(len(gold_labels)) if i not in gold_taken],
         extra=[j for j in range(len(answer_labels)) if j not in answer_taken],
     )
+
+
+def match_cells(similarity: np.ndarray, allowed: np.ndarray, gold_labels: list[str],
+                answer_labels: list[str]) -> Matching:
+    """match_labelled over the allowed cells of a (gold x answer) similarity matrix."""
+    matching = quick_match_labelled(allowed, similarity, gold_labels, answer_labels)
+    if matching is None:
+        matching = match_labelled(edges(similarity, allowed), gold_labels, answer_labels)
+    return matching
+
+
+def quick_match_labelled(
+    allowed: np.ndarray, similarity: np.ndarray, gold_labels: list[str], answer_labels: list[str],
+) -> Matching | None:
+    """What match_labelled(edges(similarity, allowed), ...) returns, without its sets and solver
+    calls, when no item is in two allowed pairs (the usual case), else None.
+
+    Then the allowed pairs already are a matching, and so is every subset: match_labelled's
+    assign returns a subset whose items each occur once as it is, sorted, which is the
+    row-major order of edges. Its first pass takes the same-label pairs; its second, run
+    only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
+    same-label ones touch no other pair). The rest are missed and extra.
+    """
+    found_rows, found_cols = np.nonzero(allowed)
+    rows, cols = found_rows.tolist(), found_cols.tolist()
+    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
+        return None
+    pairs = list(zip(rows, cols, similarity[allowed].tolist(), strict=True))
+    same = list(map(eq, map(gold_labels.__getitem__, rows), map(answer_labels.__getitem__, cols)))
+    matched = list(compress(pairs, same))
+    mislabelled: list[Edge] = []
+    if len(matched) < min(len(gold_labels), len(answer_labels)):
+        mislabelled = list(compress(pairs, map(not_, same)))  # every pair is taken
+    else:
+        rows, cols = list(compress(rows, same)), list(compress(cols, same))
+    return Matching(matched, mislabelled, unpaired(len(gold_labels), rows),
+                    unpaired(len(answer_labels), cols))
+
+
+def unpaired(count: int, paired: list[int]) -> list[int]:
+    """The indices below `count` that are not in `paired` (which has no repeats), in order."""
+    if len(paired) == count:
+        return []
+    taken = set(paired)
+    return [i for i in range(count) if i not in taken]
 
 
 def precision_recall_f1(hits: int, gold: int, answer: int) -> tuple[float, float, float]:

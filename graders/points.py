@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.matching import Edge, assign, edges
 from graders.result import Score
 
@@ -37,10 +37,7 @@ BOX_KEYS = ("x", "y", "w", "h")
 _NUMBERS = frozenset({int, float})
 _SEQUENCES = frozenset({list, tuple})
 _VISIBILITY = frozenset({0, 1, 2})
-_SPEC_KEYS = frozenset({"width", "height", "keypoints", "sigmas", "oks_threshold"})
-SPEC_CACHE_SIZE = 64
-_NESTED_KEYS = ("keypoints", "sigmas")
-_SCALARS = frozenset({int, float, bool, str, type(None)})
+_EPS = np.spacing(1)  # COCO's eps, added to areas
 _SAFE = 2.0**53  # checks.number refuses larger integers; the fast path stays below it
 
 
@@ -62,41 +59,6 @@ class Persons(NamedTuple):
     xy: np.ndarray
     placed: np.ndarray
     areas: np.ndarray
-
-
-_SPEC_CACHE: dict[tuple, PointSpec] = {}  # spec_key -> checked spec, oldest first
-
-
-def parse_spec(spec: Any) -> PointSpec:
-    """A checked spec, from a small cache when an equal plain spec was checked before: items
-    share their spec, and checking 17 names and sigmas per scored answer is a cost worth
-    saving. Invalid specs are never cached, so their errors come from check_spec each time."""
-    key = spec_key(spec)
-    if key is None:
-        return check_spec(spec)
-    checked = _SPEC_CACHE.get(key)
-    if checked is None:
-        checked = check_spec(spec)
-        if len(_SPEC_CACHE) >= SPEC_CACHE_SIZE:
-            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE), None), None)  # the oldest entry
-        _SPEC_CACHE[key] = checked
-    return checked
-
-
-def spec_key(spec: Any) -> tuple | None:
-    """A hashable copy of a plain spec, or None. Every value is tagged with its exact type,
-    since True == 1 == 1.0 in Python but not to check_spec: equal keys mean specs that
-    check_spec cannot tell apart (NaN, unequal to itself, only ever misses the cache)."""
-    if type(spec) is not dict or not _SPEC_KEYS >= spec.keys():
-        return None
-    names, sigmas = spec.get("keypoints"), spec.get("sigmas", {})
-    scalars = [(key, value) for key, value in spec.items() if key not in _NESTED_KEYS]
-    if (type(names) not in _SEQUENCES or type(sigmas) is not dict
-            or not {str} >= set(map(type, names)) or not {str} >= set(map(type, sigmas))
-            or not _SCALARS >= {type(value) for _, value in chain(scalars, sigmas.items())}):
-        return None
-    return (*((key, type(value), value) for key, value in chain(scalars, sigmas.items())),
-            type(names), tuple(names), len(scalars))
 
 
 def check_spec(spec: Any) -> PointSpec:
@@ -124,6 +86,9 @@ def parse_sigmas(value: Any, index: Mapping[str, int]) -> dict[str, float]:
         checks.member(name, checks.key_path("spec.sigmas", name), index, "keypoint")
         checks.fraction(sigma, f"spec.sigmas.{name}")
     return {name: float(sigma) for name, sigma in value.items()}
+
+
+parse_spec = spec_cache.cached(check_spec)
 
 
 def parse_point(spec: PointSpec, value: Any, path: str) -> tuple[float, float, int]:
@@ -260,15 +225,19 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
     `counts`: how many keypoints each person has, each needing one with v > 0.
 
     Types are checked before numpy sees a value (it would take True or "1" for a number).
-    An int of 2**53 or more becomes a float of at least 2**53 (or overflows), and NaN makes
-    the maximum NaN, so one `abs max < 2**53` refuses what checks.number refuses.
+    NaN makes the minimum and a maximum NaN, which fail every comparison. When every
+    point is placed (the usual case), the bounds of the image refuse what checks.number
+    refuses; else an int of 2**53 or more becomes a float of at least 2**53 (or overflows),
+    so one `abs max < 2**53` does, and unplaced points count as (0, 0), on the image.
     """
     if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
         return None
     flat = list(chain.from_iterable(values))
     vs = flat[2::3]
-    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))
-            and _VISIBILITY >= set(vs)) or 0 in counts:
+    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))) or 0 in counts:
+        return None
+    flags = set(vs)
+    if not _VISIBILITY >= flags:
         return None
     try:
         table = np.array(flat, dtype=float).reshape(-1, 3)
@@ -276,19 +245,21 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
         return None
     if not table.size:
         return table
-    if not abs(table).max() < _SAFE:
-        return None
-    start = 0
-    for count in counts:
-        if not any(vs[start:start + count]):
+    placed = table
+    if 0 in flags:
+        if not abs(table).max() < _SAFE:
             return None
-        start += count
-    # Unplaced points become (0, 0), which is on the image, so they never fail the bounds.
-    xy = table[:, :2] * (table[:, 2:] > 0)
-    high_x, high_y = xy.max(axis=0).tolist()
+        start = 0
+        for count in counts:
+            if not any(vs[start:start + count]):
+                return None
+            start += count
+        placed = table * (table[:, 2:] > 0)
+    # Reductions of 1-D arrays: over all values (v >= 0 is on the image), then per axis.
     tolerance = checks.EDGE_TOLERANCE
-    if not (xy.min() >= -tolerance and high_x <= spec.width + tolerance
-            and high_y <= spec.height + tolerance):
+    if not (np.minimum.reduce(placed.reshape(-1)) >= -tolerance
+            and np.maximum.reduce(placed[:, 0]) <= spec.width + tolerance
+            and np.maximum.reduce(placed[:, 1]) <= spec.height + tolerance):
         return None
     return table
 
@@ -312,12 +283,12 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     delta *= delta  # the same floats as dx**2 and dy**2
     squared = delta[..., 0] + delta[..., 1]
     e = squared / spec.variances
-    e /= gold.areas[:, None, None] + np.spacing(1)
+    e /= gold.areas[:, None, None] + _EPS
     e /= -2  # the same float as -(x / 2)
     similarity = np.exp(e, out=e)
     similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
     counted = gold.placed[:, None, :]
-    oks = (similarity * counted).sum(axis=2) / gold.placed.sum(axis=1)[:, None]
+    oks = np.add.reduce(similarity * counted, axis=2) / np.add.reduce(gold.placed, axis=1)[:, None]
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
@@ -338,8 +309,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
     good = sum(oks >= checked.oks_threshold for _, _, oks in pairs)
     paired = {gold: answer for gold, answer, _ in pairs}
     details = {
-        "persons": [describe(checked, expected, given, comparison, i, paired.get(i))
-                    for i in range(n_gold)],
+        "persons": describe(checked, expected, given, comparison, paired),
         "extra": sorted(set(range(n_answer)) - set(paired.values())),
         "oks_threshold": checked.oks_threshold,
     }
@@ -371,29 +341,32 @@ def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
     return list(zip(rows, cols, oks[good].tolist(), strict=True))
 
 
-def describe(
-    spec: PointSpec, gold: Persons, answer: Persons, comparison: Comparison, i: int,
-    j: int | None,
-) -> dict[str, Any]:
-    """Feedback for gold person i and the answer person j paired with it (or None)."""
-    visible = gold.placed[i].tolist()
-    if j is None:
-        given, distance = [False] * len(visible), [0.0] * len(visible)
-        similarity = distance  # never read: nothing was given
-    else:
-        given = answer.placed[j].tolist()
-        distance = comparison.distance[i, j].tolist()
-        similarity = comparison.similarity[i, j].tolist()
-    keypoints = {
-        name: {
-            "distance": d if v and g else None,
-            "similarity": (s if g else 0.0) if v else None,
-            "visible_in_gold": v,
-            "given": g,
+def describe(spec: PointSpec, gold: Persons, answer: Persons, comparison: Comparison,
+             paired: dict[int, int]) -> list[dict[str, Any]]:
+    """Feedback for each gold person i and the answer person paired with it (or None)."""
+    names, threshold = spec.names, spec.oks_threshold
+    given, oks = answer.placed.tolist(), comparison.oks.tolist()
+    unpaired = [False] * len(names), [0.0] * len(names)  # similarity is never read for these
+    persons = []
+    for i, visible in enumerate(gold.placed.tolist()):
+        j = paired.get(i)
+        if j is None:
+            placed, distance = unpaired
+            similarity, value = distance, 0.0
+        else:
+            placed, value = given[j], oks[i][j]
+            distance = comparison.distance[i, j].tolist()
+            similarity = comparison.similarity[i, j].tolist()
+        keypoints = {
+            name: {
+                "distance": d if v and g else None,
+                "similarity": (s if g else 0.0) if v else None,
+                "visible_in_gold": v,
+                "given": g,
+            }
+            for name, v, g, d, s in zip(names, visible, placed, distance, similarity,
+                                        strict=True)
         }
-        for name, v, g, d, s in zip(spec.names, visible, given, distance, similarity,
-                                    strict=True)
-    }
-    oks = float(comparison.oks[i, j]) if j is not None else 0.0
-    return {"gold": i, "answer": j, "oks": oks, "matched": oks >= spec.oks_threshold,
-            "keypoints": keypoints}
+        persons.append({"gold": i, "answer": j, "oks": value, "matched": value >= threshold,
+                        "keypoints": keypoints})
+    return persons

@@ -7,15 +7,16 @@ spec: {"text": str, "labels": [str, ...], "match": "exact" (default) or "overlap
 
 from __future__ import annotations
 
-from itertools import compress
-from operator import eq, itemgetter, le, lt, not_
+from collections.abc import Mapping
+from operator import itemgetter, le, lt
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from graders import checks
+from graders import checks, spec_cache
 from graders.geometry import span_iou, span_rows
-from graders.matching import Edge, Matching, edges, match_labelled, precision_recall_f1
+from graders.matching import match_cells, precision_recall_f1
 from graders.result import Score
 
 MAX_TEXT_CHARS = 1_000_000
@@ -31,7 +32,7 @@ class SpanSpec(NamedTuple):
     """A checked spec: text length, allowed labels (an ordered set), mode, overlap threshold."""
 
     length: int
-    labels: dict[str, None]
+    labels: Mapping[str, None]
     mode: str
     overlap_threshold: float
 
@@ -43,7 +44,7 @@ class Spans(NamedTuple):
     labels: list[str]
 
 
-def parse_spec(spec: Any) -> SpanSpec:
+def check_spec(spec: Any) -> SpanSpec:
     """Check a spans spec; the text is needed to check offsets in the same unit it is stored in."""
     checks.obj(spec, "spec", ("text", "labels"), ("match", "overlap_threshold"))
     text = spec["text"]
@@ -60,7 +61,20 @@ def parse_spec(spec: Any) -> SpanSpec:
         if mode != "overlap":
             checks.fail("spec.overlap_threshold", "is only used with match 'overlap'")
         threshold = checks.fraction(spec["overlap_threshold"], "spec.overlap_threshold")
-    return SpanSpec(len(text), dict.fromkeys(labels), mode, threshold)
+    return SpanSpec(len(text), MappingProxyType(dict.fromkeys(labels)), mode, threshold)
+
+
+def spec_key(spec: Any) -> bytes | None:
+    """The cache key of a spec with a string text, which checking reads only the length of: a
+    transcript of a megabyte is too much to copy per scored answer and keep. Other specs are
+    invalid: they get no key and are checked each time."""
+    if type(spec) is not dict or type(spec.get("text")) is not str:
+        return None
+    rest = {key: value for key, value in spec.items() if key != "text"}
+    return spec_cache.spec_key((len(spec["text"]), rest))
+
+
+parse_spec = spec_cache.cached(check_spec, spec_key)
 
 
 def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
@@ -77,21 +91,22 @@ def parse_span(spec: SpanSpec, value: Any, path: str) -> tuple[str, int, int]:
 def parse(spec: SpanSpec, value: Any, role: str) -> Spans:
     """A list of spans; in gold, spans with the same label must not overlap (ambiguous gold)."""
     items = checks.array(value, role, MAX_SPANS)
-    rows = quick_rows(spec, items)
-    if rows is None:
+    columns = quick_columns(spec, items)
+    if columns is None:
         rows = [parse_span(spec, item, f"{role}[{i}]") for i, item in enumerate(items)]
-    labels, starts, ends = zip(*rows, strict=True) if rows else ((), (), ())
+        columns = tuple(zip(*rows, strict=True)) if rows else ((), (), ())
+    labels, starts, ends = columns
     if role == "gold" and not all(map(le, ends, starts[1:])):
         # Else they are in text order and each ends before the next starts: as start < end,
         # every span ends before all later ones start, so no two overlap, whatever the labels.
-        refuse_overlaps(rows)
+        refuse_overlaps(list(zip(labels, starts, ends, strict=True)))
     return Spans(span_rows(starts, ends, role == "gold"), list(labels))
 
 
-def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]] | None:
-    """(label, start, end) rows of spans that are plainly valid, or None so that parse_span can
-    say what is wrong. Every check of parse_span is made, each once over all spans: exact types
-    by set(map(type, ...)), then 0 <= start < end <= len(text) with min, max and map(lt)."""
+def quick_columns(spec: SpanSpec, items: list | tuple) -> tuple[tuple, tuple, tuple] | None:
+    """The labels, starts and ends of spans that are plainly valid, or None so that parse_span
+    can say what is wrong. Every check of parse_span is made, each once over all spans: exact
+    types by set(map(type, ...)), then 0 <= start < end <= len(text) with min, max and map(lt)."""
     if not ({dict} >= set(map(type, items)) and {3} >= set(map(len, items))):
         return None
     try:
@@ -99,14 +114,14 @@ def quick_rows(spec: SpanSpec, items: list | tuple) -> list[tuple[str, int, int]
     except KeyError:
         return None
     if not rows:
-        return rows
+        return (), (), ()
     labels, starts, ends = zip(*rows, strict=True)
     if not ({str} >= set(map(type, labels)) and {int} >= set(map(type, starts))
             and {int} >= set(map(type, ends)) and spec.labels.keys() >= set(labels)):
         return None
     if not (min(starts) >= 0 and max(ends) <= spec.length and all(map(lt, starts, ends))):
         return None
-    return rows
+    return labels, starts, ends
 
 
 def refuse_overlaps(rows: list[tuple[str, int, int]]) -> None:
@@ -129,9 +144,7 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         allowed = overlap == 1.0
     else:
         allowed = overlap >= checked.overlap_threshold
-    matching = quick_matching(allowed, overlap, expected.labels, given.labels)
-    if matching is None:
-        matching = match_labelled(edges(overlap, allowed), expected.labels, given.labels)
+    matching = match_cells(overlap, allowed, expected.labels, given.labels)
     hits = len(matching.matched)
     precision, recall, f1 = precision_recall_f1(hits, len(expected.labels), len(given.labels))
     details: dict[str, Any] = {
@@ -151,38 +164,3 @@ def score(spec: Any, gold: Any, answer: Any) -> Score:
         details["overlap_threshold"] = checked.overlap_threshold
     correct = hits == len(expected.labels) == len(given.labels)
     return Score(f1, correct, details)
-
-
-def quick_matching(
-    allowed: np.ndarray, overlap: np.ndarray, gold_labels: list[str], answer_labels: list[str],
-) -> Matching | None:
-    """What match_labelled(edges(overlap, allowed), ...) returns, without its sets and solver
-    calls, when no span is in two allowed pairs (the usual case), else None.
-
-    Then the allowed pairs already are a matching, and so is every subset: match_labelled's
-    assign returns a subset whose spans each occur once as it is, sorted, which is the
-    row-major order of edges. Its first pass takes the same-label pairs; its second, run
-    only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
-    same-label ones touch no other pair). The rest are missed and extra.
-    """
-    rows, cols = (part.tolist() for part in np.nonzero(allowed))
-    if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
-        return None
-    pairs = list(zip(rows, cols, overlap[allowed].tolist(), strict=True))
-    same = list(map(eq, map(gold_labels.__getitem__, rows), map(answer_labels.__getitem__, cols)))
-    matched = list(compress(pairs, same))
-    mislabelled: list[Edge] = []
-    if len(matched) < min(len(gold_labels), len(answer_labels)):
-        mislabelled = list(compress(pairs, map(not_, same)))
-    else:
-        pairs = matched
-    return Matching(matched, mislabelled, unpaired(len(gold_labels), [p[0] for p in pairs]),
-                    unpaired(len(answer_labels), [p[1] for p in pairs]))
-
-
-def unpaired(count: int, paired: list[int]) -> list[int]:
-    """The indices below `count` that are not in `paired` (which has no repeats), in order."""
-    if len(paired) == count:
-        return []
-    taken = set(paired)
-    return [i for i in range(count) if i not in taken]

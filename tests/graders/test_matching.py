@@ -8,7 +8,14 @@ import random
 import numpy as np
 import pytest
 
-from graders.matching import assign, edges, match_labelled, precision_recall_f1
+from graders.matching import (
+    assign,
+    edges,
+    match_cells,
+    match_labelled,
+    precision_recall_f1,
+    quick_match_labelled,
+)
 
 
 def brute_force(candidates, prefer_at=None):
@@ -103,3 +110,37 @@ def test_match_labelled_does_not_turn_a_match_into_a_label_error():
 )
 def test_precision_recall_f1(hits, gold, answer, expected):
     assert precision_recall_f1(hits, gold, answer) == pytest.approx(expected)
+
+
+def random_cells(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """A random similarity matrix, its allowed cells, and two labels per side at random."""
+    shape = tuple(rng.integers(0, 7, size=2))
+    allowed = rng.random(shape) < rng.choice([0.1, 0.3, 0.6])
+    similarity = np.where(allowed, rng.random(shape), 0.0)
+    return (similarity, allowed, list(rng.choice(["car", "bike"], size=shape[0])),
+            list(rng.choice(["car", "bike"], size=shape[1])))
+
+
+def test_quick_match_labelled_is_what_match_labelled_gives():
+    """Random allowed matrices and labels: whenever quick_match_labelled answers, its answer is
+    match_labelled's, and it answers for every matrix with at most one pair per row and
+    column."""
+    rng = np.random.default_rng(11)
+    answered = 0
+    for _ in range(3000):
+        overlap, allowed, gold_labels, answer_labels = random_cells(rng)
+        quick = quick_match_labelled(allowed, overlap, gold_labels, answer_labels)
+        one_each = not allowed.size or allowed.sum(axis=0).max() <= 1 >= allowed.sum(axis=1).max()
+        assert (quick is not None) == one_each
+        if quick is not None:
+            answered += 1
+            assert quick == match_labelled(edges(overlap, allowed), gold_labels, answer_labels)
+    assert answered > 500
+
+
+def test_match_cells_is_match_labelled_over_the_allowed_cells():
+    rng = np.random.default_rng(12)
+    for _ in range(1000):
+        overlap, allowed, gold_labels, answer_labels = random_cells(rng)
+        assert match_cells(overlap, allowed, gold_labels, answer_labels) == match_labelled(
+            edges(overlap, allowed), gold_labels, answer_labels)

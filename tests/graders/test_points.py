@@ -313,12 +313,3 @@ def test_specs_are_cached_only_when_they_check_the_same():
         first.sigmas[0] = 1.0
     with pytest.raises(TypeError):
         first.index["nose"] = 3  # type: ignore[index]
-
-
-def test_a_full_spec_cache_drops_its_oldest_entry():
-    specs = [{**SPEC, "width": 100 + i} for i in range(points.SPEC_CACHE_SIZE + 1)]
-    first = points.parse_spec(specs[0])
-    for spec in specs[1:]:
-        points.parse_spec(spec)
-    assert points.parse_spec(specs[-1]) is points.parse_spec(specs[-1])
-    assert points.parse_spec(specs[0]) is not first
