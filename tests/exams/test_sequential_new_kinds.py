@@ -11,10 +11,11 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from bootcamp.extensions import db
 from courses.models import Item
-from exams.models import Attempt
+from exams.models import Attempt, Dispute
 from tests.exams.test_exam_new_kinds import AWAY_CUBOID, AWAY_TRACK, drawn_gold_leaks, text
 from tests.factories import (
     CUBOIDS_GOLD,
@@ -25,6 +26,7 @@ from tests.factories import (
     Taker,
     grades_of,
     make_kinds_sequential_world,
+    post_form,
     signed_in,
     use_sequential,
 )
@@ -169,8 +171,9 @@ def test_wrong_drawn_answers_fail_at_the_first_block(app, seq_world):
     assert "The exam ended after 5 items: the result was certain." in staff
 
 
-def test_a_critical_track_answered_wrong_fails_whatever_the_other_answers(app, seq_world):
-    taker, world = seq_world
+def miss_the_critical_track(app, taker: Taker) -> tuple[int, int]:
+    """Answer the first block right but for the critical track and post it: (the attempt,
+    the track's position). The attempt fails there."""
     attempt_id = taker.start(SLUG)
     token = taker.token(f"/attempts/{attempt_id}")
     items = drawn(app, attempt_id)
@@ -178,6 +181,12 @@ def test_a_critical_track_answered_wrong_fails_whatever_the_other_answers(app, s
                lambda key: key != "t-critical")
     ended = taker.post(f"/attempts/{attempt_id}/submit", {"csrf_token": token, "drawn": "5"})
     assert ended.headers["Location"] == f"/attempts/{attempt_id}/result"
+    return attempt_id, next(n for n, (key, _) in items.items() if key == "t-critical")
+
+
+def test_a_critical_track_answered_wrong_fails_whatever_the_other_answers(app, seq_world):
+    taker, world = seq_world
+    attempt_id, _ = miss_the_critical_track(app, taker)
     grades = grades_of(app, attempt_id)
     points, correct = grades.pop("t-critical")
     assert points < 0.5 and not correct
@@ -191,3 +200,35 @@ def test_a_critical_track_answered_wrong_fails_whatever_the_other_answers(app, s
     staff = text(signed_in(app, world.instructor).get(f"/attempts/{attempt_id}/result"))
     assert "a critical item was not answered right, which fails the exam." in staff
 
+
+def test_a_tracks_dispute_that_regrades_a_sequential_attempt_tells_no_score(app, seq_world):
+    """The critical track's gold corrected to the trainee's answer: the regrade re-runs the
+    test on the same answers (five right, undecided at five: the cut score passes), and the
+    notice that tells the trainee says passed, never the score the result page keeps to
+    itself."""
+    taker, world = seq_world
+    attempt_id, track = miss_the_critical_track(app, taker)
+    sent = taker.post(f"/attempts/{attempt_id}/items/{track}/dispute",
+                      {"csrf_token": taker.token(f"/attempts/{attempt_id}/result"),
+                       "comment": "I followed the car the prompt means."})
+    assert sent.status_code == 302
+    with app.app_context():
+        dispute_id = db.session.scalar(select(Dispute.id))
+    staff = signed_in(app, world.instructor)
+    page = f"/courses/{SLUG}/disputes/{dispute_id}"
+    resolved = post_form(staff, f"{page}/resolve",
+                         {"action": "accept_correct", "reply": "Right: that car."}, page=page)
+    assert resolved.status_code == 302
+    assert grades_of(app, attempt_id)["t-critical"] == (1.0, True)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert (attempt.passed, attempt.decision_items) == (True, 5)
+
+    overview = text(taker.get(f"/courses/{SLUG}/exam"))
+    assert ("An item of your attempt 1 was regraded (dispute #1 accepted): the attempt has "
+            "now passed.") in overview
+    for body in (overview, text(taker.get(f"/attempts/{attempt_id}/result"))):
+        assert not FORBIDDEN.search(body), FORBIDDEN.search(body)
+    for label, body in taker.bodies:
+        if not label.endswith((".png", "?packed")):
+            assert drawn_gold_leaks(body) == [], label
