@@ -683,6 +683,16 @@ def stored_answers(app: Flask, attempt_id: int) -> dict[int, tuple[object, int]]
             select(Response).where(Response.attempt_id == attempt_id))}
 
 
+def grades_of(app: Flask, attempt_id: int) -> dict[str, tuple[float | None, bool | None]]:
+    """Item key -> (points, correct) as graded."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Item.key, Response.points, Response.correct)
+            .join(Response, Response.item_id == Item.id)
+            .where(Response.attempt_id == attempt_id)).all()
+        return {key: (points, correct) for key, points, correct in rows}
+
+
 def attempt_row(app: Flask, attempt_id: int) -> Attempt:
     """The attempt as stored, detached from the session."""
     with app.app_context():
@@ -743,3 +753,44 @@ def answer_block(attempt: Attempt, *, right: Callable[[int, str], bool],
         given = item.gold if right(response.position, item.key) else (
             "no" if item.gold == "yes" else "yes")
         attempts.save_answer(attempt, response.position, given, 1, now=now)
+
+
+# The drawn kinds in a sequential exam: tracks, cuboids and choice items on the drawn kinds'
+# manual. The critical tracks item is the only item on street scenes and the quotas put it and
+# a cuboids item in the first block. The test: p0 0.5, p1 0.9, 5% error each way, 5 to 10
+# items; all right passes at item 6, all wrong fails at item 5.
+KINDS_SEQUENTIAL_SLUG = "sequential-kinds"
+KINDS_SEQUENTIAL_TEST = replace(SEQUENTIAL_TEST, max_items=10)
+KINDS_SEQUENTIAL_RULES = replace(SEQUENTIAL_EXAM_RULES, quotas={"street": 1, "lidar": 1})
+
+
+def kinds_sequential_natives() -> list[dict]:
+    """Four tracks items (the first critical, on street scenes too), four cuboids items and
+    four choice items, all exam items with the drawn kinds' golds."""
+    def drawn(key, kind, spec, gold, sections, media):
+        return native(key, kind, spec, gold, sections, media=media, pools=("exam",),
+                      explanation=EXPLANATION.format(key=key))
+
+    natives = [drawn("t-critical", "tracks", TRACKS_SPEC, TRACKS_GOLD, ["tracks", "street"],
+                     CLIP)]
+    natives += [drawn(f"t-{n}", "tracks", TRACKS_SPEC, TRACKS_GOLD, ["tracks"], CLIP)
+                for n in range(3)]
+    natives += [drawn(f"q-{n}", "cuboids", CUBOIDS_SPEC, CUBOIDS_GOLD, ["lidar"], CLOUD)
+                for n in range(4)]
+    natives += [native(f"c-{n}", "choice", _YES_NO, "yes", ["clothing"], pools=("exam",))
+                for n in range(4)]
+    natives[0]["critical"] = True
+    return natives
+
+
+def make_kinds_sequential_world(app: Flask, make_user) -> ExamWorld:
+    """The drawn kinds' sequential course (its test through the seam: KINDS_SEQUENTIAL_TEST)."""
+    from bootcamp.users.models import Role
+
+    instructor, trainee = make_user(Role.INSTRUCTOR), make_user()
+    media = {path: (STREET_MEDIA / path.removeprefix("media/")).read_bytes()
+             for path in (CLIP, CLOUD)}
+    course_id = _exam_course(app, instructor, KINDS_SEQUENTIAL_SLUG, KINDS_MANUAL,
+                             kinds_sequential_natives(), KINDS_SEQUENTIAL_RULES, (trainee,),
+                             title="Sequential exam of the drawn kinds", media=media)
+    return ExamWorld(course_id, instructor, trainee)

@@ -70,11 +70,13 @@ def regrade_item(item: Item, reason: str) -> RegradeSummary:
 
 def _regrade_notice(attempt: Attempt, items: int, reason: str) -> str:
     """The trainee's notice of a regraded attempt. It names no item, and keeps the score to
-    itself where the result page does (grading.disclose): next to the score it had before,
-    the new one would tell how that one item's right or wrong changed."""
+    itself where the result page does (grading.disclose, grading.disclose_sequential): next
+    to the score it had before, the new one would tell how that one item's right or wrong
+    changed, and a sequential attempt's score counts the right answers up to the deciding
+    item."""
     kind = "refresh attempt" if attempt.is_refresh else "attempt"
     outcome = "passed" if attempt.passed else "not passed"
-    if items < grading.MIN_GROUP:
+    if attempt.is_sequential or items < grading.MIN_GROUP:
         return (f"An item of your {kind} {attempt.number} was regraded ({reason}): the "
                 f"attempt has now {outcome}.")
     return (f"An item of your {kind} {attempt.number} was regraded ({reason}): the attempt "
