@@ -85,6 +85,17 @@ def trainee_ending(attempt: Attempt, drawn: int) -> str:
             f"after {most} items at the most.")
 
 
+def _why_undecided(attempt: Attempt) -> str:
+    """Why a graded attempt stopped before its result was certain: the clock, a regrade that
+    made the answers given no longer decisive (no next block is drawn after the fact), or
+    the pool."""
+    if attempt.closed_by == "deadline":
+        return "Time ran out"
+    if attempt.regraded_at is not None:
+        return "Regraded, the answers stopped being decisive"
+    return "The exam ran out of items"
+
+
 def ending(attempt: Attempt, rows: list[tuple[Response, Item]]) -> str:
     """How a graded sequential attempt ended, in one sentence for staff: the items that
     decided it and why (the verdict re-run on the stored grades, as grading ran it)."""
@@ -98,9 +109,8 @@ def ending(attempt: Attempt, rows: list[tuple[Response, Item]]) -> str:
         blocks.Ending.TRUNCATED: f"The exam ended at its most items, {items}: the result was "
                                  "decided by the cut score.",
         blocks.Ending.UNDECIDED: (
-            f"{'Time ran out' if attempt.closed_by == 'deadline' else 'The exam ran out of items'}"
-            f" after {items}, before the result was certain: it was decided by the cut score "
-            "on those items, an unanswered one counting as wrong."),
+            f"{_why_undecided(attempt)} after {items}, before the result was certain: it was "
+            "decided by the cut score on those items, an unanswered one counting as wrong."),
     }[verdict.ending]
     later = len(rows) - verdict.items
     if later == 1:

@@ -229,6 +229,10 @@ def test_a_tracks_dispute_that_regrades_a_sequential_attempt_tells_no_score(app,
             "now passed.") in overview
     for body in (overview, text(taker.get(f"/attempts/{attempt_id}/result"))):
         assert not FORBIDDEN.search(body), FORBIDDEN.search(body)
+    # Staff are told why the test stopped undecided: the regrade, not a pool run dry.
+    review = text(staff.get(f"/attempts/{attempt_id}/result"))
+    assert "Regraded, the answers stopped being decisive after 5 items" in review
+    assert "ran out of items" not in review
     for label, body in taker.bodies:
         if not label.endswith((".png", "?packed")):
             assert drawn_gold_leaks(body) == [], label
