@@ -78,7 +78,8 @@ def refresh_rules(course: Course, qualification: Qualification) -> dict[str, Any
     pool = attempts.refresh_pool(course, qualification)
     return {
         "items": min(settings.refresh_item_count, len(pool)),
-        "sections": [titles[s] for s in qualification.refresh_sections if s in titles],
+        # In the manual's order, as the notice that sent the trainee here names them.
+        "sections": [title for s, title in titles.items() if s in qualification.refresh_sections],
         **_shared_rules(settings),
         "due_at": qualification.refresh_due_at,
         "since": qualified_under.number if qualified_under else None,

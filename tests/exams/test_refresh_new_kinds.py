@@ -58,8 +58,8 @@ def test_a_refresh_on_the_changed_sections_draws_and_grades_the_track_and_the_cu
     taker = Taker(signed_in(app, trainee), [])
     rules = text(taker.get(f"/courses/{KINDS_SLUG}/exam"))
     assert "Refresh exam" in rules
-    # The sections in the order of their ids (the qualification keeps them sorted).
-    assert "Items 2, on what changed: Lidar, Following road users" in rules
+    # The sections in the manual's order, as the notice names them (not their ids' order).
+    assert "Items 2, on what changed: Following road users, Lidar" in rules
 
     attempt_id = taker.start(KINDS_SLUG)
     where = positions(app, attempt_id)
