@@ -59,8 +59,7 @@ def _compiled(statement: TextualSelect, dialect: Dialect) -> _Compiled:
 
 class _Keeper:
     """An engine's connections for fixed reads: one per thread (with since when it is idle),
-    all given back to the pool when the engine is disposed (tests, forks), so none outlives
-    it."""
+    all closed when the engine is disposed (the tests do, after each), so none outlives it."""
 
     def __init__(self, engine: Engine) -> None:
         self.local = threading.local()
