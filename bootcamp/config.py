@@ -123,6 +123,9 @@ def load_config(instance_path: str) -> dict:
         # Each API token's requests, together across processes when Redis is configured.
         "API_LIMIT_PER_TOKEN": os.environ.get("BOOTCAMP_API_LIMIT_PER_TOKEN",
                                               "6000 per minute"),
+        # How long a process trusts a token it checked (None: bootcamp.api.auth's default).
+        "API_TOKEN_CACHE_SECONDS": float(os.environ["BOOTCAMP_API_TOKEN_CACHE_SECONDS"])
+        if os.environ.get("BOOTCAMP_API_TOKEN_CACHE_SECONDS", "").strip() else None,
         # Webhooks to private, loopback and link-local addresses (a receiver on this host).
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("BOOTCAMP_WEBHOOK_ALLOW_PRIVATE", "").lower()
         in {"1", "true", "yes"},

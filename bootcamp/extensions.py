@@ -56,13 +56,19 @@ def _note_idle(dbapi_connection, record: ConnectionPoolEntry) -> None:
 @event.listens_for(Pool, "checkout")
 def _check_alive(dbapi_connection, record: ConnectionPoolEntry, proxy) -> None:
     """Hand out only a live PostgreSQL connection (what pool_pre_ping does, without its round
-    trip on every checkout). A server that ends a connection (a restart, a terminated
-    backend, an idle timeout, a crash) closes its socket, and usually says why first: either
-    way the idle socket turns readable, which a zero-timeout poll sees. A connection idle
-    for PING_AFTER_IDLE_SECONDS is pinged as well, for a peer gone without a word (a host
-    rebooted, a dropped NAT entry). DisconnectionError makes the pool connect afresh."""
+    trip on every checkout): see ensure_alive."""
+    ensure_alive(dbapi_connection, record.info.get(_IDLE_SINCE))
+
+
+def ensure_alive(dbapi_connection, idle_since: float | None) -> None:
+    """Raise DisconnectionError unless a PostgreSQL connection idle since `idle_since` (a
+    time.monotonic(); None: fresh, alive) is still alive. A server that ends a connection (a
+    restart, a terminated backend, an idle timeout, a crash) closes its socket, and usually
+    says why first: either way the idle socket turns readable, which a zero-timeout poll
+    sees. A connection idle for PING_AFTER_IDLE_SECONDS is pinged as well, for a peer gone
+    without a word (a host rebooted, a dropped NAT entry). DisconnectionError makes the pool
+    connect afresh; fixed_reads replaces the connection it keeps."""
     pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg's; SQLite needs none of this
-    idle_since = record.info.get(_IDLE_SINCE)
     if pgconn is None or idle_since is None:  # a fresh connection is alive
         return
     try:

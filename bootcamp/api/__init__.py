@@ -90,12 +90,23 @@ def _hooks_for_pages_only(app: Flask) -> None:
       token has its own, auth.py);
     - CSRF protection's: the blueprint is exempt (it reads no cookie);
     - Flask-Login's remember-me cookie refresh: it acts only on what login_user or
-      logout_user put in the session during the same request, and no API view calls either."""
-    for registry in (app.before_request_funcs, app.after_request_funcs,
-                     app.teardown_request_funcs):
+      logout_user put in the session during the same request, and no API view calls either.
+    Neighbours in a registry share one check (the limiter's and CSRF's before_request hooks,
+    say), run in the order Flask would run them."""
+    for registry, kind in ((app.before_request_funcs, "before"),
+                           (app.after_request_funcs, "after"),
+                           (app.teardown_request_funcs, "teardown")):
         hooks = registry.get(None, [])
-        hooks[:] = [_pages_only(hook) if _does_nothing_for_the_api(hook) else hook
-                    for hook in hooks]
+        grouped: list[Callable | list[Callable]] = []
+        for hook in hooks:
+            if not _does_nothing_for_the_api(hook):
+                grouped.append(hook)
+            elif grouped and isinstance(grouped[-1], list):
+                grouped[-1].append(hook)
+            else:
+                grouped.append([hook])
+        hooks[:] = [_pages_only(item, kind) if isinstance(item, list) else item
+                    for item in grouped]
 
 
 def _does_nothing_for_the_api(hook: Callable) -> bool:
@@ -110,14 +121,30 @@ def _does_nothing_for_the_api(hook: Callable) -> bool:
     return getattr(hook, "__qualname__", "") == "CSRFProtect.init_app.<locals>.csrf_protect"
 
 
-def _pages_only(hook: Callable) -> Callable:
-    """`hook` for every request but the API's (a before_request, after_request or
-    teardown_request hook: the last two get one argument, the response or the exception)."""
+def _pages_only(hooks: list[Callable], kind: str) -> Callable:
+    """Neighbouring `hooks` of one registry as one, for every request but the API's, run as
+    Flask runs them: before request in order until one answers; after request in reverse
+    order, each handed the response the one before gave; teardown in reverse order too."""
+    if kind != "before":
+        hooks = hooks[::-1]
 
     def for_pages(*argument: Response | BaseException | None) -> Response | None:
         if request.blueprint == "api":
             # after_request hands the response on; what a teardown returns is ignored
             return argument[0] if argument else None
-        return hook(*argument)
+        if kind == "before":
+            for hook in hooks:
+                answer = hook()
+                if answer is not None:
+                    return answer
+            return None
+        if kind == "after":
+            response = argument[0]
+            for hook in hooks:
+                response = hook(response)
+            return response
+        for hook in hooks:
+            hook(*argument)
+        return None
 
     return for_pages

@@ -8,11 +8,12 @@ another. Use is counted in memory and written to the token row at most once a mi
 process, so a lookup does not pay for a write.
 
 A token that authenticated is remembered per process (and app) for API_TOKEN_CACHE_SECONDS
-(the app's config, else the environment's BOOTCAMP_API_TOKEN_CACHE_SECONDS, else
-TOKEN_CACHE_SECONDS: 5 s; 0 turns the cache off) with its client, so a burst of
-lookups costs no query for either. Revoking a token through the ORM (revoke_token, the admin
-pages, `bootcamp tokens revoke`) forgets it at once in the process that revoked it; every other
-process (another gunicorn worker, another host) refuses it within API_TOKEN_CACHE_SECONDS.
+(the app's config, which config.py takes from the environment's
+BOOTCAMP_API_TOKEN_CACHE_SECONDS, else TOKEN_CACHE_SECONDS: 5 s; 0 turns the cache off) with
+its client, so a burst of lookups costs no query for either. Revoking a token through the ORM
+(revoke_token, the admin pages, `bootcamp tokens revoke`) forgets it at once in the process that
+revoked it; every other process (another gunicorn worker, another host) refuses it within
+API_TOKEN_CACHE_SECONDS.
 Unknown and revoked tokens are never remembered: each of them costs its query.
 
 The rate limit is counted in leases: a process that needs a call reserves a share of the
@@ -29,7 +30,6 @@ exactly, as are strategies other than the fixed window.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -106,9 +106,8 @@ def _token_cache(app: Flask) -> dict[str, _Remembered]:
 
 
 def _cache_seconds() -> float:
+    """The app's API_TOKEN_CACHE_SECONDS (config.py reads the environment's, once)."""
     seconds = current_app.config.get("API_TOKEN_CACHE_SECONDS")
-    if seconds is None:
-        seconds = os.environ.get("BOOTCAMP_API_TOKEN_CACHE_SECONDS", "").strip() or None
     return TOKEN_CACHE_SECONDS if seconds is None else float(seconds)
 
 

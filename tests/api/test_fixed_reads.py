@@ -12,7 +12,7 @@ from psycopg import pq
 from sqlalchemy import event
 
 from bootcamp.api import standings
-from bootcamp.api.fixed_reads import fetch_all
+from bootcamp.api.fixed_reads import fetch_all, kept_dbapi_connection
 from bootcamp.extensions import db
 from exams.models import QualificationStatus
 
@@ -50,9 +50,22 @@ def test_it_reads_in_the_requests_open_transaction(app, api_world, token):
         db.session.remove()
 
 
+def test_the_thread_keeps_one_connection_until_the_engine_is_disposed(app, api_world, token):
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    with app.app_context():
+        fetch_all(standings.WORKER_STANDINGS, params)
+        kept = kept_dbapi_connection(db.engine)
+        fetch_all(standings.WORKER_STANDINGS, params)
+        assert kept_dbapi_connection(db.engine) is kept
+        db.engine.dispose()
+        assert kept_dbapi_connection(db.engine) is None  # closed with the pool, not leaked
+        assert len(fetch_all(standings.WORKER_STANDINGS, params)) == 4
+        assert kept_dbapi_connection(db.engine) not in (None, kept)
+
+
 def test_an_unknown_worker_is_two_round_trips_on_postgresql(app, client, api_world, token):
     """The second statement (is the id linked?) goes through the session, in autocommit
-    too: no BEGIN, no ROLLBACK."""
+    too: no BEGIN, no ROLLBACK. The first runs on the connection fixed_reads keeps."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("round trips are counted with libpq's trace, on PostgreSQL")
     app.extensions["exam_sweep"] = {"last": float("inf")}
@@ -62,14 +75,19 @@ def test_an_unknown_worker_is_two_round_trips_on_postgresql(app, client, api_wor
         event.listen(db.engine, "checkin", lambda connection, record: idle.append(connection))
     for _ in range(3):
         assert client.get(path, headers=token.headers).status_code == 404
+    with app.app_context():
+        kept = kept_dbapi_connection(db.engine)
+    assert kept is not idle[-1]
     sent = []
     with tempfile.TemporaryFile() as trace:
-        idle[-1].pgconn.trace(trace.fileno())
-        idle[-1].pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        for connection in (kept, idle[-1]):
+            connection.pgconn.trace(trace.fileno())
+            connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
         try:
             assert client.get(path, headers=token.headers).status_code == 404
         finally:
-            idle[-1].pgconn.untrace()
+            for connection in (kept, idle[-1]):
+                connection.pgconn.untrace()
         trace.seek(0)
         sent = [line.split("\t") for line in trace.read().decode().splitlines()]
     assert [line for line in sent if line[0] == "F" and line[2] == "Query"] == [], sent

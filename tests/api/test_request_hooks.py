@@ -152,3 +152,35 @@ def test_the_extensions_app_wide_hooks_are_all_wrapped(app):
     assert limiter not in owners
     assert login_manager not in owners
     assert "csrf_protect" not in [getattr(hook, "__name__", "") for hook in hooks]
+
+
+@pytest.mark.parametrize(("kind", "blueprint", "expected"), [
+    ("before", "home", ["first", "second"]),
+    ("after", "home", ["second", "first"]),
+    ("teardown", "home", ["second", "first"]),
+    ("before", "api", []),
+    ("after", "api", []),
+])
+def test_neighbouring_page_hooks_run_as_flask_runs_them(app, kind, blueprint, expected):
+    """Grouped page-only hooks keep Flask's order (after request and teardown: the last
+    registered first, each after-request hook handed the response of the one before)."""
+    from flask import Response, request
+
+    from bootcamp.api import _pages_only
+
+    ran = []
+
+    def hook(name):
+        def run(*argument):
+            ran.append(name)
+            return argument[0] if argument else None
+        return run
+
+    grouped = _pages_only([hook("first"), hook("second")], kind)
+    response = Response("x")
+    with app.test_request_context("/"):
+        request.url_rule = type("Rule", (), {"endpoint": f"{blueprint}.view"})()
+        answer = grouped() if kind == "before" else grouped(
+            response if kind == "after" else None)
+    assert ran == expected
+    assert answer is (response if kind == "after" else None)

@@ -35,14 +35,13 @@ SYNC_CURSOR = "qualifications"
 
 @bp.get("/workers/<external_id>/qualifications")
 @require_scope(READ)
-@spec.validate(resp=documented(HTTP_200=WorkerQualifications,
+# Nothing to validate on the way in, and the answer is the model's own dump: spectree need
+# not parse it again, nor wrap the view (it still documents it).
+@spec.describe(resp=documented(HTTP_200=WorkerQualifications,
                                HTTP_304=(None, "Unchanged since the ETag sent in "
                                                "If-None-Match."),
                                HTTP_404=(Problem, "No worker of yours has this id.")),
-               tags=["qualifications"],
-               # Nothing to validate on the way in, and the answer is the model's own dump:
-               # spectree need not parse it again (it still documents it).
-               skip_validation=True)
+               tags=["qualifications"])
 @reads_on_its_own
 def worker_qualifications(external_id: str):
     """A worker's standing in every course they are enrolled in or have a record for.
