@@ -56,21 +56,31 @@ class CourseProgress:
                 and self.last_read is not None and self.sections_read >= self.sections_total)
 
 
-def course_progress(user: User, course: Course) -> CourseProgress:
-    """Counted from the outline kept at publishing: drawing a card never renders a manual."""
-    return courses_progress(user, [course])[0]
+def course_progress(user: User, course: Course, *, has_practice: bool | None = None,
+                    enrolled: bool | None = None) -> CourseProgress:
+    """Counted from the outline kept at publishing: drawing a card never renders a manual.
+    `has_practice` and `enrolled` when the page knows already."""
+    return courses_progress(user, [course], _ids(course, has_practice), _ids(course, enrolled))[0]
 
 
-def courses_progress(user: User, courses: list[Course]) -> list[CourseProgress]:
+def _ids(course: Course, flag: bool | None) -> set[int] | None:
+    """The course's id in a set when `flag`, none when not, None when unknown."""
+    return None if flag is None else {course.id} if flag else set()
+
+
+def courses_progress(user: User, courses: list[Course], practising: set[int] | None = None,
+                     enrolled: set[int] | None = None) -> list[CourseProgress]:
     """course_progress of many courses in a fixed number of queries (the training centre's
-    cards), however many courses there are."""
+    cards), however many courses there are; one fewer each when `practising` says which of
+    them have practice items, `enrolled` which the user is enrolled in."""
     ids = [course.id for course in courses]
     latest = manuals.latest_versions(ids)
     published = {course_id: version for course_id, version in latest.items() if version}
     read = manuals.still_read_in(user.id, published) if published else {}
-    enrolled = enrolment.enrolled_course_ids(user.id, ids)
+    if enrolled is None:
+        enrolled = enrolment.enrolled_course_ids(user.id, ids)
     last_read = manuals.last_read_versions(user.id, ids)
-    practising = practice.with_practice(ids)
+    practising = practice.with_practice(ids) if practising is None else practising
     return [CourseProgress(course, course.id in enrolled, latest[course.id],
                            last_read.get(course.id),
                            len(latest[course.id].outline) if latest[course.id] else 0,

@@ -15,8 +15,10 @@ time is graders.activity's rule over their gaps; so its size, and the time, grow
 the history. Measured by bench/cohort_dashboard.py on PostgreSQL (2 shared cores): 10,000
 trainees with 1.9 million events take about 6 s when the cores are quiet (up to 20 s when
 busy), nearly all of it reading those timestamps and crediting their gaps (the other ten
-statements went from about 9 s to 3 s on busy cores); 625 trainees take 0.3 to 2 s, and one
-trainee (the course home) about 10 ms. A course of thousands is best read per cohort.
+statements went from about 9 s to 3 s on busy cores); 625 trainees take 0.3 to 2 s.
+A course of thousands is best read per cohort. `trainee_progress`, one trainee's own row on
+the course home, asks the same facts of them alone: in two statements when the page has their
+enrolment, qualification and reading counts already, in up to six when it has none.
 Nothing here writes (a page read never writes).
 """
 
@@ -44,7 +46,13 @@ from courses.models import (
 from courses.services import practice
 from exams.models import Attempt, AttemptState, Qualification, Response
 from exams.services.dropout import ACTIVITY_EVENTS, qualified_at, window_of
-from exams.services.qualifications import LABELS, STARTED_EVENTS, Status, shown_status
+from exams.services.qualifications import (
+    LABELS,
+    STARTED_EVENTS,
+    Status,
+    qualification_of,
+    shown_status,
+)
 from graders.activity import Activity, Stage, active_time, per_week, stage_reached
 from graders.dropout import CohortPractice, DropoutStatus, Enrolment, State, dropout_status
 
@@ -232,14 +240,10 @@ def _mastered(course: Course, enrolled: Select, module_ids: set[str]) -> dict[in
     return dict(rows)
 
 
-def _attempts(course: Course, enrolled: Select,
-              own: bool = False) -> dict[int, tuple[int, float | None]]:
-    """Per trainee: graded exam attempts and the best score among them (`own`: for the trainee
-    themselves, among the attempts whose result page shows the score, so not a sequential
-    attempt's, which counts the right answers up to the item that decided it)."""
-    score = case((Attempt.decision_items.is_(None), Attempt.score)) if own else Attempt.score
+def _attempts(course: Course, enrolled: Select) -> dict[int, tuple[int, float | None]]:
+    """Per trainee: graded exam attempts and the best score among them."""
     rows = db.session.execute(
-        select(Attempt.user_id, func.count(), func.max(score))
+        select(Attempt.user_id, func.count(), func.max(Attempt.score))
         .where(Attempt.course_id == course.id, Attempt.state == AttemptState.GRADED,
                Attempt.user_id.in_(enrolled))
         .group_by(Attempt.user_id)).all()
@@ -289,72 +293,140 @@ def course_progress(course: Course, cohort_id: int | None = None, *,
     qualification), so that this table and the dropout records agree. Staff and admins
     enrolled to try the course are not trainees and are left out.
     """
-    return _rows(course, cohort_id, None, now)
+    return _rows(course, cohort_id, now)
 
 
 def trainee_progress(user: User, course: Course, *, now: datetime,
-                     modules: Sequence[practice.Module] | None = None) -> ProgressRow | None:
-    """One trainee's own progress (None when not enrolled): the same queries restricted to
-    them, plus their cohort's practice totals as the accuracy reference. `modules` are the
-    course's practice modules when the page has them already."""
-    enrolment = db.session.scalar(select(Enrollment).where(
-        Enrollment.user_id == user.id, Enrollment.course_id == course.id))
+                     modules: Sequence[practice.Module] | None = None,
+                     reading: tuple[int, int] | None = None,
+                     enrolment: Enrollment | None = None,
+                     standing: tuple[Status, Qualification | None] | None = None,
+                     ) -> ProgressRow | None:
+    """One trainee's own progress (None when not enrolled as a trainee): the facts of
+    course_progress asked of them alone, their cohort's practice totals as the accuracy
+    reference. What the page has already is not asked again: `modules` (the course's practice
+    modules), `reading` ((sections read, sections in all) as courses.services.progress counts
+    them), `enrolment` (their enrolment row), `standing` (qualifications.standing)."""
     if enrolment is None:
-        return None
-    rows = _rows(course, enrolment.cohort_id, user.id, now, modules)
-    return rows[0] if rows else None
-
-
-def _cohort_totals(course: Course, cohort_id: int | None) -> dict[int | None, CohortPractice]:
-    """The practice totals of one cohort's trainees (the whole course's for None), in one
-    query."""
-    answers, correct = db.session.execute(
-        select(func.coalesce(func.sum(PracticeSummary.answers), 0),
-               func.coalesce(func.sum(PracticeSummary.correct), 0))
-        .where(PracticeSummary.course_id == course.id,
-               PracticeSummary.user_id.in_(_enrolled(course, cohort_id)))).one()
-    return {cohort_id: CohortPractice(int(answers), int(correct))}
-
-
-def _rows(course: Course, cohort_id: int | None, user_id: int | None, now: datetime,
-          modules: Sequence[practice.Module] | None = None) -> list[ProgressRow]:
-    enrolled = _enrolled(course, cohort_id, user_id)
-    trainees = _trainees(course, cohort_id, user_id)
-    read, sections_total = _sections_read(course, enrolled)
+        enrolment = db.session.scalar(select(Enrollment).where(
+            Enrollment.user_id == user.id, Enrollment.course_id == course.id))
+        if enrolment is None:
+            return None
+    enrolled = _enrolled(course, None, user.id)
     modules = practice.modules(course) if modules is None else modules
+    facts = _own_facts(course, enrolment, {module.id for module in modules})
+    if not facts.trainee:
+        return None
+    if reading is None:
+        read, sections_total = _sections_read(course, enrolled)
+        reading = read.get(user.id, 0), sections_total
+    record = qualification_of(user.id, course.id) if standing is None else standing[1]
+    activity = next((active_time(moments) for _, moments in _timestamps(course, enrolled)),
+                    active_time(()))
+    trainee = _Trainee(user.id, user.name, user.email, enrolment.cohort_id, facts.cohort_name,
+                       enrolment.created_at, enrolment.withdrawn_at)
+    return _row(trainee, now, window_of(course), facts.cohort, reading=reading,
+                practised=(facts.answers, facts.correct, facts.mastered, len(modules)),
+                exam=(facts.attempts, facts.best), record=record, started=facts.started,
+                activity=activity)
+
+
+@dataclass(frozen=True, slots=True)
+class _OwnFacts:
+    trainee: bool  # neither an admin nor on the course's staff (_is_trainee)
+    cohort_name: str | None
+    answers: int
+    correct: int
+    mastered: int
+    attempts: int
+    best: float | None
+    started: bool
+    cohort: CohortPractice
+
+
+def _own_facts(course: Course, enrolment: Enrollment, module_ids: set[str]) -> _OwnFacts:
+    """The counts of course_progress's grouped queries for one trainee, and their cohort's
+    (the whole course's for none) practice totals, as scalar subqueries of one statement."""
+    user_id, cohort_id = enrolment.user_id, enrolment.cohort_id
+    own = (PracticeSummary.course_id == course.id, PracticeSummary.user_id == user_id)
+    cohort = (PracticeSummary.course_id == course.id,
+              PracticeSummary.user_id.in_(_enrolled(course, cohort_id)))
+    graded = (Attempt.course_id == course.id, Attempt.user_id == user_id,
+              Attempt.state == AttemptState.GRADED)
+
+    def total(column, *where) -> ColumnElement:
+        return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+
+    row = db.session.execute(select(
+        _enrolled(course, None, user_id).exists(),
+        select(Cohort.name).where(Cohort.id == cohort_id).scalar_subquery(),
+        total(PracticeSummary.answers, *own), total(PracticeSummary.correct, *own),
+        select(func.count()).where(*own, PracticeSummary.module.in_(module_ids),
+                                   practice.summary_mastered()).scalar_subquery(),
+        select(func.count()).where(*graded).scalar_subquery(),
+        # the best score their result pages show: not a sequential attempt's, which counts
+        # the right answers up to the item that decided it
+        select(func.max(case((Attempt.decision_items.is_(None), Attempt.score))))
+        .where(*graded).scalar_subquery(),
+        exists().where(Event.user_id == user_id, Event.course_id == course.id,
+                       Event.kind.in_(STARTED_EVENTS)),
+        total(PracticeSummary.answers, *cohort), total(PracticeSummary.correct, *cohort),
+    )).one()
+    (trainee, cohort_name, answers, correct, mastered, attempts, best, started,
+     cohort_answers, cohort_correct) = row
+    return _OwnFacts(bool(trainee), cohort_name, int(answers), int(correct), mastered, attempts,
+                     best, bool(started), CohortPractice(int(cohort_answers), int(cohort_correct)))
+
+
+def _rows(course: Course, cohort_id: int | None, now: datetime) -> list[ProgressRow]:
+    enrolled = _enrolled(course, cohort_id)
+    trainees = _trainees(course, cohort_id)
+    read, sections_total = _sections_read(course, enrolled)
+    modules = practice.modules(course)
     mastered = _mastered(course, enrolled, {module.id for module in modules})
     practice_counts = _practice(course, enrolled)
-    attempts = _attempts(course, enrolled, own=user_id is not None)
+    attempts = _attempts(course, enrolled)
     records = _qualifications(course, enrolled)
     started = _started(course, enrolled)
     activities = {user_id: active_time(moments)
                   for user_id, moments in _timestamps(course, enrolled)}
-    cohorts = (_cohort_practice(trainees, practice_counts) if user_id is None
-               else _cohort_totals(course, cohort_id))
+    cohorts = _cohort_practice(trainees, practice_counts)
     window = window_of(course)
     rows = []
     for trainee in trainees:
         uid = trainee.user_id
-        record = records.get(uid)
-        status = shown_status(record, uid in started, now)
         answers, correct = practice_counts.get(uid, (0, 0))
-        count, best = attempts.get(uid, (0, None))
-        activity = activities.get(uid) or active_time(())
-        stage = stage_reached(opened_manual=uid in read or uid in started, practised=answers > 0,
-                              examined=count > 0,
-                              qualified=record is not None and record.granted_at is not None,
-                              failed=status == Status.FAILED)
-        dropout = dropout_status(Enrolment(
-            enrolled_at=trainee.enrolled_at, last_activity=activity.last,
-            qualified_at=qualified_at(record.granted_at) if record else None,
-            withdrawn_at=trainee.withdrawn_at, stage=stage,
-            practice_answers=answers, practice_correct=correct),
-            now, window=window, cohort=cohorts.get(trainee.cohort_id))
-        rows.append(ProgressRow(
-            uid, trainee.name, trainee.email, trainee.cohort_id, trainee.cohort,
-            trainee.enrolled_at, read.get(uid, 0), sections_total, answers, correct,
-            mastered.get(uid, 0), len(modules), count, best, status, activity, stage, dropout))
+        rows.append(_row(
+            trainee, now, window, cohorts.get(trainee.cohort_id),
+            reading=(read.get(uid, 0), sections_total),
+            practised=(answers, correct, mastered.get(uid, 0), len(modules)),
+            exam=attempts.get(uid, (0, None)), record=records.get(uid), started=uid in started,
+            activity=activities.get(uid) or active_time(())))
     return rows
+
+
+def _row(trainee: _Trainee, now: datetime, window: timedelta, cohort: CohortPractice | None,
+         *, reading: tuple[int, int], practised: tuple[int, int, int, int],
+         exam: tuple[int, float | None], record: Qualification | None, started: bool,
+         activity: Activity) -> ProgressRow:
+    """A trainee's row from their facts: `reading` (sections read, in all), `practised`
+    (answers, right ones, modules mastered, in all) and `exam` (graded attempts, best score)."""
+    status = shown_status(record, started, now)
+    answers, correct, _, _ = practised
+    count, _ = exam
+    stage = stage_reached(opened_manual=reading[0] > 0 or started, practised=answers > 0,
+                          examined=count > 0,
+                          qualified=record is not None and record.granted_at is not None,
+                          failed=status == Status.FAILED)
+    dropout = dropout_status(Enrolment(
+        enrolled_at=trainee.enrolled_at, last_activity=activity.last,
+        qualified_at=qualified_at(record.granted_at) if record else None,
+        withdrawn_at=trainee.withdrawn_at, stage=stage,
+        practice_answers=answers, practice_correct=correct),
+        now, window=window, cohort=cohort)
+    return ProgressRow(trainee.user_id, trainee.name, trainee.email, trainee.cohort_id,
+                       trainee.cohort, trainee.enrolled_at, *reading, *practised, *exam, status,
+                       activity, stage, dropout)
 
 
 @dataclass(frozen=True, slots=True)

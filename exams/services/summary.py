@@ -19,6 +19,8 @@ from exams.models import ExamSettings, Qualification
 from exams.services import attempts, qualifications, round_requests
 from exams.services.settings import readiness_problems, sequential_rules, settings_for
 
+Standing = tuple[qualifications.Status, Qualification | None]  # qualifications.standing
+
 
 def _duration(seconds: int | None) -> str:
     """3600 -> "1 hour"; 90 -> "2 minutes" (rounded up); None/0 -> "no limit"."""
@@ -89,17 +91,23 @@ def status_label(status: qualifications.Status) -> str:
     return qualifications.LABELS.get(status, str(status))
 
 
-def exam_status(user: User, course: Course) -> dict[str, Any]:
+def exam_status(user: User, course: Course,
+                standing: Standing | None = None,
+                ) -> dict[str, Any]:
     """The trainee's qualification in the course and their open attempt, for course pages and
-    cards; for the course's staff the status is None."""
-    return exam_statuses(user, [course.id])[course.id]
+    cards; for the course's staff the status is None. `standing`: qualifications.standing,
+    when the page has it (and the user is not on the course's staff)."""
+    return exam_statuses(user, [course.id], None if standing is None
+                         else {course.id: standing})[course.id]
 
 
-def exam_statuses(user: User, course_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def exam_statuses(user: User, course_ids: Sequence[int],
+                  standings: dict[int, Standing] | None = None) -> dict[int, dict[str, Any]]:
     """exam_status in many courses, in a fixed number of queries (the training centre)."""
     staffed = catalog.editable_ids(course_ids, user)
     taken = [course_id for course_id in course_ids if course_id not in staffed]
-    standings = qualifications.standings(user.id, taken) if taken else {}
+    if standings is None:
+        standings = qualifications.standings(user.id, taken) if taken else {}
     current = attempts.open_attempts(user.id, taken) if taken else {}
     failed = [record for status, record in standings.values()
               if status == qualifications.Status.FAILED and record is not None]
@@ -120,9 +128,12 @@ def exam_statuses(user: User, course_ids: Sequence[int]) -> dict[int, dict[str, 
     return found
 
 
-def exam_summary(user: User, course: Course) -> dict[str, Any]:
-    """What the course home shows about the exam: the rules, readiness and the trainee's status."""
+def exam_summary(user: User, course: Course,
+                 standing: Standing | None = None,
+                 ) -> dict[str, Any]:
+    """What the course home shows about the exam: the rules, readiness and the trainee's status
+    (`standing` as for exam_status)."""
     settings = settings_for(course)
     return {"rules": exam_rules(course, settings),
             "ready": not readiness_problems(course, settings),
-            **exam_status(user, course)}
+            **exam_status(user, course, standing)}
