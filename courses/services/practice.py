@@ -60,9 +60,10 @@ class ModuleProgress:
         return len(self.module.item_keys)
 
 
-def modules(course: Course) -> list[Module]:
-    """The course's practice modules: one per manual section its practice items test first."""
-    return modules_of([course])[course.id]
+def modules(course: Course, outlines: list[items.Outline] | None = None) -> list[Module]:
+    """The course's practice modules: one per manual section its practice items test first
+    (items from `outlines`, items.active_outlines, when the page has them)."""
+    return modules_of([course], practice_items([course.id], outlines))[course.id]
 
 
 def modules_of(courses: Sequence[Course], keyed: dict[int, list[Keyed]] | None = None,
@@ -78,18 +79,16 @@ def modules_of(courses: Sequence[Course], keyed: dict[int, list[Keyed]] | None =
     return found
 
 
-def practice_items(course_ids: Sequence[int]) -> dict[int, list[Keyed]]:
-    """Per course, the (key, sections) of its active practice items in bank order (one query):
-    what its modules are made of, and whether it has practice at all."""
-    rows = db.session.execute(
-        select(Item.course_id, Item.key, Item.sections, Item.pools)
-        .where(Item.course_id.in_(course_ids), Item.status == ItemStatus.ACTIVE)
-        .order_by(Item.position, Item.id)
-    ).all()
+def practice_items(course_ids: Sequence[int], outlines: list[items.Outline] | None = None,
+                   ) -> dict[int, list[Keyed]]:
+    """Per course, the (key, sections) of its active practice items in bank order, from
+    `outlines` (items.active_outlines) or one query: what its modules are made of, and
+    whether it has practice at all."""
+    outlines = items.active_outlines(course_ids) if outlines is None else outlines
     found: dict[int, list[Keyed]] = {course_id: [] for course_id in course_ids}
-    for course_id, key, sections, pools in rows:
-        if PRACTICE_POOL in pools:
-            found[course_id].append((key, sections))
+    for item in outlines:
+        if PRACTICE_POOL in item.pools:
+            found[item.course_id].append((item.key, item.sections))
     return found
 
 

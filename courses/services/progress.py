@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from bootcamp.extensions import db
 from bootcamp.users.models import User
@@ -88,12 +88,16 @@ def courses_progress(user: User, courses: list[Course], practising: set[int] | N
             for course in courses]
 
 
-def training_centre_courses(user: User) -> list[Course]:
-    """Open courses, plus any other course the trainee is enrolled in."""
+def training_centre_courses(user: User) -> tuple[list[Course], set[int]]:
+    """Open courses, plus any other course the trainee is enrolled in; and, from the same
+    query, the ids of those they are enrolled in now (not withdrawn)."""
     enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user.id)
-    return list(db.session.scalars(
-        select(Course)
+    current = exists().where(Enrollment.user_id == user.id, Enrollment.course_id == Course.id,
+                             Enrollment.withdrawn_at.is_(None))
+    rows = db.session.execute(
+        select(Course, current)
         .where(or_(Course.status == CourseStatus.OPEN, Course.id.in_(enrolled)))
         .where(Course.status != CourseStatus.DRAFT)
         .order_by(Course.title)
-    ))
+    ).all()
+    return [course for course, _ in rows], {course.id for course, now in rows if now}

@@ -307,21 +307,23 @@ def trainee_progress(user: User, course: Course, *, now: datetime,
     reference. What the page has already is not asked again: `modules` (the course's practice
     modules), `reading` ((sections read, sections in all) as courses.services.progress counts
     them), `enrolment` (their enrolment row), `standing` (qualifications.standing)."""
+    if user.role == Role.ADMIN:  # enrolled to try the course out: not a trainee (_is_trainee)
+        return None
     if enrolment is None:
         enrolment = db.session.scalar(select(Enrollment).where(
             Enrollment.user_id == user.id, Enrollment.course_id == course.id))
         if enrolment is None:
             return None
-    enrolled = _enrolled(course, None, user.id)
+    them = select(Enrollment.user_id).where(Enrollment.id == enrolment.id)  # a trainee: below
     modules = practice.modules(course) if modules is None else modules
     facts = _own_facts(course, enrolment, {module.id for module in modules})
-    if not facts.trainee:
+    if facts.staff:
         return None
     if reading is None:
-        read, sections_total = _sections_read(course, enrolled)
+        read, sections_total = _sections_read(course, them)
         reading = read.get(user.id, 0), sections_total
     record = qualification_of(user.id, course.id) if standing is None else standing[1]
-    activity = next((active_time(moments) for _, moments in _timestamps(course, enrolled)),
+    activity = next((active_time(moments) for _, moments in _timestamps(course, them)),
                     active_time(()))
     trainee = _Trainee(user.id, user.name, user.email, enrolment.cohort_id, facts.cohort_name,
                        enrolment.created_at, enrolment.withdrawn_at)
@@ -333,7 +335,7 @@ def trainee_progress(user: User, course: Course, *, now: datetime,
 
 @dataclass(frozen=True, slots=True)
 class _OwnFacts:
-    trainee: bool  # neither an admin nor on the course's staff (_is_trainee)
+    staff: bool  # on the course's staff: not a trainee (_is_trainee)
     cohort_name: str | None
     answers: int
     correct: int
@@ -358,7 +360,7 @@ def _own_facts(course: Course, enrolment: Enrollment, module_ids: set[str]) -> _
         return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
 
     row = db.session.execute(select(
-        _enrolled(course, None, user_id).exists(),
+        exists().where(CourseStaff.course_id == course.id, CourseStaff.user_id == user_id),
         select(Cohort.name).where(Cohort.id == cohort_id).scalar_subquery(),
         total(PracticeSummary.answers, *own), total(PracticeSummary.correct, *own),
         select(func.count()).where(*own, PracticeSummary.module.in_(module_ids),
@@ -372,9 +374,9 @@ def _own_facts(course: Course, enrolment: Enrollment, module_ids: set[str]) -> _
                        Event.kind.in_(STARTED_EVENTS)),
         total(PracticeSummary.answers, *cohort), total(PracticeSummary.correct, *cohort),
     )).one()
-    (trainee, cohort_name, answers, correct, mastered, attempts, best, started,
+    (staff, cohort_name, answers, correct, mastered, attempts, best, started,
      cohort_answers, cohort_correct) = row
-    return _OwnFacts(bool(trainee), cohort_name, int(answers), int(correct), mastered, attempts,
+    return _OwnFacts(bool(staff), cohort_name, int(answers), int(correct), mastered, attempts,
                      best, bool(started), CohortPractice(int(cohort_answers), int(cohort_correct)))
 
 

@@ -14,6 +14,7 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion
 from courses.services import catalog, manuals
+from courses.services.items import Outline
 from exams.blocks import BLOCK_SIZE
 from exams.models import ExamSettings, Qualification
 from exams.services import attempts, qualifications, round_requests
@@ -128,12 +129,11 @@ def exam_statuses(user: User, course_ids: Sequence[int],
     return found
 
 
-def exam_summary(user: User, course: Course,
-                 standing: Standing | None = None,
-                 ) -> dict[str, Any]:
+def exam_summary(user: User, course: Course, standing: Standing | None = None,
+                 outlines: list[Outline] | None = None) -> dict[str, Any]:
     """What the course home shows about the exam: the rules, readiness and the trainee's status
-    (`standing` as for exam_status)."""
+    (`standing` as for exam_status, `outlines` as for settings.exam_pool)."""
     settings = settings_for(course)
     return {"rules": exam_rules(course, settings),
-            "ready": not readiness_problems(course, settings),
+            "ready": not readiness_problems(course, settings, outlines),
             **exam_status(user, course, standing)}
