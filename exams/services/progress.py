@@ -28,8 +28,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    union_all,
+)
 
 from bootcamp.events import Event
 from bootcamp.extensions import db
@@ -136,37 +148,32 @@ class _Trainee:
     withdrawn_at: datetime | None
 
 
-def _is_trainee(course: Course) -> ColumnElement[bool]:
+def _is_trainee(course_id: int | BindParameter) -> ColumnElement[bool]:
     """Enrolled in the course and neither on its staff nor an admin (who enrol to try the
     course out): the trainees of exams.services.dropout, so both pages count the same people."""
-    staff = exists().where(CourseStaff.course_id == course.id,
+    staff = exists().where(CourseStaff.course_id == course_id,
                            CourseStaff.user_id == Enrollment.user_id)
-    return and_(Enrollment.course_id == course.id, User.role != Role.ADMIN, ~staff)
+    return and_(Enrollment.course_id == course_id, User.role != Role.ADMIN, ~staff)
 
 
-def _enrolled(course: Course, cohort_id: int | None, user_id: int | None = None) -> Select:
-    """The user ids of the course's (or the cohort's, or one trainee's) trainees, as a
-    subquery condition."""
+def _enrolled(course_id: int | BindParameter,
+              cohort_id: int | BindParameter | None) -> Select:
+    """The user ids of the course's (or the cohort's) trainees, as a subquery condition."""
     query = (select(Enrollment.user_id).join(User, User.id == Enrollment.user_id)
-             .where(_is_trainee(course)))
+             .where(_is_trainee(course_id)))
     if cohort_id is not None:
         query = query.where(Enrollment.cohort_id == cohort_id)
-    if user_id is not None:
-        query = query.where(Enrollment.user_id == user_id)
     return query
 
 
-def _trainees(course: Course, cohort_id: int | None,
-              user_id: int | None = None) -> list[_Trainee]:
+def _trainees(course: Course, cohort_id: int | None) -> list[_Trainee]:
     query = (select(Enrollment.user_id, User.name, User.email, Enrollment.cohort_id,
                     Cohort.name, Enrollment.created_at, Enrollment.withdrawn_at)
              .join(User, User.id == Enrollment.user_id)
              .outerjoin(Cohort, Cohort.id == Enrollment.cohort_id)
-             .where(_is_trainee(course)).order_by(User.email))
+             .where(_is_trainee(course.id)).order_by(User.email))
     if cohort_id is not None:
         query = query.where(Enrollment.cohort_id == cohort_id)
-    if user_id is not None:
-        query = query.where(Enrollment.user_id == user_id)
     return [_Trainee(*row) for row in db.session.execute(query)]
 
 
@@ -348,40 +355,52 @@ class _OwnFacts:
 
 def _own_facts(course: Course, enrolment: Enrollment, module_ids: set[str]) -> _OwnFacts:
     """The counts of course_progress's grouped queries for one trainee, and their cohort's
-    (the whole course's for none) practice totals, as scalar subqueries of one statement."""
-    user_id, cohort_id = enrolment.user_id, enrolment.cohort_id
-    own = (PracticeSummary.course_id == course.id, PracticeSummary.user_id == user_id)
-    cohort = (PracticeSummary.course_id == course.id,
-              PracticeSummary.user_id.in_(_enrolled(course, cohort_id)))
-    graded = (Attempt.course_id == course.id, Attempt.user_id == user_id,
-              Attempt.state == AttemptState.GRADED)
-
-    def total(column, *where) -> ColumnElement:
-        return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
-
-    row = db.session.execute(select(
-        exists().where(CourseStaff.course_id == course.id, CourseStaff.user_id == user_id),
-        select(Cohort.name).where(Cohort.id == cohort_id).scalar_subquery(),
-        total(PracticeSummary.answers, *own), total(PracticeSummary.correct, *own),
-        select(func.count()).where(*own, PracticeSummary.module.in_(module_ids),
-                                   practice.summary_mastered()).scalar_subquery(),
-        select(func.count()).where(*graded).scalar_subquery(),
-        # the best score their result pages show: not a sequential attempt's, which counts
-        # the right answers up to the item that decided it
-        select(func.max(case((Attempt.decision_items.is_(None), Attempt.score))))
-        .where(*graded).scalar_subquery(),
-        exists().where(Event.user_id == user_id, Event.course_id == course.id,
-                       Event.kind.in_(STARTED_EVENTS)),
-        total(PracticeSummary.answers, *cohort), total(PracticeSummary.correct, *cohort),
-    )).one()
+    (the whole course's for none) practice totals, in one statement."""
+    row = db.session.execute(_own_facts_query(enrolment.cohort_id is not None), {
+        "course_id": course.id, "user_id": enrolment.user_id,
+        "cohort_id": enrolment.cohort_id, "modules": sorted(module_ids)}).one()
     (staff, cohort_name, answers, correct, mastered, attempts, best, started,
      cohort_answers, cohort_correct) = row
     return _OwnFacts(bool(staff), cohort_name, int(answers), int(correct), mastered, attempts,
                      best, bool(started), CohortPractice(int(cohort_answers), int(cohort_correct)))
 
 
+@cache
+def _own_facts_query(in_cohort: bool) -> Select:
+    """_own_facts' statement of scalar subqueries, built once per process with bound
+    parameters (course_id, user_id, cohort_id, modules): building it anew took longer than
+    the database takes to run it."""
+    course_id, user_id = bindparam("course_id"), bindparam("user_id")
+    cohort_id = bindparam("cohort_id")
+    own = (PracticeSummary.course_id == course_id, PracticeSummary.user_id == user_id)
+    cohort = (PracticeSummary.course_id == course_id, PracticeSummary.user_id.in_(
+        _enrolled(course_id, cohort_id if in_cohort else None)))
+    graded = (Attempt.course_id == course_id, Attempt.user_id == user_id,
+              Attempt.state == AttemptState.GRADED)
+
+    def total(column, *where) -> ColumnElement:
+        return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+
+    return select(
+        exists().where(CourseStaff.course_id == course_id, CourseStaff.user_id == user_id),
+        select(Cohort.name).where(Cohort.id == cohort_id).scalar_subquery(),
+        total(PracticeSummary.answers, *own), total(PracticeSummary.correct, *own),
+        select(func.count()).where(
+            *own, PracticeSummary.module.in_(bindparam("modules", expanding=True)),
+            practice.summary_mastered()).scalar_subquery(),
+        select(func.count()).where(*graded).scalar_subquery(),
+        # the best score their result pages show: not a sequential attempt's, which counts
+        # the right answers up to the item that decided it
+        select(func.max(case((Attempt.decision_items.is_(None), Attempt.score))))
+        .where(*graded).scalar_subquery(),
+        exists().where(Event.user_id == user_id, Event.course_id == course_id,
+                       Event.kind.in_(STARTED_EVENTS)),
+        total(PracticeSummary.answers, *cohort), total(PracticeSummary.correct, *cohort),
+    )
+
+
 def _rows(course: Course, cohort_id: int | None, now: datetime) -> list[ProgressRow]:
-    enrolled = _enrolled(course, cohort_id)
+    enrolled = _enrolled(course.id, cohort_id)
     trainees = _trainees(course, cohort_id)
     read, sections_total = _sections_read(course, enrolled)
     modules = practice.modules(course)
@@ -452,7 +471,7 @@ def training_hours(course: Course, cohort_id: int | None = None, *, period: str 
         raise ValueError("period must be day or week")
     trainees = {t.user_id: t for t in _trainees(course, cohort_id)}
     rows = []
-    for user_id, moments in _timestamps(course, _enrolled(course, cohort_id)):
+    for user_id, moments in _timestamps(course, _enrolled(course.id, cohort_id)):
         trainee = trainees.get(user_id)
         if trainee is None:
             continue
