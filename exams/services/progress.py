@@ -180,16 +180,11 @@ def _trainees(course: Course, cohort_id: int | None) -> list[_Trainee]:
 def _timestamps(course: Course, enrolled: Select) -> Iterator[tuple[int, list[datetime]]]:
     """(user id, their activity moments in time order), one trainee after another, from one
     query: their events in the course and the saves of their exam answers."""
-    events = select(Event.user_id.label("user_id"), Event.created_at.label("at")).where(
-        Event.course_id == course.id, Event.kind.in_(ACTIVITY_EVENTS),
-        Event.user_id.in_(enrolled))
-    saves = (select(Attempt.user_id.label("user_id"), Response.saved_at.label("at"))
-             .join(Response, Response.attempt_id == Attempt.id)
-             .where(Attempt.course_id == course.id, Response.saved_at.is_not(None),
-                    Attempt.user_id.in_(enrolled)))
-    moments = union_all(events, saves).subquery()
-    rows = db.session.execute(select(moments.c.user_id, moments.c.at)
-                              .order_by(moments.c.user_id, moments.c.at))
+    return _per_trainee(db.session.execute(_moments(course.id, enrolled)))
+
+
+def _per_trainee(rows: Iterable[tuple[int, datetime]]) -> Iterator[tuple[int, list[datetime]]]:
+    """(user id, moment) rows ordered by user, grouped: read through once."""
     current: int | None = None
     found: list[datetime] = []
     for user_id, at in rows:
@@ -200,6 +195,27 @@ def _timestamps(course: Course, enrolled: Select) -> Iterator[tuple[int, list[da
         found.append(at)
     if current is not None:
         yield current, found
+
+
+def _moments(course_id: int | BindParameter, enrolled: Select) -> Select:
+    """The statement of _timestamps: (user id, moment), by user and time."""
+    events = select(Event.user_id.label("user_id"), Event.created_at.label("at")).where(
+        Event.course_id == course_id, Event.kind.in_(ACTIVITY_EVENTS),
+        Event.user_id.in_(enrolled))
+    saves = (select(Attempt.user_id.label("user_id"), Response.saved_at.label("at"))
+             .join(Response, Response.attempt_id == Attempt.id)
+             .where(Attempt.course_id == course_id, Response.saved_at.is_not(None),
+                    Attempt.user_id.in_(enrolled)))
+    moments = union_all(events, saves).subquery()
+    return select(moments.c.user_id, moments.c.at).order_by(moments.c.user_id, moments.c.at)
+
+
+@cache
+def _own_moments_query() -> Select:
+    """_moments of one trainee (bound parameters course_id, enrolment_id), built once per
+    process: building it took about as long as running it."""
+    them = select(Enrollment.user_id).where(Enrollment.id == bindparam("enrolment_id"))
+    return _moments(bindparam("course_id"), them)
 
 
 def _sections_read(course: Course, enrolled: Select) -> tuple[dict[int, int], int]:
@@ -330,7 +346,9 @@ def trainee_progress(user: User, course: Course, *, now: datetime,
         read, sections_total = _sections_read(course, them)
         reading = read.get(user.id, 0), sections_total
     record = qualification_of(user.id, course.id) if standing is None else standing[1]
-    activity = next((active_time(moments) for _, moments in _timestamps(course, them)),
+    rows = db.session.execute(_own_moments_query(),
+                              {"course_id": course.id, "enrolment_id": enrolment.id})
+    activity = next((active_time(moments) for _, moments in _per_trainee(rows)),
                     active_time(()))
     trainee = _Trainee(user.id, user.name, user.email, enrolment.cohort_id, facts.cohort_name,
                        enrolment.created_at, enrolment.withdrawn_at)
