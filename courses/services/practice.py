@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, select
 
 import graders
 from bootcamp.events import record_event
@@ -188,17 +189,8 @@ def current_round(user: User, course: Course, module: Module) -> tuple[Round, st
     """The trainee's open round of the module, and the item of their latest practice answer
     in the course (a try straight after it at the same item never counts): one query, and one
     more for the items tried when the round is open."""
-    order = (PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
-
-    def latest_in_module(column) -> ColumnElement:
-        return (select(column).where(*_of_trainee(user, course), PracticeAnswer.module == module.id)
-                .order_by(*order).limit(1).scalar_subquery())
-
-    previous, number, ended = db.session.execute(select(
-        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
-        .where(*_of_trainee(user, course)).order_by(*order).limit(1).scalar_subquery(),
-        latest_in_module(PracticeAnswer.round_number),
-        latest_in_module(PracticeAnswer.ends_round))).one()
+    previous, number, ended = db.session.execute(_latest_query(), {
+        "user_id": user.id, "course_id": course.id, "module": module.id}).one()
     if number is None:
         return Round(), previous
     if ended:
@@ -208,6 +200,26 @@ def current_round(user: User, course: Course, module: Module) -> tuple[Round, st
         .where(*_of_trainee(user, course), PracticeAnswer.module == module.id,
                PracticeAnswer.round_number == number, PracticeAnswer.counts))
     return Round(number, frozenset(tried)), previous
+
+
+@cache
+def _latest_query() -> Select:
+    """current_round's first statement (bound parameters user_id, course_id, module): the key
+    of the trainee's latest answer in the course, the round of their latest in the module and
+    whether it ended that round. Built once per process: it is asked on every practice page."""
+    order = (PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
+    mine = (PracticeAnswer.user_id == bindparam("user_id"),
+            PracticeAnswer.course_id == bindparam("course_id"))
+
+    def latest_in_module(column) -> ColumnElement:
+        return (select(column).where(*mine, PracticeAnswer.module == bindparam("module"))
+                .order_by(*order).limit(1).scalar_subquery())
+
+    return select(
+        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
+        .where(*mine).order_by(*order).limit(1).scalar_subquery(),
+        latest_in_module(PracticeAnswer.round_number),
+        latest_in_module(PracticeAnswer.ends_round))
 
 
 def how_a_try_counts(user: User, course: Course, module: Module, key: str) -> Try:
