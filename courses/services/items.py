@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,26 @@ def bank(course: Course, *, active_only: bool = False) -> list[Item]:
     if active_only:
         query = query.where(Item.status == ItemStatus.ACTIVE)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """What the pools an active item is in need to know of it, without its content."""
+
+    course_id: int
+    id: int
+    key: str
+    sections: list[str]
+    pools: list[str]
+
+
+def active_outlines(course_ids: Sequence[int]) -> list[Outline]:
+    """The active items of these courses in bank order, one query: the practice modules and
+    the exam pool are both made of them, so a page that shows both asks once."""
+    return [Outline(*row) for row in db.session.execute(
+        select(Item.course_id, Item.id, Item.key, Item.sections, Item.pools)
+        .where(Item.course_id.in_(course_ids), Item.status == ItemStatus.ACTIVE)
+        .order_by(Item.position, Item.id))]
 
 
 def find_item(course: Course, key: str) -> Item | None:

@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, select
 
 import graders
 from bootcamp.events import record_event
@@ -38,6 +39,7 @@ from courses.practice_modules import (
 from courses.services import items, manuals
 
 PRACTICE_POOL = "practice"
+Keyed = tuple[str, list[str]]  # a practice item's key and the manual sections it tests
 _ANSWER_PATH = re.compile(r"answer(?:\[(\d+)\])?\.?(.*)")
 
 
@@ -59,26 +61,35 @@ class ModuleProgress:
         return len(self.module.item_keys)
 
 
-def modules(course: Course) -> list[Module]:
-    """The course's practice modules: one per manual section its practice items test first."""
-    return modules_of([course])[course.id]
+def modules(course: Course, outlines: list[items.Outline] | None = None) -> list[Module]:
+    """The course's practice modules: one per manual section its practice items test first
+    (items from `outlines`, items.active_outlines, when the page has them)."""
+    return modules_of([course], practice_items([course.id], outlines))[course.id]
 
 
-def modules_of(courses: Sequence[Course]) -> dict[int, list[Module]]:
-    """modules of many courses: one query for their items, one for their latest versions."""
-    rows = db.session.execute(
-        select(Item.course_id, Item.key, Item.sections, Item.pools)
-        .where(Item.course_id.in_([course.id for course in courses]),
-               Item.status == ItemStatus.ACTIVE)
-        .order_by(Item.position, Item.id)
-    ).all()
+def modules_of(courses: Sequence[Course], keyed: dict[int, list[Keyed]] | None = None,
+               ) -> dict[int, list[Module]]:
+    """modules of many courses: one query for their items (none when `keyed`, their
+    practice_items, is given), one for their latest versions."""
+    keyed = practice_items([course.id for course in courses]) if keyed is None else keyed
     latest = manuals.latest_versions([course.id for course in courses])
     found = {}
     for course in courses:
-        items = [(key, sections) for course_id, key, sections, pools in rows
-                 if course_id == course.id and PRACTICE_POOL in pools]
         titles = latest[course.id].section_titles if latest[course.id] else {}
-        found[course.id] = group_into_modules(list(titles.items()), items)
+        found[course.id] = group_into_modules(list(titles.items()), keyed.get(course.id, []))
+    return found
+
+
+def practice_items(course_ids: Sequence[int], outlines: list[items.Outline] | None = None,
+                   ) -> dict[int, list[Keyed]]:
+    """Per course, the (key, sections) of its active practice items in bank order, from
+    `outlines` (items.active_outlines) or one query: what its modules are made of, and
+    whether it has practice at all."""
+    outlines = items.active_outlines(course_ids) if outlines is None else outlines
+    found: dict[int, list[Keyed]] = {course_id: [] for course_id in course_ids}
+    for item in outlines:
+        if PRACTICE_POOL in item.pools:
+            found[item.course_id].append((item.key, item.sections))
     return found
 
 
@@ -101,9 +112,7 @@ def has_practice(course: Course) -> bool:
 
 def with_practice(course_ids: Sequence[int]) -> set[int]:
     """Which of these courses have at least one active practice item (one query)."""
-    rows = db.session.execute(select(Item.course_id, Item.pools).where(
-        Item.course_id.in_(course_ids), Item.status == ItemStatus.ACTIVE))
-    return {course_id for course_id, pools in rows if PRACTICE_POOL in pools}
+    return {course_id for course_id, keyed in practice_items(course_ids).items() if keyed}
 
 
 def _friendly(kind: str, error: graders.ScoringError) -> str:
@@ -135,12 +144,14 @@ def check_answer(item: Item, raw_answer: Any) -> graders.Score:
 
 
 def answer_item(user: User, course: Course, item: Item, raw_answer: Any, *,
-                now: datetime | None = None) -> PracticeAnswer:
+                now: datetime | None = None, found: list[Module] | None = None,
+                ) -> PracticeAnswer:
     """Score, store and record one practice answer; AnswerRefused stores nothing. `now`
-    dates it (a generated history); it defaults to the present."""
+    dates it (a generated history); it defaults to the present. `found`: the course's
+    modules when the caller has them."""
     now = now or utcnow()
     score = check_answer(item, raw_answer)
-    module = module_of(modules(course), item.key)
+    module = module_of(modules(course) if found is None else found, item.key)
     module_id = module.id if module else ""
     placed = how_a_try_counts(user, course, module, item.key) if module else Try(1, False, False)
     answer = PracticeAnswer(
@@ -176,18 +187,12 @@ def _of_trainee(user: User, course: Course) -> tuple[ColumnElement[bool], ...]:
 
 def current_round(user: User, course: Course, module: Module) -> tuple[Round, str | None]:
     """The trainee's open round of the module, and the item of their latest practice answer
-    in the course (a try straight after it at the same item never counts)."""
-    order = (PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
-    previous = db.session.scalar(
-        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
-        .where(*_of_trainee(user, course)).order_by(*order).limit(1))
-    latest = db.session.execute(
-        select(PracticeAnswer.round_number, PracticeAnswer.ends_round)
-        .where(*_of_trainee(user, course), PracticeAnswer.module == module.id)
-        .order_by(*order).limit(1)).first()
-    if latest is None:
+    in the course (a try straight after it at the same item never counts): one query, and one
+    more for the items tried when the round is open."""
+    previous, number, ended = db.session.execute(_latest_query(), {
+        "user_id": user.id, "course_id": course.id, "module": module.id}).one()
+    if number is None:
         return Round(), previous
-    number, ended = latest
     if ended:
         return Round(number + 1), previous
     tried = db.session.scalars(
@@ -195,6 +200,26 @@ def current_round(user: User, course: Course, module: Module) -> tuple[Round, st
         .where(*_of_trainee(user, course), PracticeAnswer.module == module.id,
                PracticeAnswer.round_number == number, PracticeAnswer.counts))
     return Round(number, frozenset(tried)), previous
+
+
+@cache
+def _latest_query() -> Select:
+    """current_round's first statement (bound parameters user_id, course_id, module): the key
+    of the trainee's latest answer in the course, the round of their latest in the module and
+    whether it ended that round. Built once per process: it is asked on every practice page."""
+    order = (PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
+    mine = (PracticeAnswer.user_id == bindparam("user_id"),
+            PracticeAnswer.course_id == bindparam("course_id"))
+
+    def latest_in_module(column) -> ColumnElement:
+        return (select(column).where(*mine, PracticeAnswer.module == bindparam("module"))
+                .order_by(*order).limit(1).scalar_subquery())
+
+    return select(
+        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
+        .where(*mine).order_by(*order).limit(1).scalar_subquery(),
+        latest_in_module(PracticeAnswer.round_number),
+        latest_in_module(PracticeAnswer.ends_round))
 
 
 def how_a_try_counts(user: User, course: Course, module: Module, key: str) -> Try:
@@ -221,10 +246,12 @@ def standings(user: User, course: Course, found: list[Module]) -> dict[str, Stan
         for module in found}
 
 
-def module_progress(user: User, course: Course) -> list[ModuleProgress]:
-    """Every module of the course with this trainee's progress and mastery."""
+def module_progress(user: User, course: Course,
+                    found: list[Module] | None = None) -> list[ModuleProgress]:
+    """Every module of the course (`found`, else asked) with this trainee's progress and
+    mastery."""
     answered, solved = solved_keys(user, course)
-    found = modules(course)
+    found = modules(course) if found is None else found
     mastery = standings(user, course, found)
     return [
         ModuleProgress(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from bootcamp.extensions import db
 from bootcamp.users.models import User
@@ -56,21 +56,31 @@ class CourseProgress:
                 and self.last_read is not None and self.sections_read >= self.sections_total)
 
 
-def course_progress(user: User, course: Course) -> CourseProgress:
-    """Counted from the outline kept at publishing: drawing a card never renders a manual."""
-    return courses_progress(user, [course])[0]
+def course_progress(user: User, course: Course, *, has_practice: bool | None = None,
+                    enrolled: bool | None = None) -> CourseProgress:
+    """Counted from the outline kept at publishing: drawing a card never renders a manual.
+    `has_practice` and `enrolled` when the page knows already."""
+    return courses_progress(user, [course], _ids(course, has_practice), _ids(course, enrolled))[0]
 
 
-def courses_progress(user: User, courses: list[Course]) -> list[CourseProgress]:
+def _ids(course: Course, flag: bool | None) -> set[int] | None:
+    """The course's id in a set when `flag`, none when not, None when unknown."""
+    return None if flag is None else {course.id} if flag else set()
+
+
+def courses_progress(user: User, courses: list[Course], practising: set[int] | None = None,
+                     enrolled: set[int] | None = None) -> list[CourseProgress]:
     """course_progress of many courses in a fixed number of queries (the training centre's
-    cards), however many courses there are."""
+    cards), however many courses there are; one fewer each when `practising` says which of
+    them have practice items, `enrolled` which the user is enrolled in."""
     ids = [course.id for course in courses]
     latest = manuals.latest_versions(ids)
     published = {course_id: version for course_id, version in latest.items() if version}
     read = manuals.still_read_in(user.id, published) if published else {}
-    enrolled = enrolment.enrolled_course_ids(user.id, ids)
+    if enrolled is None:
+        enrolled = enrolment.enrolled_course_ids(user.id, ids)
     last_read = manuals.last_read_versions(user.id, ids)
-    practising = practice.with_practice(ids)
+    practising = practice.with_practice(ids) if practising is None else practising
     return [CourseProgress(course, course.id in enrolled, latest[course.id],
                            last_read.get(course.id),
                            len(latest[course.id].outline) if latest[course.id] else 0,
@@ -78,12 +88,16 @@ def courses_progress(user: User, courses: list[Course]) -> list[CourseProgress]:
             for course in courses]
 
 
-def training_centre_courses(user: User) -> list[Course]:
-    """Open courses, plus any other course the trainee is enrolled in."""
+def training_centre_courses(user: User) -> tuple[list[Course], set[int]]:
+    """Open courses, plus any other course the trainee is enrolled in; and, from the same
+    query, the ids of those they are enrolled in now (not withdrawn)."""
     enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user.id)
-    return list(db.session.scalars(
-        select(Course)
+    current = exists().where(Enrollment.user_id == user.id, Enrollment.course_id == Course.id,
+                             Enrollment.withdrawn_at.is_(None))
+    rows = db.session.execute(
+        select(Course, current)
         .where(or_(Course.status == CourseStatus.OPEN, Course.id.in_(enrolled)))
         .where(Course.status != CourseStatus.DRAFT)
         .order_by(Course.title)
-    ))
+    ).all()
+    return [course for course, _ in rows], {course.id for course, now in rows if now}

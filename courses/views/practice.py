@@ -63,7 +63,8 @@ def practice_module(slug: str, module: str):
 def practice_item(slug: str, module: str, item_key: str):
     course, stores = _practice_course(slug)
     item = practice.practice_item(course, item_key)
-    found = module_of(practice.modules(course), item_key) if item else None
+    course_modules = practice.modules(course) if item else []
+    found = module_of(course_modules, item_key) if item else None
     if item is None or found is None:
         abort(404)
     if found.id != module:  # the manual moved the item's section: send the trainee there
@@ -74,21 +75,26 @@ def practice_item(slug: str, module: str, item_key: str):
     if form.validate_on_submit():
         try:
             answer = parse_answer(item.kind, request.form)
-            score, placed = _check(course, item, answer, stores)
+            score, placed = _check(course, course_modules, item, answer, stores)
         except practice.AnswerRefused as refused:
             error = str(refused)
     if placed is None and stores:  # how the next try at this item would count
         placed = practice.how_a_try_counts(current_user, course, found, item.key)
-    return _item_page(course, found, item, form, stores, answer, score, error, placed)
+    page = _item_page(course, course_modules, found, item, form, stores, answer, score, error,
+                      placed)
+    if stores and score is not None:
+        # The answer is kept after the page, which reads it in this transaction: committing
+        # first would expire everything the page reads, to be loaded again.
+        db.session.commit()
+    return page
 
 
-def _check(course: Course, item: Item, answer: Any,
+def _check(course: Course, course_modules: list[Module], item: Item, answer: Any,
            stores: bool) -> tuple[graders.Score, Try | None]:
     """The score, and how the stored answer counted toward mastery (None in a preview)."""
     if not stores:
         return practice.check_answer(item, answer), None
-    stored = practice.answer_item(current_user, course, item, answer)
-    db.session.commit()
+    stored = practice.answer_item(current_user, course, item, answer, found=course_modules)
     return (graders.Score(stored.points, stored.correct, stored.details),
             Try(stored.round_number, stored.counts, stored.ends_round))
 
@@ -100,11 +106,11 @@ def _next_module(rows: list[practice.ModuleProgress],
     return next((row for row in rows[at + 1:] + rows[:at] if not row.standing.mastered), None)
 
 
-def _item_page(course: Course, module: Module, item: Item, form: ActionForm, stores: bool,
-               answer: Any, score: graders.Score | None, error: str | None,
-               placed: Try | None):
+def _item_page(course: Course, course_modules: list[Module], module: Module, item: Item,
+               form: ActionForm, stores: bool, answer: Any, score: graders.Score | None,
+               error: str | None, placed: Try | None):
     titles = manuals.latest_section_titles(course)
-    rows = practice.module_progress(current_user, course)
+    rows = practice.module_progress(current_user, course, course_modules)
     progress = next(row for row in rows if row.module.id == module.id)
     media_url_of = manuals.media_url_for(media_prefix(course))
     media_url = media_url_of(item.media) if item.media else None

@@ -14,23 +14,26 @@ from bootcamp.types import utcnow
 from bootcamp.users.models import User
 from courses.models import Course
 from courses.rendering import render_markdown
-from courses.services import catalog, enrolment, manuals, practice, progress
+from courses.services import catalog, enrolment, items, manuals, practice, progress
 from courses.views import bp
 from courses.views.access import media_prefix, viewable_course
 from courses.views.manual_markup import manual_markup
-from exams.services import dropout, summary, timing
+from exams.services import dropout, qualifications, summary, timing
 from exams.services import progress as trainee_progress
 
 
 def training_centre(user: User) -> dict[str, Any]:
     """The course cards of the training centre (here and on the dashboard): progress from
     courses, and for enrolled courses the exam status from exams."""
-    cards = progress.courses_progress(user, progress.training_centre_courses(user))
+    courses, enrolled_ids = progress.training_centre_courses(user)
+    keyed = practice.practice_items([course.id for course in courses]) if courses else {}
+    with_items = {course_id for course_id, found in keyed.items() if found}
+    cards = progress.courses_progress(user, courses, with_items, enrolled_ids)
     enrolled = [card.course.id for card in cards if card.enrolled]
     practising = [card.course for card in cards if card.enrolled and card.has_practice]
     return {"cards": cards,
             "exams": summary.exam_statuses(user, enrolled) if enrolled else {},
-            "practice": practice.mastered_counts(user, practice.modules_of(practising))
+            "practice": practice.mastered_counts(user, practice.modules_of(practising, keyed))
             if practising else {}}
 
 
@@ -46,17 +49,22 @@ def index():
 @login_required
 def home(slug: str):
     course = viewable_course(slug)
-    standing = progress.course_progress(current_user, course)
+    outlines = items.active_outlines([course.id])
+    found = practice.modules(course, outlines)
+    enrolled = enrolment.enrollment_of(current_user.id, course.id)
+    standing = progress.course_progress(current_user, course, has_practice=bool(found),
+                                        enrolled=enrolled is not None)
     staff = catalog.can_edit(course.id, current_user)
-    found = practice.modules(course)
-    mine = (trainee_progress.trainee_progress(current_user, course, now=utcnow(), modules=found)
-            if standing.enrolled and not staff else None)
+    held = None if staff else qualifications.standing(current_user.id, course.id)
+    mine = (trainee_progress.trainee_progress(
+        current_user, course, now=utcnow(), modules=found, enrolment=enrolled, standing=held,
+        reading=(standing.sections_read, standing.sections_total))
+        if enrolled is not None and not staff else None)
     return render_template(
         "courses/home.html", course=course, standing=standing, staff=staff, your_progress=mine,
         left_at=None if standing.enrolled else enrolment.left_at(current_user.id, course.id),
         description_html=render_markdown(course.description), form=ActionForm(),
-        exam=summary.exam_summary(current_user, course),
-        versions=manuals.published_versions(course), practice_modules=found,
+        exam=summary.exam_summary(current_user, course, held, outlines), practice_modules=found,
         practice_mastered=_mastered(course, found, mine) if standing.enrolled and found else None,
         honest_time=timing.course_timing(course), min_finished=timing.MIN_FINISHED,
     )

@@ -10,6 +10,7 @@ from bootcamp.audit import record_audit
 from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, Item, ItemStatus
+from courses.services.items import Outline, active_outlines
 from exams.grading import MIN_GROUP
 from exams.models import ExamSettings
 from exams.rules import DEFAULTS, ExamRules
@@ -71,23 +72,24 @@ def save_settings(course: Course, rules: ExamRules, actor: User | None) -> ExamS
     return settings
 
 
-def exam_pool(course: Course, sections: set[str] | None = None) -> list[PoolItem]:
-    """The active items of the exam pool in bank order; only those testing `sections` if given."""
-    rows = db.session.execute(
-        select(Item.id, Item.sections, Item.pools)
-        .where(Item.course_id == course.id, Item.status == ItemStatus.ACTIVE)
-        .order_by(Item.position, Item.id)
-    ).all()
-    return [PoolItem(item_id, tuple(item_sections)) for item_id, item_sections, pools in rows
-            if EXAM_POOL in pools and (sections is None or sections.intersection(item_sections))]
+def exam_pool(course: Course, sections: set[str] | None = None,
+              outlines: list[Outline] | None = None) -> list[PoolItem]:
+    """The active items of the exam pool in bank order; only those testing `sections` if given.
+    From `outlines` (courses.services.items.active_outlines of the course) when the page has
+    them, else one query."""
+    outlines = active_outlines([course.id]) if outlines is None else outlines
+    return [PoolItem(item.id, tuple(item.sections)) for item in outlines
+            if EXAM_POOL in item.pools
+            and (sections is None or sections.intersection(item.sections))]
 
 
-def readiness_problems(course: Course, settings: ExamSettings) -> list[str]:
+def readiness_problems(course: Course, settings: ExamSettings,
+                       outlines: list[Outline] | None = None) -> list[str]:
     """Why no attempt can start now (empty when the exam is ready): a sequential exam needs
-    its most items."""
+    its most items. `outlines` as for exam_pool."""
     test = sequential_rules(settings)
     count = settings.item_count if test is None else test.max_items
-    return sampling_problems(exam_pool(course), count, settings.quotas or {})
+    return sampling_problems(exam_pool(course, outlines=outlines), count, settings.quotas or {})
 
 
 def exam_items_in_practice(course: Course) -> list[tuple[str, bool]]:

@@ -14,10 +14,13 @@ from bootcamp.extensions import db
 from bootcamp.users.models import User
 from courses.models import Course, ManualVersion
 from courses.services import catalog, manuals
+from courses.services.items import Outline
 from exams.blocks import BLOCK_SIZE
 from exams.models import ExamSettings, Qualification
 from exams.services import attempts, qualifications, round_requests
 from exams.services.settings import readiness_problems, sequential_rules, settings_for
+
+Standing = tuple[qualifications.Status, Qualification | None]  # qualifications.standing
 
 
 def _duration(seconds: int | None) -> str:
@@ -90,17 +93,23 @@ def status_label(status: qualifications.Status) -> str:
     return qualifications.LABELS.get(status, str(status))
 
 
-def exam_status(user: User, course: Course) -> dict[str, Any]:
+def exam_status(user: User, course: Course,
+                standing: Standing | None = None,
+                ) -> dict[str, Any]:
     """The trainee's qualification in the course and their open attempt, for course pages and
-    cards; for the course's staff the status is None."""
-    return exam_statuses(user, [course.id])[course.id]
+    cards; for the course's staff the status is None. `standing`: qualifications.standing,
+    when the page has it (and the user is not on the course's staff)."""
+    return exam_statuses(user, [course.id], None if standing is None
+                         else {course.id: standing})[course.id]
 
 
-def exam_statuses(user: User, course_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def exam_statuses(user: User, course_ids: Sequence[int],
+                  standings: dict[int, Standing] | None = None) -> dict[int, dict[str, Any]]:
     """exam_status in many courses, in a fixed number of queries (the training centre)."""
     staffed = catalog.editable_ids(course_ids, user)
     taken = [course_id for course_id in course_ids if course_id not in staffed]
-    standings = qualifications.standings(user.id, taken) if taken else {}
+    if standings is None:
+        standings = qualifications.standings(user.id, taken) if taken else {}
     current = attempts.open_attempts(user.id, taken) if taken else {}
     failed = [record for status, record in standings.values()
               if status == qualifications.Status.FAILED and record is not None]
@@ -121,9 +130,11 @@ def exam_statuses(user: User, course_ids: Sequence[int]) -> dict[int, dict[str, 
     return found
 
 
-def exam_summary(user: User, course: Course) -> dict[str, Any]:
-    """What the course home shows about the exam: the rules, readiness and the trainee's status."""
+def exam_summary(user: User, course: Course, standing: Standing | None = None,
+                 outlines: list[Outline] | None = None) -> dict[str, Any]:
+    """What the course home shows about the exam: the rules, readiness and the trainee's status
+    (`standing` as for exam_status, `outlines` as for settings.exam_pool)."""
     settings = settings_for(course)
     return {"rules": exam_rules(course, settings),
-            "ready": not readiness_problems(course, settings),
-            **exam_status(user, course)}
+            "ready": not readiness_problems(course, settings, outlines),
+            **exam_status(user, course, standing)}

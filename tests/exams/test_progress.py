@@ -191,6 +191,17 @@ def test_a_cohort_and_a_trainee_alone(app, history):
                                          now=NOW) is None
 
 
+def test_a_trainee_alone_has_the_row_the_course_table_shows(app, history):
+    """trainee_progress asks its own queries of one trainee (and their cohort's totals): every
+    field, state included, equals their row in the course's table; dee left the course."""
+    with app.app_context():
+        course = db.session.get(Course, history.course_id)
+        rows = _by_email(progress.course_progress(course, now=NOW))
+        for trainee in (history.ada, history.ben, history.cyd, history.dee):
+            user = db.session.get(User, trainee.id)
+            assert progress.trainee_progress(user, course, now=NOW) == rows[user.email]
+
+
 def test_a_shorter_dropout_window_drops_ben(app, history):
     with app.app_context():
         course = db.session.get(Course, history.course_id)
