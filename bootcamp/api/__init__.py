@@ -93,7 +93,7 @@ def _hooks_for_pages_only(app: Flask) -> None:
       logout_user put in the session during the same request, and no API view calls either.
     Neighbours in a registry share one check (the limiter's and CSRF's before_request hooks,
     say), run in the order Flask would run them."""
-    for registry, kind in ((app.before_request_funcs, "before"),
+    for registry, stage in ((app.before_request_funcs, "before"),
                            (app.after_request_funcs, "after"),
                            (app.teardown_request_funcs, "teardown")):
         hooks = registry.get(None, [])
@@ -105,7 +105,7 @@ def _hooks_for_pages_only(app: Flask) -> None:
                 grouped[-1].append(hook)
             else:
                 grouped.append([hook])
-        hooks[:] = [_pages_only(item, kind) if isinstance(item, list) else item
+        hooks[:] = [_pages_only(item, stage) if isinstance(item, list) else item
                     for item in grouped]
 
 
@@ -121,24 +121,24 @@ def _does_nothing_for_the_api(hook: Callable) -> bool:
     return getattr(hook, "__qualname__", "") == "CSRFProtect.init_app.<locals>.csrf_protect"
 
 
-def _pages_only(hooks: list[Callable], kind: str) -> Callable:
+def _pages_only(hooks: list[Callable], stage: str) -> Callable:
     """Neighbouring `hooks` of one registry as one, for every request but the API's, run as
     Flask runs them: before request in order until one answers; after request in reverse
     order, each handed the response the one before gave; teardown in reverse order too."""
-    if kind != "before":
+    if stage != "before":
         hooks = hooks[::-1]
 
     def for_pages(*argument: Response | BaseException | None) -> Response | None:
         if request.blueprint == "api":
             # after_request hands the response on; what a teardown returns is ignored
             return argument[0] if argument else None
-        if kind == "before":
+        if stage == "before":
             for hook in hooks:
                 answer = hook()
                 if answer is not None:
                     return answer
             return None
-        if kind == "after":
+        if stage == "after":
             response = argument[0]
             for hook in hooks:
                 response = hook(response)
