@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Flask
 from whitenoise import WhiteNoise
@@ -104,6 +104,27 @@ def _write(path: Path, content: bytes) -> None:
     path.write_bytes(content)
 
 
+def _read_whole(file: BinaryIO) -> list[bytes]:
+    """The file's bytes, the file already closed."""
+    with file:
+        return [file.read()]
+
+
+class _StaticFiles(WhiteNoise):
+    """WhiteNoise that leaves no file open for a server without wsgi.file_wrapper.
+
+    Werkzeug's server (the demo's) skips the response's close() when the client hangs up
+    mid-request, which would leave the file open until garbage collection. Without a server's
+    own wrapper, a file is read whole and closed at once: the files here are small. Gunicorn's
+    wrapper (sendfile) is used as it is.
+    """
+
+    @staticmethod
+    def serve(static_file: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if "wsgi.file_wrapper" not in environ:
+            environ = {**environ, "wsgi.file_wrapper": _read_whole}
+        return WhiteNoise.serve(static_file, environ, start_response)
+
 
 def init_static(app: Flask) -> None:
     """Serve /static/ with WhiteNoise and make url_for("static") give the hashed names."""
@@ -116,7 +137,7 @@ def init_static(app: Flask) -> None:
         for name, value in headers.items():
             served[name] = value
 
-    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+    app.wsgi_app = _StaticFiles(  # type: ignore[method-assign]
         app.wsgi_app, root=str(folder), prefix=app.static_url_path, max_age=60,
         immutable_file_test=lambda path, url: bool(HASHED.search(url)),
         add_headers_function=add_headers)

@@ -138,3 +138,28 @@ def test_static_files_have_hashed_names_cached_for_a_year_and_come_compressed(cl
     assert "max-age=315360000" in response.headers["Cache-Control"]
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
     response.close()
+
+
+def _static_call(app, extra: dict) -> tuple[object, list[str]]:
+    """Call the app's WSGI stack for a static file as a server would."""
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/static/css/bootcamp.css").get_environ()
+    environ.pop("wsgi.file_wrapper", None)
+    environ.update(extra)
+    statuses: list[str] = []
+    return app.wsgi_app(environ, lambda status, headers, *_: statuses.append(status)), statuses
+
+
+def test_a_static_file_is_read_and_closed_when_the_server_has_no_file_wrapper(app):
+    """Werkzeug's server may never call close() on a dropped client: leave it nothing open."""
+    body, statuses = _static_call(app, {})
+    assert statuses == ["200 OK"]
+    assert isinstance(body, list) and b".button" in body[0]
+
+
+def test_a_static_file_goes_through_the_servers_own_file_wrapper(app):
+    wrapped = []
+    body, _ = _static_call(app, {"wsgi.file_wrapper": lambda file: wrapped.append(file) or file})
+    assert body is wrapped[0] and not body.closed
+    body.close()
