@@ -15,9 +15,11 @@ statements with them) and its error handling (a lost connection is invalidated, 
 as SQLAlchemy's DBAPIError). About 0.4 ms less CPU per lookup than the session and Result
 (bench/api_lookup.py).
 
-Keeping the connection (one per thread that reads, out of the pool's count, given back when
-the engine is disposed) spares each lookup a checkout and a checkin: the pool's bookkeeping
-and events, the autocommit switch there and back, ~170 Python calls, ~0.06 ms of CPU.
+Keeping idle connections (at most KEEP_IDLE, out of the pool's count, closed when the engine
+is disposed) spares each lookup a checkout and a checkin: the pool's bookkeeping and events,
+the autocommit switch there and back, ~170 Python calls, ~0.06 ms of CPU. A read takes the
+newest idle one and gives it back, so a server with a thread per request (Werkzeug's, the
+demo's) keeps as many as ran at once, not one per thread that ever read.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextualSelect, event
 from sqlalchemy.engine import Dialect
@@ -57,64 +60,85 @@ def _compiled(statement: TextualSelect, dialect: Dialect) -> _Compiled:
         namedtuple("Row", [column.key for column in columns]))  # noqa: PYI024
 
 
+KEEP_IDLE = 4  # idle connections kept for fixed reads, per engine and process
+
+
 class _Keeper:
-    """An engine's connections for fixed reads: one per thread (with since when it is idle),
-    all closed when the engine is disposed (the tests do, after each), so none outlives it."""
+    """An engine's idle connections for fixed reads, each with since when it is idle. A read
+    takes the newest (or connects) and gives it back; past KEEP_IDLE idle ones it is closed.
+    All are closed when the engine is disposed (the tests do, after each), and one in use
+    then is closed when it comes back, so none outlives the pool it came from."""
 
     def __init__(self, engine: Engine) -> None:
-        self.local = threading.local()
-        self.connections: list[Connection] = []
+        self.idle: list[tuple[Connection, float]] = []  # list.pop and .append: thread-safe
+        self.generation = 0
         event.listen(engine, "engine_disposed", lambda _engine: self.close_all())
 
     def close_all(self) -> None:
         """Close them outright: the disposed pool would only keep what came back to it."""
-        while self.connections:
-            connection = self.connections.pop()
-            if not connection.closed:
-                connection.invalidate()
-                connection.close()
+        self.generation += 1
+        while self.idle:
+            _discard(self.idle.pop()[0])
 
-    def connection(self, engine: Engine) -> Connection:
-        """This thread's live connection in autocommit, checked as the pool checks one it
-        hands out (extensions.ensure_alive); a lost one is invalidated and replaced."""
-        local = self.local
-        connection = getattr(local, "connection", None)
-        if connection is not None:
+    def take(self, engine: Engine) -> tuple[Connection, int]:
+        """A live connection in autocommit, and the generation it belongs to. An idle one is
+        checked as the pool checks one it hands out (extensions.ensure_alive); a lost one is
+        discarded and the next tried."""
+        while True:
+            generation = self.generation
+            try:
+                connection, idle_since = self.idle.pop()
+            except IndexError:
+                break
             try:
                 if connection.closed or connection.invalidated:
                     raise DisconnectionError("the kept connection was closed")
-                ensure_alive(connection.connection.dbapi_connection, local.idle_since)
+                ensure_alive(connection.connection.dbapi_connection, idle_since)
+                return connection, generation
             except DisconnectionError:
-                if not connection.closed:
-                    connection.invalidate()
-                    connection.close()
-                if connection in self.connections:
-                    self.connections.remove(connection)
-                connection = None
-        if connection is None:
-            connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.connections.append(connection)
-            local.connection, local.idle_since = connection, None
-        return connection
+                _discard(connection)
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT"), generation
 
-    def done(self) -> None:
-        self.local.idle_since = time.monotonic()
+    def give_back(self, connection: Connection, generation: int) -> None:
+        if (generation == self.generation and len(self.idle) < KEEP_IDLE
+                and not connection.closed and not connection.invalidated):
+            self.idle.append((connection, time.monotonic()))
+        else:
+            _discard(connection)
+
+
+def _discard(connection: Connection) -> None:
+    if not connection.closed:
+        connection.invalidate()
+        connection.close()
+
+
+_keepers: WeakKeyDictionary[Engine, _Keeper] = WeakKeyDictionary()
+_keepers_lock = threading.Lock()
 
 
 def _keeper(engine: Engine) -> _Keeper:
-    keeper = engine.__dict__.get("_bootcamp_fixed_reads")
+    keeper = _keepers.get(engine)
     if keeper is None:
-        keeper = engine.__dict__["_bootcamp_fixed_reads"] = _Keeper(engine)
+        with _keepers_lock:
+            keeper = _keepers.get(engine)
+            if keeper is None:
+                keeper = _keepers[engine] = _Keeper(engine)
     return keeper
 
 
 def kept_dbapi_connection(engine: Engine) -> Any:
-    """The driver's connection this thread keeps for fixed reads (None before the first):
-    for tests that trace what a lookup sends."""
-    connection = getattr(_keeper(engine).local, "connection", None)
-    if connection is None or connection.closed:
+    """The driver's connection the next fixed read takes (None when none is idle): for tests
+    that trace what a lookup sends."""
+    idle = _keeper(engine).idle
+    if not idle or idle[-1][0].closed:
         return None
-    return connection.connection.dbapi_connection
+    return idle[-1][0].connection.dbapi_connection
+
+
+def idle_count(engine: Engine) -> int:
+    """How many connections are kept idle for fixed reads."""
+    return len(_keeper(engine).idle)
 
 
 def fetch_all(statement: TextualSelect, parameters: Mapping[str, Any]) -> list[tuple]:
@@ -131,17 +155,19 @@ def fetch_all(statement: TextualSelect, parameters: Mapping[str, Any]) -> list[t
         connection = db.session.connection()
     else:
         keeper = _keeper(engine)
-        connection = keeper.connection(engine)
-    cursor = connection.connection.cursor()
+        connection, generation = keeper.take(engine)
     try:
-        # SQLAlchemy's own single-statement path (it runs sequences and defaults with it):
-        # the engine's cursor events, logging and error handling, and no Result.
-        connection._cursor_execute(cursor, compiled.sql, sent)
-        found = cursor.fetchall()
+        cursor = connection.connection.cursor()
+        try:
+            # SQLAlchemy's own single-statement path (it runs sequences and defaults with
+            # it): the engine's cursor events, logging and error handling, and no Result.
+            connection._cursor_execute(cursor, compiled.sql, sent)
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
     finally:
-        cursor.close()
         if keeper is not None:
-            keeper.done()
+            keeper.give_back(connection, generation)
     processors, make = compiled.processors, compiled.row._make
     return [make([value if process is None else process(value)
                   for process, value in zip(processors, raw, strict=True)]) for raw in found]

@@ -5,13 +5,14 @@ connection of its own in autocommit, or in the request's open transaction."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from datetime import UTC
 
 import pytest
 from psycopg import pq
 from sqlalchemy import event
 
-from bootcamp.api import standings
+from bootcamp.api import fixed_reads, standings
 from bootcamp.api.fixed_reads import fetch_all, kept_dbapi_connection
 from bootcamp.extensions import db
 from exams.models import QualificationStatus
@@ -50,17 +51,67 @@ def test_it_reads_in_the_requests_open_transaction(app, api_world, token):
         db.session.remove()
 
 
-def test_the_thread_keeps_one_connection_until_the_engine_is_disposed(app, api_world, token):
+def test_one_idle_connection_is_reused_until_the_engine_is_disposed(app, api_world, token):
     params = {"client_id": token.client_id, "external_id": "w-1"}
     with app.app_context():
         fetch_all(standings.WORKER_STANDINGS, params)
         kept = kept_dbapi_connection(db.engine)
         fetch_all(standings.WORKER_STANDINGS, params)
         assert kept_dbapi_connection(db.engine) is kept
+        assert fixed_reads.idle_count(db.engine) == 1
         db.engine.dispose()
         assert kept_dbapi_connection(db.engine) is None  # closed with the pool, not leaked
         assert len(fetch_all(standings.WORKER_STANDINGS, params)) == 4
         assert kept_dbapi_connection(db.engine) not in (None, kept)
+
+
+def test_a_thread_per_request_server_keeps_no_connection_per_thread(app, api_world, token):
+    """Werkzeug's server runs each request in a new thread: a hundred lookups, one after
+    another, leave one connection idle and none checked out of the pool."""
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    for _ in range(100):
+        thread = threading.Thread(target=_lookup_in_context, args=(app, params))
+        thread.start()
+        thread.join()
+    with app.app_context():
+        assert fixed_reads.idle_count(db.engine) == 1
+        assert db.engine.pool.checkedout() == 1  # the idle one; the others are back
+
+
+def test_lookups_at_once_keep_at_most_keep_idle_connections(app, api_world, token):
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    start = threading.Barrier(8)
+
+    def lookup() -> None:
+        start.wait()
+        for _ in range(20):
+            _lookup_in_context(app, params)
+
+    threads = [threading.Thread(target=lookup) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert 1 <= fixed_reads.idle_count(db.engine) <= fixed_reads.KEEP_IDLE
+        assert db.engine.pool.checkedout() == fixed_reads.idle_count(db.engine)
+
+
+def test_a_connection_lost_while_in_use_is_not_kept(app, api_world, token):
+    params = {"client_id": token.client_id, "external_id": "w-1"}
+    with app.app_context():
+        fetch_all(standings.WORKER_STANDINGS, params)
+        kept = fixed_reads._keeper(db.engine).idle[-1][0]
+        kept.invalidate()
+        assert len(fetch_all(standings.WORKER_STANDINGS, params)) == 4
+        assert fixed_reads.idle_count(db.engine) == 1
+        assert fixed_reads._keeper(db.engine).idle[-1][0] is not kept
+
+
+def _lookup_in_context(app, params) -> None:
+    with app.app_context():
+        assert len(fetch_all(standings.WORKER_STANDINGS, params)) == 4
+        db.session.remove()
 
 
 def test_an_unknown_worker_is_two_round_trips_on_postgresql(app, client, api_world, token):
