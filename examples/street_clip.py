@@ -6,8 +6,9 @@ Each clip is a frame strip (courses/clips.py): FRAMES frames of WIDTH x HEIGHT p
 top to bottom in one PNG. A car drives along the far lane and out of the picture; a cyclist
 follows it and waits at the zebra crossing; a car in the near lane comes in from the side, waits
 and drives on; a person pushes a bicycle across the crossing, a pedestrian (the manual's rule),
-and walks on along the far pavement. clip-02 is the same street mirrored and a few frames on, so
-the exam's clip is not the practice one. Each object's box in a frame is the tight box around
+and walks on along the far pavement. clip-02, the exam's, is the street mirrored with other
+motions (speeds, waits, where and when the person crosses): its gold cannot be worked out from
+the practice clip's feedback. Each object's box in a frame is the tight box around
 what is drawn of it (the pedestrian's around the person only, never the bicycle), and the
 tracks are the gold of the clip's item in items.jsonl. Pure numpy and zlib: the same code
 writes the same bytes, which tests/courses/test_examples.py checks.
@@ -20,6 +21,7 @@ import struct
 import sys
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,7 +29,6 @@ WIDTH, HEIGHT, FRAMES = 320, 180, 24
 MEDIA = Path(__file__).resolve().parent / "street-scenes" / "media"
 CROSSING = (130, 186)  # x of the zebra crossing
 FAR_LANE, NEAR_LANE = (75, 117), (117, 160)  # y of the lanes; the pavements above and below
-CLIPS = {"clip-01": {"mirror": False, "start": 0}, "clip-02": {"mirror": True, "start": 3}}
 # The track ids and labels, in the order of the gold.
 TRACKS = (("car-far", "car"), ("car-near", "car"), ("cyclist", "cyclist"),
           ("pedestrian", "pedestrian"))
@@ -120,19 +121,46 @@ def person(canvas: Canvas, x: float, bottom: float, coat: tuple[int, int, int], 
         canvas.rect(x + 6, bottom - 10, x + 8, bottom, (40, 40, 70), owner)
 
 
-def frame(f: int) -> Canvas:
+class Motion(NamedTuple):
+    """How one clip's objects move, in pixels per frame and frame numbers."""
+
+    mirror: bool
+    walker_x: int  # where the person crosses
+    walk_from: int  # the frame the person steps off the near pavement
+    far_car: tuple[int, int]  # x at frame 0, speed
+    rider: tuple[int, int, int, int]  # x at frame 0, speed, waits from this x, rides on from
+    near_car: tuple[int, int, int]  # x at frame 0, speed (leftwards), waits at this x
+    near_car_waits: int  # frames it waits
+
+
+CLIPS = {
+    "clip-01": Motion(mirror=False, walker_x=160, walk_from=0, far_car=(60, 12),
+                      rider=(10, 9, 95, 17), near_car=(334, 14, 196), near_car_waits=2),
+    "clip-02": Motion(mirror=True, walker_x=140, walk_from=4, far_car=(40, 13),
+                      rider=(0, 8, 100, 22), near_car=(352, 11, 200), near_car_waits=5),
+}
+
+
+def frame(f: int, motion: Motion) -> Canvas:
     """Frame f of the street: where everything is, drawn far to near."""
     canvas = Canvas()
     street(canvas)
-    walked = 176 - 6 * f  # the pedestrian's feet, up across the road to the far pavement
-    feet, walker_x = (walked, 160) if f <= 17 else (74, 160 + 5 * (f - 17))
+    crossed = motion.walk_from + 17  # 17 frames of 6 pixels: the near pavement to the far one
+    if f <= crossed:  # the pedestrian's feet, up across the road to the far pavement
+        feet, walker_x = 176 - 6 * max(f - motion.walk_from, 0), motion.walker_x
+    else:
+        feet, walker_x = 74, motion.walker_x + 5 * (f - crossed)
     person(canvas, walker_x, feet, (40, 120, 70), "pedestrian")
     bicycle(canvas, walker_x - 32, feet, None)  # pushed beside the person: no box of its own
-    car(canvas, 60 + 12 * f, 111, 56, (30, 80, 170), "car-far")
-    rider_x = min(10 + 9 * f, 95) if f <= 17 else 95 + 12 * (f - 17)
+    car(canvas, motion.far_car[0] + motion.far_car[1] * f, 111, 56, (30, 80, 170), "car-far")
+    start, speed, wait_x, ride_on = motion.rider
+    rider_x = min(start + speed * f, wait_x) if f <= ride_on else wait_x + 12 * (f - ride_on)
     bicycle(canvas, rider_x, 112, "cyclist")
     person(canvas, rider_x + 9, 112 - 12, (230, 150, 20), "cyclist", riding=True)
-    near_x = max(196, 334 - 14 * f) if f <= 12 else 196 - 14 * (f - 12)
+    start, speed, wait_x = motion.near_car
+    arrives = -(-(start - wait_x) // speed)  # the first frame it reaches the crossing
+    leaves = arrives + motion.near_car_waits
+    near_x = max(wait_x, start - speed * f) if f <= leaves else wait_x - speed * (f - leaves)
     car(canvas, near_x, 156, 76, (190, 40, 40), "car-near")
     return canvas
 
@@ -144,15 +172,15 @@ def clipped(box: list[int]) -> dict[str, int] | None:
     return {"x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0} if x1 > x0 and y1 > y0 else None
 
 
-def clip(mirror: bool, start: int) -> tuple[np.ndarray, list[dict]]:
+def clip(motion: Motion) -> tuple[np.ndarray, list[dict]]:
     """The strip's pixels and the gold tracks of one clip."""
     frames, boxes = [], {name: {} for name, _ in TRACKS}
     for index in range(FRAMES):
-        canvas = frame(start + index)
-        pixels = canvas.pixels[:, ::-1] if mirror else canvas.pixels
+        canvas = frame(index, motion)
+        pixels = canvas.pixels[:, ::-1] if motion.mirror else canvas.pixels
         frames.append(pixels)
         for name, box in canvas.boxes.items():
-            if mirror:
+            if motion.mirror:
                 box = [WIDTH - box[2], box[1], WIDTH - box[0], box[3]]
             placed = clipped(box)
             if placed:
@@ -180,8 +208,8 @@ def png(pixels: np.ndarray) -> bytes:
 def clips() -> dict[str, tuple[bytes, list[dict]]]:
     """Every clip's file name, PNG bytes and gold tracks."""
     found = {}
-    for name, settings in CLIPS.items():
-        pixels, tracks = clip(**settings)
+    for name, motion in CLIPS.items():
+        pixels, tracks = clip(motion)
         found[f"{name}.png"] = (png(pixels), tracks)
     return found
 

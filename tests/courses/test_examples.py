@@ -141,3 +141,23 @@ def test_the_street_clips_are_what_their_generator_writes():
         assert golds[f"media/{name}"]["gold"] == tracks, name
         assert _png_size(data) == (generator.WIDTH, generator.HEIGHT * generator.FRAMES)
     assert [item["pools"] for item in golds.values()] == [["practice"], ["exam"]]
+
+
+def test_the_exam_clip_cannot_be_worked_out_from_the_practice_clip():
+    """Its practice twin's gold (shown as feedback) mirrored or shifted in time gives almost
+    none of the exam clip's boxes: its objects move otherwise."""
+    spec = importlib.util.spec_from_file_location("street_clip", EXAMPLES / "street_clip.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    practice, exam = (generator.clips()[name][1] for name in ("clip-01.png", "clip-02.png"))
+
+    def boxes(tracks: list[dict], mirror: bool, shift: int) -> set[tuple]:
+        return {(track["label"], int(frame) + shift,
+                 generator.WIDTH - box["x"] - box["w"] if mirror else box["x"],
+                 box["y"], box["w"], box["h"])
+                for track in tracks for frame, box in track["boxes"].items()}
+
+    wanted = boxes(exam, False, 0)
+    shared = max(len(boxes(practice, mirror, shift) & wanted)
+                 for mirror in (False, True) for shift in range(-23, 24))
+    assert shared / len(wanted) < 0.1
