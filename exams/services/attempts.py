@@ -267,6 +267,9 @@ def save_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     return save_locked_answer(lock_attempt(attempt.id), position, answer, seq, now)
 
 
+_DRAWN = aliased(Response)  # the items drawn so far, counted in the autosave's one query
+
+
 def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
                        now: datetime | None = None) -> Response:
     """save_answer for an attempt this transaction has locked (lock_attempt): the autosave
@@ -274,10 +277,9 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     now = now or utcnow()
     if not attempt.is_open or is_past_deadline(attempt, now, SAVE_GRACE):
         raise AttemptClosed("This attempt is closed: its time is up or it was submitted.")
-    drawn = aliased(Response)  # the items drawn so far, counted in the same query
     row = db.session.execute(
-        select(Response, Item, select(func.count()).select_from(drawn)
-               .where(drawn.attempt_id == attempt.id).scalar_subquery())
+        select(Response, Item, select(func.count()).select_from(_DRAWN)
+               .where(_DRAWN.attempt_id == attempt.id).scalar_subquery())
         .join(Item, Item.id == Response.item_id)
         .where(Response.attempt_id == attempt.id, Response.position == position)).first()
     if row is None:
