@@ -171,13 +171,19 @@ def answer_item(user: User, course: Course, item: Item, raw_answer: Any, *,
 
 def solved_keys(user: User, course: Course) -> tuple[set[str], set[str]]:
     """Keys of the items this trainee has answered, and of those answered correctly."""
-    rows = db.session.execute(
-        select(Item.key, func.max(case((PracticeAnswer.correct, 1), else_=0)))
-        .join(Item, Item.id == PracticeAnswer.item_id)
-        .where(PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id)
-        .group_by(Item.key)
-    ).all()
+    rows = db.session.execute(_solved_query(),
+                              {"user_id": user.id, "course_id": course.id}).all()
     return {key for key, _ in rows}, {key for key, solved in rows if solved}
+
+
+@cache
+def _solved_query() -> Select:
+    """Built once: the practice pages ask it."""
+    return (select(Item.key, func.max(case((PracticeAnswer.correct, 1), else_=0)))
+            .join(Item, Item.id == PracticeAnswer.item_id)
+            .where(PracticeAnswer.user_id == bindparam("user_id"),
+                   PracticeAnswer.course_id == bindparam("course_id"))
+            .group_by(Item.key))
 
 
 def _of_trainee(user: User, course: Course) -> tuple[ColumnElement[bool], ...]:
@@ -238,12 +244,19 @@ def summary_mastered() -> ColumnElement[bool]:
 
 def standings(user: User, course: Course, found: list[Module]) -> dict[str, Standing]:
     """Per module: the trainee's mastery, from their kept summaries (one query)."""
-    rows = {row.module: row for row in db.session.scalars(select(PracticeSummary).where(
-        PracticeSummary.user_id == user.id, PracticeSummary.course_id == course.id))}
+    rows = {row.module: row for row in db.session.scalars(
+        _summaries_query(), {"user_id": user.id, "course_id": course.id})}
     return {module.id: Standing(len(module.item_keys), *(
         (row.rounds_done, row.round_items, row.round_correct, row.open_tried)
         if (row := rows.get(module.id)) else ()))
         for module in found}
+
+
+@cache
+def _summaries_query() -> Select:
+    """Built once: the course and practice pages ask it."""
+    return select(PracticeSummary).where(PracticeSummary.user_id == bindparam("user_id"),
+                                         PracticeSummary.course_id == bindparam("course_id"))
 
 
 def module_progress(user: User, course: Course,

@@ -16,9 +16,10 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -98,9 +99,17 @@ def open_attempt(user_id: int, course_id: int) -> Attempt | None:
 
 def open_attempts(user_id: int, course_ids: Sequence[int]) -> dict[int, Attempt]:
     """The trainee's open attempt in each of these courses that has one (one query)."""
-    return {attempt.course_id: attempt for attempt in db.session.scalars(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.course_id.in_(course_ids),
-        Attempt.state == AttemptState.OPEN))}
+    return {attempt.course_id: attempt for attempt in db.session.scalars(
+        _open_attempts_query(), {"user_id": user_id, "course_ids": list(course_ids)})}
+
+
+@cache
+def _open_attempts_query() -> Select:
+    """Built once: every course page asks it."""
+    return select(Attempt).where(
+        Attempt.user_id == bindparam("user_id"),
+        Attempt.course_id.in_(bindparam("course_ids", expanding=True)),
+        Attempt.state == AttemptState.OPEN)
 
 
 def attempts_of(user_id: int, course_id: int) -> list[Attempt]:
@@ -248,8 +257,14 @@ def _first_block(pool: list[PoolItem], plan: blocks.Plan, rng: random.Random,
 
 def lock_attempt(attempt_id: int) -> Attempt | None:
     """The attempt, locked (SELECT ... FOR UPDATE) until the transaction ends, read afresh."""
-    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(_lock_query(), {"attempt_id": attempt_id})
+
+
+@cache
+def _lock_query() -> Select:
+    """Built once: every autosave asks it."""
+    return (select(Attempt).where(Attempt.id == bindparam("attempt_id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def is_past_deadline(attempt: Attempt, now: datetime, grace: timedelta = timedelta(0)) -> bool:
@@ -267,9 +282,6 @@ def save_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     return save_locked_answer(lock_attempt(attempt.id), position, answer, seq, now)
 
 
-_DRAWN = aliased(Response)  # the items drawn so far, counted in the autosave's one query
-
-
 def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
                        now: datetime | None = None) -> Response:
     """save_answer for an attempt this transaction has locked (lock_attempt): the autosave
@@ -277,11 +289,8 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     now = now or utcnow()
     if not attempt.is_open or is_past_deadline(attempt, now, SAVE_GRACE):
         raise AttemptClosed("This attempt is closed: its time is up or it was submitted.")
-    row = db.session.execute(
-        select(Response, Item, select(func.count()).select_from(_DRAWN)
-               .where(_DRAWN.attempt_id == attempt.id).scalar_subquery())
-        .join(Item, Item.id == Response.item_id)
-        .where(Response.attempt_id == attempt.id, Response.position == position)).first()
+    row = db.session.execute(_response_query(),
+                             {"attempt_id": attempt.id, "position": position}).first()
     if row is None:
         raise LookupError(f"attempt {attempt.id} has no item {position}")
     response, item, count = row
@@ -296,6 +305,18 @@ def save_locked_answer(attempt: Attempt, position: int, answer: Any, seq: int,
     return response
 
 
+@cache
+def _response_query() -> Select:
+    """Built once, for every autosave: the response with its item, and the count of the
+    items drawn so far."""
+    drawn = aliased(Response)
+    return (select(Response, Item, select(func.count()).select_from(drawn)
+                   .where(drawn.attempt_id == bindparam("attempt_id")).scalar_subquery())
+            .join(Item, Item.id == Response.item_id)
+            .where(Response.attempt_id == bindparam("attempt_id"),
+                   Response.position == bindparam("position")))
+
+
 def score_response(item: Item, answer: Any) -> graders.Score:
     """The answer's score under the item's current gold; nothing answered scores nothing."""
     if answer is None:
@@ -308,9 +329,14 @@ def score_response(item: Item, answer: Any) -> graders.Score:
 
 
 def graded_items(attempt: Attempt) -> list[tuple[Response, Item]]:
-    return list(db.session.execute(
-        select(Response, Item).join(Item, Item.id == Response.item_id)
-        .where(Response.attempt_id == attempt.id).order_by(Response.position)))
+    return list(db.session.execute(_graded_items_query(), {"attempt_id": attempt.id}))
+
+
+@cache
+def _graded_items_query() -> Select:
+    """Built once: the exam page asks it."""
+    return (select(Response, Item).join(Item, Item.id == Response.item_id)
+            .where(Response.attempt_id == bindparam("attempt_id")).order_by(Response.position))
 
 
 def grade(attempt: Attempt) -> grading.AttemptResult:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -222,8 +223,7 @@ def standings(user_id: int, course_ids: Sequence[int]
               ) -> dict[int, tuple[Status, Qualification | None]]:
     """standing in many courses: one query for the records, one for where none exists."""
     records = {record.course_id: record for record in db.session.scalars(
-        select(Qualification).where(Qualification.user_id == user_id,
-                                    Qualification.course_id.in_(course_ids)))}
+        _records_query(), {"user_id": user_id, "course_ids": list(course_ids)})}
     unrecorded = [course_id for course_id in course_ids if course_id not in records]
     started = started_in(user_id, unrecorded) if unrecorded else set()
     now = utcnow()
@@ -231,6 +231,14 @@ def standings(user_id: int, course_ids: Sequence[int]
                                      course_id in records or course_id in started, now),
                         records.get(course_id))
             for course_id in course_ids}
+
+
+@cache
+def _records_query() -> Select:
+    """Built once: every course page asks it."""
+    return select(Qualification).where(
+        Qualification.user_id == bindparam("user_id"),
+        Qualification.course_id.in_(bindparam("course_ids", expanding=True)))
 
 
 def status_of(user_id: int, course_id: int) -> Status:

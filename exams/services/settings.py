@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bootcamp.audit import record_audit
 from bootcamp.extensions import db
@@ -27,7 +28,13 @@ RULE_NAMES = tuple(f.name for f in fields(ExamRules))
 
 
 def stored_settings(course: Course) -> ExamSettings | None:
-    return db.session.scalar(select(ExamSettings).where(ExamSettings.course_id == course.id))
+    return db.session.scalar(_settings_query(), {"course_id": course.id})
+
+
+@cache
+def _settings_query() -> Select:
+    """Built once: the course and exam pages ask it."""
+    return select(ExamSettings).where(ExamSettings.course_id == bindparam("course_id"))
 
 
 def settings_for(course: Course) -> ExamSettings:
