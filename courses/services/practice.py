@@ -186,11 +186,6 @@ def _solved_query() -> Select:
             .group_by(Item.key))
 
 
-def _of_trainee(user: User, course: Course) -> tuple[ColumnElement[bool], ...]:
-    """The trainee's practice answers in the course."""
-    return (PracticeAnswer.user_id == user.id, PracticeAnswer.course_id == course.id)
-
-
 def current_round(user: User, course: Course, module: Module) -> tuple[Round, str | None]:
     """The trainee's open round of the module, and the item of their latest practice answer
     in the course (a try straight after it at the same item never counts): one query, and one
@@ -201,10 +196,8 @@ def current_round(user: User, course: Course, module: Module) -> tuple[Round, st
         return Round(), previous
     if ended:
         return Round(number + 1), previous
-    tried = db.session.scalars(
-        select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
-        .where(*_of_trainee(user, course), PracticeAnswer.module == module.id,
-               PracticeAnswer.round_number == number, PracticeAnswer.counts))
+    tried = db.session.scalars(_tried_query(), {
+        "user_id": user.id, "course_id": course.id, "module": module.id, "number": number})
     return Round(number, frozenset(tried)), previous
 
 
@@ -226,6 +219,16 @@ def _latest_query() -> Select:
         .where(*mine).order_by(*order).limit(1).scalar_subquery(),
         latest_in_module(PracticeAnswer.round_number),
         latest_in_module(PracticeAnswer.ends_round))
+
+
+@cache
+def _tried_query() -> Select:
+    """current_round's second statement: the keys tried in the open round, built once."""
+    return (select(Item.key).join(PracticeAnswer, PracticeAnswer.item_id == Item.id)
+            .where(PracticeAnswer.user_id == bindparam("user_id"),
+                   PracticeAnswer.course_id == bindparam("course_id"),
+                   PracticeAnswer.module == bindparam("module"),
+                   PracticeAnswer.round_number == bindparam("number"), PracticeAnswer.counts))
 
 
 def how_a_try_counts(user: User, course: Course, module: Module, key: str) -> Try:
@@ -288,12 +291,19 @@ def mastered_count(user: User, course: Course,
 def mastered_counts(user: User, found: dict[int, list[Module]]) -> dict[int, tuple[int, int]]:
     """mastered_count in many courses (course id -> its modules), in one query."""
     mastered = {(course_id, module) for course_id, module in db.session.execute(
-        select(PracticeSummary.course_id, PracticeSummary.module)
-        .where(PracticeSummary.user_id == user.id, PracticeSummary.course_id.in_(list(found)),
-               summary_mastered())).all()}
+        _mastered_query(), {"user_id": user.id, "course_ids": list(found)}).all()}
     return {course_id: (sum((course_id, module.id) in mastered for module in course_modules),
                         len(course_modules))
             for course_id, course_modules in found.items()}
+
+
+@cache
+def _mastered_query() -> Select:
+    """Built once: the course pages ask it."""
+    return (select(PracticeSummary.course_id, PracticeSummary.module)
+            .where(PracticeSummary.user_id == bindparam("user_id"),
+                   PracticeSummary.course_id.in_(bindparam("course_ids", expanding=True)),
+                   summary_mastered()))
 
 
 def next_item(user: User, course: Course, module: Module) -> str:

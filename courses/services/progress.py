@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 
 from bootcamp.extensions import db
 from bootcamp.users.models import User
@@ -91,13 +92,18 @@ def courses_progress(user: User, courses: list[Course], practising: set[int] | N
 def training_centre_courses(user: User) -> tuple[list[Course], set[int]]:
     """Open courses, plus any other course the trainee is enrolled in; and, from the same
     query, the ids of those they are enrolled in now (not withdrawn)."""
-    enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user.id)
-    current = exists().where(Enrollment.user_id == user.id, Enrollment.course_id == Course.id,
-                             Enrollment.withdrawn_at.is_(None))
-    rows = db.session.execute(
-        select(Course, current)
-        .where(or_(Course.status == CourseStatus.OPEN, Course.id.in_(enrolled)))
-        .where(Course.status != CourseStatus.DRAFT)
-        .order_by(Course.title)
-    ).all()
+    rows = db.session.execute(_centre_query(), {"user_id": user.id}).all()
     return [course for course, _ in rows], {course.id for course, now in rows if now}
+
+
+@cache
+def _centre_query() -> Select:
+    """Built once: the training centre asks it on every view."""
+    user_id = bindparam("user_id")
+    enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user_id)
+    current = exists().where(Enrollment.user_id == user_id, Enrollment.course_id == Course.id,
+                             Enrollment.withdrawn_at.is_(None))
+    return (select(Course, current)
+            .where(or_(Course.status == CourseStatus.OPEN, Course.id.in_(enrolled)))
+            .where(Course.status != CourseStatus.DRAFT)
+            .order_by(Course.title))
