@@ -330,6 +330,9 @@ class PracticeSummary(db.Model):
 
 
 SUMMARY_LOCK = 0x5053  # pg_advisory_xact_lock's first key: "PS", one lock per trainee
+_SUMMARY_LOCKS = text(  # the trainees' locks, in id order
+    "SELECT count(pg_advisory_xact_lock(:space, u)) "
+    "FROM (SELECT u FROM unnest(CAST(:users AS integer[])) AS u ORDER BY u) AS s")
 
 
 def summary_select(course_id: int | BindParameter | None = None,
@@ -406,10 +409,7 @@ def keep_summaries(connection: Connection, touched: Iterable[tuple[int, int]]) -
         per_course[course_id].add(user_id)
     if connection.dialect.name == "postgresql":
         users = sorted(set().union(*per_course.values()))
-        connection.execute(text(
-            "SELECT count(pg_advisory_xact_lock(:space, u)) "
-            "FROM (SELECT u FROM unnest(CAST(:users AS integer[])) AS u ORDER BY u) AS s"),
-            {"space": SUMMARY_LOCK, "users": users})
+        connection.execute(_SUMMARY_LOCKS, {"space": SUMMARY_LOCK, "users": users})
     for course_id, user_ids in sorted(per_course.items()):
         rebuild_summaries(connection, course_id, user_ids)
 
