@@ -54,7 +54,11 @@ class PointSpec(NamedTuple):
 
 
 class Persons(NamedTuple):
-    """Checked persons: (n, k, 2) coordinates, (n, k) placed flags, and (n,) areas for scale."""
+    """Checked persons: (2, n, k) x and y planes, (n, k) placed flags, and (n,) areas for scale.
+
+    Coordinates are planes rather than (n, k, 2) rows: the bulk check reads x, y and v as
+    three columns, and a plane is a contiguous block, which numpy reads several times faster.
+    """
 
     xy: np.ndarray
     placed: np.ndarray
@@ -174,7 +178,8 @@ def parse(spec: PointSpec, value: Any, role: str) -> Persons:
     shape = (len(items), len(spec.names), 3)
     rows = np.array([rows for rows, _ in parsed], dtype=float).reshape(shape)
     areas = np.array([area for _, area in parsed], dtype=float)
-    return Persons(rows[:, :, :2], rows[:, :, 2] > 0, areas)
+    planes = rows.transpose(2, 0, 1)
+    return Persons(planes[:2], planes[2] > 0, areas)
 
 
 def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | None:
@@ -211,40 +216,41 @@ def quick_parse(spec: PointSpec, items: list | tuple, role: str) -> Persons | No
     if table is None:
         return None
     if in_order:
-        rows = table.reshape(len(areas), len(names), 3)
+        planes = table.reshape(3, len(areas), len(names))
     else:
         persons = list(chain.from_iterable(map(repeat, range(len(dicts)), counts)))
         positions = list(map(index.__getitem__, chain.from_iterable(dicts)))
-        rows = np.zeros((len(areas), len(names), 3))
-        rows[persons, positions] = table
-    return Persons(rows[:, :, :2], rows[:, :, 2] > 0, np.array(areas, dtype=float))
+        planes = np.zeros((3, len(areas), len(names)))
+        planes[:, persons, positions] = table
+    return Persons(planes[:2], planes[2] > 0, np.array(areas, dtype=float))
 
 
 def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray | None:
-    """The keypoints [x, y, v] as an (n, 3) table if every one is plainly valid, else None;
-    `counts`: how many keypoints each person has, each needing one with v > 0.
+    """The keypoints [x, y, v] as a (3, n) table of x, y and v rows if every one is plainly
+    valid, else None; `counts`: how many keypoints each person has, each needing one with v > 0.
 
+    One strict zip checks that every keypoint has three values and splits them into columns.
     Types are checked before numpy sees a value (it would take True or "1" for a number).
     NaN makes the minimum and a maximum NaN, which fail every comparison. When every
     point is placed (the usual case), the bounds of the image refuse what checks.number
     refuses; else an int of 2**53 or more becomes a float of at least 2**53 (or overflows),
     so one `abs max < 2**53` does, and unplaced points count as (0, 0), on the image.
     """
-    if not (_SEQUENCES >= set(map(type, values)) and {3} >= set(map(len, values))):
+    if not _SEQUENCES >= set(map(type, values)) or 0 in counts:
         return None
-    flat = list(chain.from_iterable(values))
-    vs = flat[2::3]
-    if not (_NUMBERS >= set(map(type, flat)) and {int} >= set(map(type, vs))) or 0 in counts:
+    try:
+        xs, ys, vs = zip(*values, strict=True)
+    except ValueError:  # a keypoint without three values, or no keypoints at all
+        return None
+    if not (_NUMBERS >= set(map(type, xs + ys)) and {int} >= set(map(type, vs))):
         return None
     flags = set(vs)
     if not _VISIBILITY >= flags:
         return None
     try:
-        table = np.array(flat, dtype=float).reshape(-1, 3)
+        table = np.array((xs, ys, vs), dtype=float)
     except OverflowError:  # an int too large for a double
         return None
-    if not table.size:
-        return table
     placed = table
     if 0 in flags:
         if not abs(table).max() < _SAFE:
@@ -254,12 +260,12 @@ def quick_values(spec: PointSpec, values: list, counts: list[int]) -> np.ndarray
             if not any(vs[start:start + count]):
                 return None
             start += count
-        placed = table * (table[:, 2:] > 0)
-    # Reductions of 1-D arrays: over all values (v >= 0 is on the image), then per axis.
+        placed = table * (table[2] > 0)
+    # Reductions of 1-D arrays: over all values (v >= 0 is on the image), then per row.
     tolerance = checks.EDGE_TOLERANCE
     if not (np.minimum.reduce(placed.reshape(-1)) >= -tolerance
-            and np.maximum.reduce(placed[:, 0]) <= spec.width + tolerance
-            and np.maximum.reduce(placed[:, 1]) <= spec.height + tolerance):
+            and np.maximum.reduce(placed[0]) <= spec.width + tolerance
+            and np.maximum.reduce(placed[1]) <= spec.height + tolerance):
         return None
     return table
 
@@ -279,9 +285,9 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     order of operations as pycocotools' computeOks. Unlike COCO, a keypoint the trainee did
     not place scores 0 instead of being measured from (0, 0).
     """
-    delta = answer.xy[None, :, :, :] - gold.xy[:, None, :, :]
+    delta = answer.xy[:, None, :, :] - gold.xy[:, :, None, :]
     delta *= delta  # the same floats as dx**2 and dy**2
-    squared = delta[..., 0] + delta[..., 1]
+    squared = delta[0] + delta[1]
     e = squared / spec.variances
     e /= gold.areas[:, None, None] + _EPS
     e /= -2  # the same float as -(x / 2)
