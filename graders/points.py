@@ -340,10 +340,13 @@ def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
     rows, cols = (part.tolist() for part in np.nonzero(good))
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
-    # Every row and column with a cell >= threshold has a candidate, so m <= min(R, C).
-    candidate_rows, candidate_cols = (set(part.tolist()) for part in np.nonzero(oks > 0))
-    if len(rows) != min(len(candidate_rows), len(candidate_cols)):
-        return None
+    # Every row and column with a cell >= threshold has a candidate, so m <= min(R, C), and
+    # min(R, C) <= min(oks.shape): when every gold or every answer person is in a pair (the
+    # usual case), m = min(R, C) without counting R and C.
+    if len(rows) != min(oks.shape):
+        candidate_rows, candidate_cols = (set(part.tolist()) for part in np.nonzero(oks > 0))
+        if len(rows) != min(len(candidate_rows), len(candidate_cols)):
+            return None
     return list(zip(rows, cols, oks[good].tolist(), strict=True))
 
 
