@@ -7,7 +7,7 @@ gold and answer: a list of {"label", "x", "y", "w", "h"} in pixels, top-left ori
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -39,10 +39,11 @@ class BoxSpec(NamedTuple):
 
 
 class Boxes(NamedTuple):
-    """Checked boxes as edge rows (graders.geometry), six values per box in one flat list."""
+    """Checked boxes as edge rows (graders.geometry), six values per box in one flat list
+    (a tuple in cached gold, which is shared)."""
 
-    values: list[float]
-    labels: list[str]
+    values: Sequence[float]
+    labels: Sequence[str]
 
     def rows(self) -> list[tuple]:
         """(label, six edge values) per box: equal rows are equal boxes."""
@@ -129,13 +130,25 @@ def parse(spec: BoxSpec, value: Any, role: str) -> Boxes:
     return boxes
 
 
+def check_gold(item: tuple[Any, Any]) -> Boxes:
+    """The checked gold of a (spec, gold) pair, as tuples: a cached one is shared."""
+    spec, gold = item
+    boxes = parse(parse_spec(spec), gold, "gold")
+    return Boxes(tuple(boxes.values), tuple(boxes.labels))
+
+
+# Every answer to an item comes with the same gold as well as the same spec.
+parse_gold = spec_cache.cached(check_gold)
+
+
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """F1 of same-label matches at IoU >= threshold; correct when every box matches, no extra."""
     checked = parse_spec(spec)
-    expected = parse(checked, gold, "gold")
+    expected = parse_gold((spec, gold))
     given = parse(checked, answer, "answer")
     # One array for both sides (numpy's cost is per call), one edge row per line.
-    table = np.array(expected.values + given.values, dtype=float).reshape(-1, EDGE_ROWS).T.copy()
+    table = np.array([*expected.values, *given.values], dtype=float)
+    table = table.reshape(-1, EDGE_ROWS).T.copy()
     split = len(expected.labels)
     iou = edge_iou(table[:, :split], table[:, split:])
     matching = match_cells(iou, iou >= checked.iou_threshold, expected.labels, given.labels)

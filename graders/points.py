@@ -298,10 +298,23 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
+def check_gold(item: tuple[Any, Any]) -> Persons:
+    """The checked gold of a (spec, gold) pair, its arrays read-only: a cached one is shared."""
+    spec, gold = item
+    persons = parse(parse_spec(spec), gold, "gold")
+    for array in persons:
+        array.setflags(write=False)
+    return persons
+
+
+# Every answer to an item comes with the same gold as well as the same spec.
+parse_gold = spec_cache.cached(check_gold)
+
+
 def score(spec: Any, gold: Any, answer: Any) -> Score:
     """Mean OKS over gold persons; correct when each matches at OKS >= threshold, none extra."""
     checked = parse_spec(spec)
-    expected = parse(checked, gold, "gold")
+    expected = parse_gold((spec, gold))
     given = parse(checked, answer, "answer")
     n_gold, n_answer = len(expected.areas), len(given.areas)
     comparison = compare(checked, expected, given)
