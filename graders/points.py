@@ -379,16 +379,22 @@ def describe(spec: PointSpec, gold: Persons, answer: Persons, comparison: Compar
             placed, value = given[j], oks[i][j]
             distance = comparison.distance[i, j].tolist()
             similarity = comparison.similarity[i, j].tolist()
-        keypoints = {
-            name: {
-                "distance": d if v and g else None,
-                "similarity": (s if g else 0.0) if v else None,
-                "visible_in_gold": v,
-                "given": g,
+        if all(visible) and all(placed):  # the usual case: every keypoint is measured
+            keypoints = {
+                name: {"distance": d, "similarity": s, "visible_in_gold": True, "given": True}
+                for name, d, s in zip(names, distance, similarity, strict=True)
             }
-            for name, v, g, d, s in zip(names, visible, placed, distance, similarity,
-                                        strict=True)
-        }
+        else:
+            keypoints = {
+                name: {
+                    "distance": d if v and g else None,
+                    "similarity": (s if g else 0.0) if v else None,
+                    "visible_in_gold": v,
+                    "given": g,
+                }
+                for name, v, g, d, s in zip(names, visible, placed, distance, similarity,
+                                            strict=True)
+            }
         persons.append({"gold": i, "answer": j, "oks": value, "matched": value >= threshold,
                         "keypoints": keypoints})
     return persons
