@@ -292,9 +292,10 @@ def compare(spec: PointSpec, gold: Persons, answer: Persons) -> Comparison:
     e /= gold.areas[:, None, None] + _EPS
     e /= -2  # the same float as -(x / 2)
     similarity = np.exp(e, out=e)
-    similarity *= answer.placed[None, :, :]  # in [0, 1], so times 0 or 1 is 0 or itself
-    counted = gold.placed[:, None, :]
-    oks = np.add.reduce(similarity * counted, axis=2) / np.add.reduce(gold.placed, axis=1)[:, None]
+    # In [0, 1], so times 0 or 1 is 0 or itself: a keypoint the trainee did not place scores
+    # 0, and one not visible in gold counts for nothing (its similarity is never shown).
+    similarity *= gold.placed[:, None, :] & answer.placed[None, :, :]
+    oks = np.add.reduce(similarity, axis=2) / np.add.reduce(gold.placed, axis=1)[:, None]
     return Comparison(np.sqrt(squared), similarity, oks)
 
 
