@@ -18,7 +18,7 @@ import marshal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-SIZE = 64  # specs kept per kind; the oldest goes first
+SIZE = 64  # entries kept per cache (a kind's specs, its golds); the oldest goes first
 _VERSION = 2  # no references between equal objects: equal specs give equal bytes
 
 T = TypeVar("T")
