@@ -114,7 +114,7 @@ def quick_match_labelled(
     only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
     same-label ones touch no other pair). The rest are missed and extra.
     """
-    found_rows, found_cols = np.nonzero(allowed)
+    found_rows, found_cols = allowed.nonzero()  # np.nonzero wraps it in Python calls
     rows, cols = found_rows.tolist(), found_cols.tolist()
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None

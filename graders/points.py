@@ -351,7 +351,7 @@ def decided_pairs(oks: np.ndarray, threshold: float) -> list[Edge] | None:
     if not oks.size:
         return []
     good = oks >= threshold
-    rows, cols = (part.tolist() for part in np.nonzero(good))
+    rows, cols = (part.tolist() for part in good.nonzero())  # np.nonzero wraps it in Python calls
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None
     # Every row and column with a cell >= threshold has a candidate, so m <= min(R, C), and
