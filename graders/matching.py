@@ -9,6 +9,7 @@ assignment solver decides; it is deterministic, so the same input always gives t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import compress
 from operator import eq, not_
 from typing import NamedTuple
@@ -65,7 +66,7 @@ def assign(candidates: list[Edge], prefer_at: float | None = None) -> list[Edge]
 
 
 def match_labelled(
-    candidates: list[Edge], gold_labels: list[str], answer_labels: list[str]
+    candidates: list[Edge], gold_labels: Sequence[str], answer_labels: Sequence[str]
 ) -> Matching:
     """Match per label first, then pair what is left across labels as label errors.
 
@@ -91,8 +92,8 @@ def match_labelled(
     )
 
 
-def match_cells(similarity: np.ndarray, allowed: np.ndarray, gold_labels: list[str],
-                answer_labels: list[str]) -> Matching:
+def match_cells(similarity: np.ndarray, allowed: np.ndarray, gold_labels: Sequence[str],
+                answer_labels: Sequence[str]) -> Matching:
     """match_labelled over the allowed cells of a (gold x answer) similarity matrix."""
     matching = quick_match_labelled(allowed, similarity, gold_labels, answer_labels)
     if matching is None:
@@ -101,7 +102,8 @@ def match_cells(similarity: np.ndarray, allowed: np.ndarray, gold_labels: list[s
 
 
 def quick_match_labelled(
-    allowed: np.ndarray, similarity: np.ndarray, gold_labels: list[str], answer_labels: list[str],
+    allowed: np.ndarray, similarity: np.ndarray, gold_labels: Sequence[str],
+    answer_labels: Sequence[str],
 ) -> Matching | None:
     """What match_labelled(edges(similarity, allowed), ...) returns, without its sets and solver
     calls, when no item is in two allowed pairs (the usual case), else None.
@@ -112,7 +114,7 @@ def quick_match_labelled(
     only when fewer than min(gold, answer) matched, the pairs left, all across labels (the
     same-label ones touch no other pair). The rest are missed and extra.
     """
-    found_rows, found_cols = np.nonzero(allowed)
+    found_rows, found_cols = allowed.nonzero()  # np.nonzero wraps it in Python calls
     rows, cols = found_rows.tolist(), found_cols.tolist()
     if len(set(rows)) < len(rows) or len(set(cols)) < len(cols):
         return None

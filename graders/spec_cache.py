@@ -7,7 +7,9 @@ every float's bits and refuses anything else (a subclass, an object), for which 
 checked every time. Equal keys are therefore equal plain specs, which the checks cannot tell
 apart; a spec changed after it was cached has another key. Invalid specs are never cached,
 so their errors come from the checks each time. Callers share a cached result, so results
-must be immutable (tuples, read-only mappings and arrays).
+must be immutable (tuples, read-only mappings and arrays). The answers to an item come with
+the same gold too: boxes and points cache their checked gold the same way, keyed by the
+(spec, gold) pair, since what the checks make of a gold depends on its spec.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import marshal
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-SIZE = 64  # specs kept per kind; the oldest goes first
+SIZE = 64  # entries kept per cache (a kind's specs, its golds); the oldest goes first
 _VERSION = 2  # no references between equal objects: equal specs give equal bytes
 
 T = TypeVar("T")

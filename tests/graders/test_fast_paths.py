@@ -85,7 +85,7 @@ def test_quick_persons_agree_with_parse_person(items, role):
                   POINT_SPEC, items, role)
     assert parsed is not None
     rows = np.array([rows for rows, _ in parsed], dtype=float).reshape(len(items), 2, 3)
-    assert np.array_equal(quick.xy, rows[:, :, :2])
+    assert np.array_equal(quick.xy, rows[:, :, :2].transpose(2, 0, 1))
     assert np.array_equal(quick.placed, rows[:, :, 2] > 0)
     assert np.array_equal(quick.areas, [area for _, area in parsed], equal_nan=True)
 

@@ -6,11 +6,14 @@ import copy
 
 import pytest
 
-from graders import ScoringError, boxes, cuboids, spans, spec_cache
+from graders import ScoringError, boxes, cuboids, points, spans, spec_cache
 
 BOXES = {"width": 640, "height": 480, "labels": ["car", "person"]}
 CUBOIDS = {"labels": ["car"], "range": {"x": [-40, 40], "y": [-40.0, 40.0], "z": [-3, 3]}}
 SPANS = {"text": "a short transcript", "labels": ["joy"], "match": "overlap"}
+POINTS = {"width": 640, "height": 480, "keypoints": ["nose", "tail"]}
+BOX_GOLD = [{"label": "car", "x": 10, "y": 10.5, "w": 20, "h": 30}]
+POINT_GOLD = [{"keypoints": {"nose": [1, 2, 2], "tail": [3.5, 4, 1]}, "area": 100}]
 
 
 @pytest.mark.parametrize(("module", "spec"), [(boxes, BOXES), (cuboids, CUBOIDS),
@@ -81,3 +84,30 @@ def test_a_full_cache_drops_its_oldest_entry():
         boxes.parse_spec(spec)
     assert boxes.parse_spec(specs[-1]) is boxes.parse_spec(specs[-1])
     assert boxes.parse_spec(specs[0]) is not first
+
+
+@pytest.mark.parametrize(("module", "spec", "gold"), [(boxes, BOXES, BOX_GOLD),
+                                                      (points, POINTS, POINT_GOLD)])
+def test_an_equal_gold_is_a_cache_hit_and_cannot_be_changed(module, spec, gold):
+    first = module.parse_gold((copy.deepcopy(spec), copy.deepcopy(gold)))
+    assert module.parse_gold((copy.deepcopy(spec), copy.deepcopy(gold))) is first
+    assert module.parse_gold(({**spec, "width": 641}, gold)) is not first
+    for array in first if module is points else first[1:]:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0.0
+    if module is boxes:
+        assert all(type(part) is tuple for part in first[0])
+
+
+def test_a_gold_changed_after_caching_is_checked_again():
+    gold = copy.deepcopy(BOX_GOLD)
+    boxes.score(BOXES, gold, gold)
+    gold.append(dict(gold[0]))
+    for _ in range(2):  # an invalid gold is never cached
+        with pytest.raises(ScoringError, match=r"gold\[1\]: duplicate of gold\[0\]"):
+            boxes.score(BOXES, gold, [])
+    gold = copy.deepcopy(POINT_GOLD)
+    points.score(POINTS, gold, gold)
+    gold[0]["keypoints"]["nose"][2] = True
+    with pytest.raises(ScoringError, match=r"gold\[0\].keypoints.nose\[2\]: visibility"):
+        points.score(POINTS, gold, [])
