@@ -65,7 +65,8 @@ KEEP_IDLE = 4  # idle connections kept for fixed reads, per engine and process
 
 class _Keeper:
     """An engine's idle connections for fixed reads, each with since when it is idle. A read
-    takes the newest (or connects) and gives it back; past KEEP_IDLE idle ones it is closed.
+    takes the newest (or connects) and gives it back; past KEEP_IDLE idle ones it goes back to
+    the pool.
     All are closed when the engine is disposed (the tests do, after each), and one in use
     then is closed when it comes back, so none outlives the pool it came from."""
 
@@ -100,11 +101,12 @@ class _Keeper:
         return engine.connect().execution_options(isolation_level="AUTOCOMMIT"), generation
 
     def give_back(self, connection: Connection, generation: int) -> None:
-        if (generation == self.generation and len(self.idle) < KEEP_IDLE
-                and not connection.closed and not connection.invalidated):
+        if generation != self.generation or connection.closed or connection.invalidated:
+            _discard(connection)
+        elif len(self.idle) < KEEP_IDLE:
             self.idle.append((connection, time.monotonic()))
         else:
-            _discard(connection)
+            connection.close()  # a sound one past KEEP_IDLE goes back to the pool
 
 
 def _discard(connection: Connection) -> None:

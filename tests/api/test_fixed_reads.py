@@ -88,13 +88,25 @@ def test_lookups_at_once_keep_at_most_keep_idle_connections(app, api_world, toke
             _lookup_in_context(app, params)
 
     threads = [threading.Thread(target=lookup) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    lost = []
+    with app.app_context():
+        engine = db.engine
+
+    def invalidated(*args) -> None:
+        lost.append(args)
+
+    event.listen(engine, "invalidate", invalidated)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine, "invalidate", invalidated)
     with app.app_context():
         assert 1 <= fixed_reads.idle_count(db.engine) <= fixed_reads.KEEP_IDLE
         assert db.engine.pool.checkedout() == fixed_reads.idle_count(db.engine)
+    assert lost == []  # the ones past KEEP_IDLE went back to the pool, sound
 
 
 def test_a_connection_lost_while_in_use_is_not_kept(app, api_world, token):
